@@ -1,0 +1,123 @@
+package cib
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/pacer-ha/pacer/crmexit"
+)
+
+// A Backend is where a tool reads and writes the CIB: a file now, the live cluster later.
+type Backend interface {
+	// Read returns the current CIB.
+	Read(ctx context.Context) (*CIB, error)
+	// Update reads the current CIB, runs fn on a private copy, validates and commits it
+	// atomically (all or nothing). fn returning an error aborts with nothing written.
+	Update(ctx context.Context, fn func(*CIB) error) error
+	// Close releases the backend.
+	Close() error
+}
+
+// FileBackend keeps the CIB in one XML file (Pacemaker's CIB_file convention).
+type FileBackend struct {
+	path string
+}
+
+// NewFileBackend returns a backend on the CIB file at path.
+func NewFileBackend(path string) Backend { return &FileBackend{path: path} }
+
+// Path is the file the backend works on.
+func (f *FileBackend) Path() string { return f.path }
+
+// Read parses the file.
+func (f *FileBackend) Read(ctx context.Context) (*CIB, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return ParseFile(f.path)
+}
+
+// Update runs fn on the file's CIB and, when fn succeeds and the result validates,
+// writes it back atomically (temporary file, fsync, rename, fsync of the directory).
+// A CIB that fn left byte-identical is not rewritten.
+func (f *FileBackend) Update(ctx context.Context, fn func(*CIB) error) error {
+	c, err := f.Read(ctx)
+	if err != nil {
+		return err
+	}
+	before, err := c.Bytes()
+	if err != nil {
+		return err
+	}
+	w := c.Clone()
+	if err := fn(w); err != nil {
+		return err
+	}
+	after, err := w.Bytes()
+	if err != nil {
+		return err
+	}
+	if string(before) == string(after) {
+		return nil
+	}
+	if err := w.Validate(); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return WriteFileAtomic(f.path, after)
+}
+
+// Close does nothing for a file.
+func (f *FileBackend) Close() error { return nil }
+
+// WriteFileAtomic replaces path with data so that a crash leaves either the old or the
+// new content: write a temporary file in the same directory, fsync it, rename it over
+// path, fsync the directory. An existing file's permissions are kept.
+func WriteFileAtomic(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	mode := os.FileMode(0o600)
+	if st, serr := os.Stat(path); serr == nil {
+		mode = st.Mode().Perm()
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return crmexit.New(crmexit.CantCreate, "cannot write %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(data); err == nil {
+		if err = tmp.Chmod(mode); err == nil {
+			err = tmp.Sync()
+		}
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return crmexit.New(crmexit.IOErr, "cannot write %s: %w", path, err)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return crmexit.New(crmexit.IOErr, "cannot replace %s: %w", path, err)
+	}
+	if d, derr := os.Open(dir); derr == nil {
+		serr := d.Sync()
+		_ = d.Close()
+		if serr != nil && !errors.Is(serr, os.ErrInvalid) {
+			return crmexit.New(crmexit.IOErr, "cannot sync directory %s: %w", dir, serr)
+		}
+	}
+	return nil
+}
+
+// errorf is fmt.Errorf with a crmexit code.
+func errorf(code crmexit.Code, format string, args ...any) error {
+	return crmexit.Wrap(code, fmt.Errorf(format, args...))
+}

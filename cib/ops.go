@@ -1,0 +1,414 @@
+package cib
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/beevik/etree"
+	"github.com/pacer-ha/pacer/crmexit"
+)
+
+// change says which part of the CIB an operation touched, so the right counter moves.
+type change int
+
+const (
+	noChange     change = iota
+	statusChange        // num_updates++
+	configChange        // epoch++, num_updates=0
+)
+
+func (a change) max(b change) change {
+	if b > a {
+		return b
+	}
+	return a
+}
+
+// changeOf classifies a change at element e: anything under <configuration> (or the
+// section itself) is a configuration change; the rest (status, root attributes) is not.
+func changeOf(e *etree.Element) change {
+	for p := e; p != nil; p = p.Parent() {
+		if p.Tag == "configuration" && p.Parent() != nil && p.Parent().Tag == "cib" {
+			return configChange
+		}
+	}
+	return statusChange
+}
+
+// apply runs op on a private copy, validates the result, bumps the counters and only
+// then swaps the copy in, so a failed operation leaves c exactly as it was.
+func (c *CIB) apply(op func(w *CIB) (change, error)) error {
+	w := c.Clone()
+	ch, err := op(w)
+	if err != nil {
+		return err
+	}
+	if ch == noChange {
+		return nil
+	}
+	if err := w.Validate(); err != nil {
+		return err
+	}
+	v := w.Version()
+	if ch == configChange {
+		v.Epoch++
+		v.NumUpdates = 0
+	} else {
+		v.NumUpdates++
+	}
+	w.SetVersion(v)
+	w.reformat()
+	c.doc = w.doc
+	return nil
+}
+
+// reformat re-indents a changed document the way Pacemaker writes it (two spaces).
+func (c *CIB) reformat() {
+	c.doc.Indent(2)
+}
+
+// scopeElement resolves a cibadmin scope (-o). An empty or unknown name means the
+// whole CIB, as Pacemaker does; a known section that is absent is crmexit.NoSuch.
+func (c *CIB) scopeElement(scope string) (*etree.Element, error) {
+	if scope == "" || !IsSection(scope) {
+		return c.Root(), nil
+	}
+	s := c.Section(scope)
+	if s == nil {
+		return nil, crmexit.New(crmexit.NoSuch, "section <%s> does not exist in the CIB", scope)
+	}
+	return s, nil
+}
+
+// describe names an element for messages: <tag id="x"> at its path.
+func describe(e *etree.Element) string {
+	if id := e.SelectAttrValue("id", ""); id != "" {
+		return fmt.Sprintf("<%s id=%q>", e.Tag, id)
+	}
+	return "<" + e.Tag + ">"
+}
+
+// findByID finds the first element under (or equal to) root with x's tag and id.
+// Without an id only the tag is matched (Pacemaker matches sections that way).
+func findByID(root *etree.Element, tag, id string) *etree.Element {
+	var found *etree.Element
+	walk(root, func(e *etree.Element) bool {
+		if e.Tag == tag && e.SelectAttrValue("id", "") == id {
+			found = e
+			return false
+		}
+		return true
+	})
+	return found
+}
+
+// walk visits e and its descendants depth-first, in document order, until fn returns false.
+func walk(e *etree.Element, fn func(*etree.Element) bool) bool {
+	if !fn(e) {
+		return false
+	}
+	for _, ch := range e.Child {
+		if ce, ok := ch.(*etree.Element); ok {
+			if !walk(ce, fn) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Query returns copies of the elements selected by xpath (all matches) or else by
+// scope (one section or the whole CIB). noChildren strips the copies' children.
+// Nothing selected is crmexit.NoSuch.
+func (c *CIB) Query(scope, xpath string, noChildren bool) ([]*etree.Element, error) {
+	var found []*etree.Element
+	if xpath != "" {
+		m, err := c.XPath(xpath)
+		if err != nil {
+			return nil, err
+		}
+		if len(m) == 0 {
+			return nil, crmexit.New(crmexit.NoSuch, "no element matches XPath %s", xpath)
+		}
+		found = m
+	} else {
+		s, err := c.scopeElement(scope)
+		if err != nil {
+			return nil, err
+		}
+		found = []*etree.Element{s}
+	}
+	out := make([]*etree.Element, len(found))
+	for i, e := range found {
+		if noChildren {
+			cp := etree.NewElement(e.Tag)
+			cp.Space = e.Space
+			cp.Attr = append([]etree.Attr(nil), e.Attr...)
+			out[i] = cp
+		} else {
+			out[i] = e.Copy()
+		}
+	}
+	return out, nil
+}
+
+// Create adds x as a new child of the scope section. An element with the same tag and
+// id already there is crmexit.Exists; an id used elsewhere fails validation.
+func (c *CIB) Create(scope string, x *etree.Element) error {
+	if x == nil {
+		return crmexit.New(crmexit.DataErr, "nothing to create: no XML given")
+	}
+	return c.apply(func(w *CIB) (change, error) {
+		if scope == "" || !IsSection(scope) {
+			if _, ok := sectionParent[x.Tag]; !ok {
+				return noChange, crmexit.New(crmexit.NoSuch, "cannot create %s: no section given; name the section with -o/--scope (e.g. -o resources)", describe(x))
+			}
+			scope = sectionParent[x.Tag]
+			if scope == "" {
+				scope = "cib"
+			}
+		}
+		parent, err := w.scopeElement(scope)
+		if err != nil {
+			return noChange, err
+		}
+		for _, ch := range parent.ChildElements() {
+			if ch.Tag == x.Tag && ch.SelectAttrValue("id", "") == x.SelectAttrValue("id", "") {
+				if x.SelectAttr("id") != nil || IsSection(x.Tag) {
+					return noChange, crmexit.New(crmexit.Exists, "cannot create %s in %s: it already exists", describe(x), parent.Tag)
+				}
+			}
+		}
+		e := x.Copy()
+		parent.AddChild(e)
+		return changeOf(e), nil
+	})
+}
+
+// expandValue applies Pacemaker's "name++" and "name+=N" modify syntax against the
+// attribute's current value (missing or non-numeric counts as 0).
+func expandValue(name, value, current string) string {
+	if !strings.HasPrefix(value, name) || len(value) < len(name)+2 {
+		return value
+	}
+	rest := value[len(name):]
+	cur, err := strconv.Atoi(current)
+	if err != nil {
+		cur = 0
+	}
+	switch {
+	case rest == "++":
+		return strconv.Itoa(cur + 1)
+	case strings.HasPrefix(rest, "+="):
+		n, err := strconv.Atoi(rest[2:])
+		if err != nil {
+			return value
+		}
+		return strconv.Itoa(cur + n)
+	}
+	return value
+}
+
+// merge copies x's attributes onto t and merges x's children into t's children
+// (matched by tag and id; unmatched ones are appended).
+func merge(t, x *etree.Element) {
+	for _, a := range x.Attr {
+		cur := t.SelectAttrValue(a.FullKey(), "")
+		t.CreateAttr(a.FullKey(), expandValue(a.Key, a.Value, cur))
+	}
+	for _, xc := range x.ChildElements() {
+		id := xc.SelectAttrValue("id", "")
+		var match *etree.Element
+		for _, tc := range t.ChildElements() {
+			if tc.Tag == xc.Tag && tc.SelectAttrValue("id", "") == id {
+				match = tc
+				break
+			}
+		}
+		if match == nil {
+			t.AddChild(xc.Copy())
+		} else {
+			merge(match, xc)
+		}
+	}
+}
+
+// Modify merges x into the element with the same tag and id under scope. When none
+// exists it is crmexit.NoSuch, unless allowCreate (cibadmin -c) adds x to the scope.
+func (c *CIB) Modify(scope string, x *etree.Element, allowCreate bool) error {
+	if x == nil {
+		return crmexit.New(crmexit.DataErr, "nothing to modify: no XML given")
+	}
+	return c.apply(func(w *CIB) (change, error) {
+		base, err := w.scopeElement(scope)
+		if err != nil {
+			return noChange, err
+		}
+		target := findByID(base, x.Tag, x.SelectAttrValue("id", ""))
+		if target == nil {
+			if !allowCreate {
+				return noChange, crmexit.New(crmexit.NoSuch, "cannot modify %s: no such element in %s", describe(x), base.Tag)
+			}
+			e := x.Copy()
+			base.AddChild(e)
+			return changeOf(e), nil
+		}
+		merge(target, x)
+		if target == w.Root() {
+			// Root attributes (e.g. epoch itself) are not configuration.
+			if len(x.ChildElements()) == 0 {
+				return statusChange, nil
+			}
+			ch := noChange
+			for _, xc := range x.ChildElements() {
+				ch = ch.max(changeOfTag(xc.Tag))
+			}
+			return ch.max(statusChange), nil
+		}
+		return changeOf(target), nil
+	})
+}
+
+func changeOfTag(tag string) change {
+	if tag == "configuration" {
+		return configChange
+	}
+	return statusChange
+}
+
+// Replace puts x in place of the element with the same tag and id under scope (or the
+// section itself when x is that section, or the whole CIB when x is <cib>). Replacing
+// the whole CIB with an older version is crmexit.Old unless force is set.
+func (c *CIB) Replace(scope string, x *etree.Element, force bool) error {
+	if x == nil {
+		return crmexit.New(crmexit.DataErr, "nothing to replace: no XML given")
+	}
+	if x.Tag == "cib" {
+		return c.replaceWhole(x, force)
+	}
+	return c.apply(func(w *CIB) (change, error) {
+		base, err := w.scopeElement(scope)
+		if err != nil {
+			return noChange, err
+		}
+		var target *etree.Element
+		if base.Tag == x.Tag && x.SelectAttr("id") == nil {
+			target = base
+		} else {
+			target = findByID(base, x.Tag, x.SelectAttrValue("id", ""))
+		}
+		if target == nil {
+			return noChange, crmexit.New(crmexit.NoSuch, "cannot replace %s: no such element in %s", describe(x), base.Tag)
+		}
+		if target == w.Root() {
+			return noChange, crmexit.New(crmexit.DataErr, "cannot replace the root element this way")
+		}
+		parent := target.Parent()
+		e := x.Copy()
+		parent.InsertChildAt(target.Index(), e)
+		parent.RemoveChild(target)
+		return changeOf(e), nil
+	})
+}
+
+func (c *CIB) replaceWhole(x *etree.Element, force bool) error {
+	n, err := FromElement(x)
+	if err != nil {
+		return err
+	}
+	cur, nv := c.Version(), n.Version()
+	if nv.Compare(cur) < 0 && !force {
+		return crmexit.New(crmexit.Old, "update was older than existing configuration: replacement has version %s, the CIB has %s (use --force to replace anyway)", nv, cur)
+	}
+	if err := n.Validate(); err != nil {
+		return err
+	}
+	nv.Epoch++
+	nv.NumUpdates = 0
+	n.SetVersion(nv)
+	n.reformat()
+	c.doc = n.doc
+	return nil
+}
+
+// attrsMatch reports whether every attribute of x has the same value on e.
+func attrsMatch(e, x *etree.Element) bool {
+	for _, a := range x.Attr {
+		v := e.SelectAttr(a.FullKey())
+		if v == nil || v.Value != a.Value {
+			return false
+		}
+	}
+	return true
+}
+
+// Delete removes the first element under scope with x's tag whose attributes include
+// all of x's. Nothing matching is not an error (Pacemaker's cibadmin -D succeeds).
+func (c *CIB) Delete(scope string, x *etree.Element) error {
+	if x == nil {
+		return crmexit.New(crmexit.DataErr, "nothing to delete: no XML given")
+	}
+	return c.apply(func(w *CIB) (change, error) {
+		base, err := w.scopeElement(scope)
+		if err != nil {
+			return noChange, err
+		}
+		var target *etree.Element
+		walk(base, func(e *etree.Element) bool {
+			if e.Tag == x.Tag && attrsMatch(e, x) {
+				target = e
+				return false
+			}
+			return true
+		})
+		if target == nil {
+			return noChange, nil
+		}
+		if target == w.Root() {
+			return noChange, crmexit.New(crmexit.InvalidParam, "refusing to delete the whole CIB; use -E/--erase --force")
+		}
+		ch := changeOf(target)
+		target.Parent().RemoveChild(target)
+		return ch, nil
+	})
+}
+
+// DeleteXPath removes the first element the XPath selects, or all of them. Nothing
+// matching is crmexit.NoSuch.
+func (c *CIB) DeleteXPath(xpath string, all bool) error {
+	return c.apply(func(w *CIB) (change, error) {
+		m, err := w.XPath(xpath)
+		if err != nil {
+			return noChange, err
+		}
+		if len(m) == 0 {
+			return noChange, crmexit.New(crmexit.NoSuch, "no element matches XPath %s", xpath)
+		}
+		if !all {
+			m = m[:1]
+		}
+		ch := noChange
+		for _, e := range m {
+			if e == w.Root() || e.Parent() == nil {
+				return noChange, crmexit.New(crmexit.InvalidParam, "refusing to delete the whole CIB; use -E/--erase --force")
+			}
+			ch = ch.max(changeOf(e))
+			e.Parent().RemoveChild(e)
+		}
+		return ch, nil
+	})
+}
+
+// Erase empties the configuration and status, keeping the root's attributes, and
+// bumps admin_epoch so the empty CIB wins over any copy elsewhere.
+func (c *CIB) Erase() {
+	e := Empty()
+	e.Root().Attr = append([]etree.Attr(nil), c.Root().Attr...)
+	v := c.Version()
+	v.AdminEpoch++
+	v.NumUpdates++
+	e.SetVersion(v)
+	e.reformat()
+	c.doc = e.doc
+}
