@@ -17,6 +17,10 @@ import (
 // from Parse, ParseFile or Empty.
 type CIB struct {
 	doc *etree.Document
+	// raw and rawSer keep a document's original bytes when our serialiser would not
+	// reproduce them (e.g. attributes split over lines): as long as the document still
+	// serialises to rawSer it is unchanged, and Bytes returns raw.
+	raw, rawSer []byte
 }
 
 // Version is the CIB's (admin_epoch, epoch, num_updates) triple, compared in that order.
@@ -84,7 +88,11 @@ func Parse(data []byte) (*CIB, error) {
 	if root.Tag != "cib" {
 		return nil, crmexit.New(crmexit.Config, "the document's root element is <%s>, not <cib>: not a CIB", root.Tag)
 	}
-	return &CIB{doc: doc}, nil
+	c := &CIB{doc: doc}
+	if ser := c.serialise(); !bytes.Equal(ser, data) {
+		c.raw, c.rawSer = bytes.Clone(data), ser
+	}
+	return c, nil
 }
 
 // parseDoc parses any XML document with exactly one root element.
@@ -215,11 +223,17 @@ func (c *CIB) Section(name string) *etree.Element {
 
 // Bytes serialises the document; an unchanged document comes out as it was read.
 func (c *CIB) Bytes() ([]byte, error) {
-	var buf bytes.Buffer
-	if _, err := c.doc.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("serialising CIB: %w", err)
+	ser := c.serialise()
+	if c.raw != nil && bytes.Equal(ser, c.rawSer) {
+		return bytes.Clone(c.raw), nil
 	}
-	return buf.Bytes(), nil
+	return ser, nil
+}
+
+func (c *CIB) serialise() []byte {
+	var buf bytes.Buffer
+	writeDoc(&buf, c.doc)
+	return buf.Bytes()
 }
 
 // String is the XML text (for logs and tests).
@@ -236,7 +250,7 @@ func (c *CIB) Clone() *CIB {
 	d := c.doc.Copy()
 	d.ReadSettings = readSettings()
 	d.WriteSettings = writeSettings()
-	return &CIB{doc: d}
+	return &CIB{doc: d, raw: c.raw, rawSer: c.rawSer}
 }
 
 func intAttr(e *etree.Element, name string) int {

@@ -59,7 +59,7 @@ func (c *CIB) apply(op func(w *CIB) (change, error)) error {
 	}
 	w.SetVersion(v)
 	w.reformat()
-	c.doc = w.doc
+	c.doc, c.raw, c.rawSer = w.doc, nil, nil
 	return nil
 }
 
@@ -328,7 +328,7 @@ func (c *CIB) replaceWhole(x *etree.Element, force bool) error {
 	nv.NumUpdates = 0
 	n.SetVersion(nv)
 	n.reformat()
-	c.doc = n.doc
+	c.doc, c.raw, c.rawSer = n.doc, nil, nil
 	return nil
 }
 
@@ -410,5 +410,5 @@ func (c *CIB) Erase() {
 	v.NumUpdates++
 	e.SetVersion(v)
 	e.reformat()
-	c.doc = e.doc
+	c.doc, c.raw, c.rawSer = e.doc, nil, nil
 }

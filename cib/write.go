@@ -1,0 +1,88 @@
+package cib
+
+import (
+	"bytes"
+	"strings"
+
+	"github.com/beevik/etree"
+)
+
+// The serialiser below writes XML the way libxml2 (and so Pacemaker) escapes it, so a
+// document read from Pacemaker comes back out byte-identical: in attribute values
+// & < > " and tab/newline/CR are escaped; in text & < > and CR.
+
+var attrEscaper = strings.NewReplacer(
+	"&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;",
+	"\n", "&#10;", "\r", "&#13;", "\t", "&#9;",
+)
+
+var textEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\r", "&#13;")
+
+// writeDoc serialises every top-level token of the document.
+func writeDoc(buf *bytes.Buffer, d *etree.Document) {
+	for _, t := range d.Child {
+		writeToken(buf, t)
+	}
+}
+
+func writeToken(buf *bytes.Buffer, t etree.Token) {
+	switch t := t.(type) {
+	case *etree.Element:
+		writeElement(buf, t)
+	case *etree.CharData:
+		if t.IsCData() {
+			buf.WriteString("<![CDATA[")
+			buf.WriteString(t.Data)
+			buf.WriteString("]]>")
+		} else {
+			textEscaper.WriteString(buf, t.Data)
+		}
+	case *etree.Comment:
+		buf.WriteString("<!--")
+		buf.WriteString(t.Data)
+		buf.WriteString("-->")
+	case *etree.ProcInst:
+		buf.WriteString("<?")
+		buf.WriteString(t.Target)
+		if t.Inst != "" {
+			buf.WriteByte(' ')
+			buf.WriteString(t.Inst)
+		}
+		buf.WriteString("?>")
+	case *etree.Directive:
+		buf.WriteString("<!")
+		buf.WriteString(t.Data)
+		buf.WriteString(">")
+	}
+}
+
+// writeElement writes e and its subtree; empty elements are self-closed as libxml2 does.
+func writeElement(buf *bytes.Buffer, e *etree.Element) {
+	buf.WriteByte('<')
+	buf.WriteString(e.FullTag())
+	for _, a := range e.Attr {
+		buf.WriteByte(' ')
+		buf.WriteString(a.FullKey())
+		buf.WriteString(`="`)
+		attrEscaper.WriteString(buf, a.Value)
+		buf.WriteByte('"')
+	}
+	if len(e.Child) == 0 {
+		buf.WriteString("/>")
+		return
+	}
+	buf.WriteByte('>')
+	for _, c := range e.Child {
+		writeToken(buf, c)
+	}
+	buf.WriteString("</")
+	buf.WriteString(e.FullTag())
+	buf.WriteByte('>')
+}
+
+// ElementBytes serialises one element (and its subtree) the way Bytes does.
+func ElementBytes(e *etree.Element) []byte {
+	var buf bytes.Buffer
+	writeElement(&buf, e)
+	return buf.Bytes()
+}
