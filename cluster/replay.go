@@ -1,0 +1,405 @@
+package cluster
+
+import (
+	"strings"
+	"time"
+
+	"github.com/beevik/etree"
+)
+
+// inPromotable reports whether r is (inside) a promotable clone instance.
+func (r *Resource) inPromotable() bool {
+	for p := r.Parent; p != nil; p = p.Parent {
+		if p.Kind == Clone && p.Promotable {
+			return true
+		}
+	}
+	return false
+}
+
+// configuredOnFail returns the on-fail configured for an operation, with
+// Pacemaker's defaults: stop fences when fencing is enabled, else blocks.
+func (u *unpacker) configuredOnFail(r *Resource, op *OpRecord) string {
+	name := op.Operation
+	for _, o := range r.Ops {
+		if o.Name == name && o.IntervalMS == op.IntervalMS && o.OnFail != "" {
+			return o.OnFail
+		}
+	}
+	if v := u.c.OpDefaultMeta["on-fail"]; v != "" {
+		return v
+	}
+	if name == "stop" {
+		if u.c.Properties.StonithEnabled() {
+			return "fence"
+		}
+		return "block"
+	}
+	return "restart"
+}
+
+// expired reports whether a failure is older than the failure-timeout.
+func (u *unpacker) expired(r *Resource, op *OpRecord) bool {
+	if r.FailureTimeout <= 0 || op.LastRCChange == 0 {
+		return false
+	}
+	last := time.Unix(op.LastRCChange, 0)
+	return !u.c.Now.Before(last.Add(r.FailureTimeout))
+}
+
+// outcome is how one completed operation is interpreted.
+type outcome int
+
+const (
+	outOK outcome = iota
+	outFailed
+	outIgnore
+)
+
+// classify decides whether a completed op succeeded and which role it
+// reveals; the role is RoleUnknown when the op says nothing about it.
+func classify(op *OpRecord) (outcome, Role) {
+	if op.Status == OpStatusCancelled {
+		return outIgnore, RoleUnknown
+	}
+	rc := op.RC
+	switch rc {
+	case RCDegraded:
+		rc = RCOK
+	case RCDegradedPromoted:
+		rc = RCRunningPromoted
+	}
+	target := op.TargetRC
+	if target < 0 {
+		target = 0
+		if op.IsProbe() {
+			target = RCNotRunning
+		}
+	}
+	if op.Status != OpStatusDone {
+		if op.IsProbe() && (op.Status == OpStatusNotInstalled || rc == RCNotInstalled) {
+			return outFailed, RoleStopped
+		}
+		return outFailed, RoleUnknown
+	}
+	if op.Operation == "monitor" {
+		switch rc {
+		case RCNotRunning:
+			if op.IsProbe() || target == RCNotRunning {
+				return outOK, RoleStopped
+			}
+			return outFailed, RoleUnknown
+		case RCOK:
+			if op.IsProbe() || target == RCOK || target == RCNotRunning {
+				return outOK, RoleStarted
+			}
+			return outFailed, RoleStarted
+		case RCRunningPromoted:
+			if op.IsProbe() || target == RCRunningPromoted || target == RCNotRunning {
+				return outOK, RolePromoted
+			}
+			return outFailed, RolePromoted
+		case RCFailedPromoted:
+			return outFailed, RolePromoted
+		case RCNotInstalled:
+			if op.IsProbe() {
+				return outFailed, RoleStopped
+			}
+		}
+		return outFailed, RoleUnknown
+	}
+	if rc == target || (rc == RCOK && target < 0) {
+		return outOK, RoleUnknown
+	}
+	if rc == RCRunningPromoted && op.Operation == "promote" {
+		return outOK, RoleUnknown
+	}
+	return outFailed, RoleUnknown
+}
+
+// replay walks a resource's history on one node and derives its state there.
+func (u *unpacker) replay(r *Resource, n *Node, st *RscNodeState) {
+	role := RoleUnknown
+	var migrateTo *OpRecord
+	lastStart := -1
+	for i, op := range st.History {
+		if op.Pending() {
+			st.Pending = op
+			switch op.Operation {
+			case "start", "migrate_from":
+				if role < RoleStarted {
+					role = RoleStarted
+				}
+			case "promote":
+				role = RolePromoted
+			case "monitor", "stop", "notify":
+			default:
+				if role < RoleStarted {
+					role = RoleStarted
+				}
+			}
+			continue
+		}
+		res, seen := classify(op)
+		if res == outIgnore {
+			continue
+		}
+		switch op.Operation {
+		case "notify", "meta-data", "validate-all":
+			continue
+		}
+		if res == outFailed {
+			if u.expired(r, op) && op.Operation == "monitor" {
+				st.IgnoredFailures = append(st.IgnoredFailures, op)
+				continue
+			}
+			onFail := u.configuredOnFail(r, op)
+			if onFail == "ignore" {
+				st.IgnoredFailures = append(st.IgnoredFailures, op)
+				r.FailureIgnored = true
+				res = outOK
+			} else {
+				st.Failed = true
+				st.FailedOp = op
+				st.Failures = append(st.Failures, op)
+				st.OnFail = onFail
+				role = failedRole(op, role, seen, onFail)
+				u.applyOnFail(r, n, st, op, onFail)
+				st.LastOp = op
+				continue
+			}
+		}
+		st.LastOp = op
+		switch op.Operation {
+		case "start", "migrate_from":
+			role = RoleStarted
+			lastStart = i
+			st.Failed = false
+			st.FailedOp = nil
+		case "stop":
+			role = RoleStopped
+			st.Failed = false
+			st.FailedOp = nil
+			st.Blocked = false
+			migrateTo = nil
+		case "promote":
+			role = RolePromoted
+		case "demote":
+			role = RoleUnpromoted
+		case "migrate_to":
+			role = RoleStarted
+			migrateTo = op
+			lastStart = i
+		case "monitor":
+			switch seen {
+			case RoleStopped:
+				role = RoleStopped
+			case RoleStarted:
+				if role != RoleUnpromoted {
+					role = RoleStarted
+				}
+			case RolePromoted:
+				role = RolePromoted
+			}
+		}
+	}
+	if migrateTo != nil && st.LastOp == migrateTo {
+		role = u.migrationSourceRole(r, n, migrateTo, role)
+	}
+	if role == RoleStarted && r.inPromotable() {
+		role = RoleUnpromoted
+	}
+	if role == RoleUnknown {
+		role = RoleStopped
+	}
+	st.Role = role
+	st.Active = role > RoleStopped
+	if st.Active && lastStart >= 0 {
+		for _, op := range st.History[lastStart:] {
+			if op.Operation == "monitor" && op.IntervalMS > 0 && !op.Pending() && op.Status != OpStatusCancelled {
+				st.ActiveMonitors = append(st.ActiveMonitors, op)
+			}
+		}
+	}
+}
+
+// failedRole is the role a resource is left in after a failed op.
+func failedRole(op *OpRecord, role, seen Role, onFail string) Role {
+	switch op.Operation {
+	case "promote":
+		return RolePromoted
+	case "demote":
+		switch {
+		case onFail == "block":
+			return RolePromoted
+		case op.RC == RCNotRunning:
+			return RoleStopped
+		}
+		return RoleUnpromoted
+	case "monitor":
+		if seen == RolePromoted {
+			return RolePromoted
+		}
+		if seen == RoleStopped && op.IsProbe() {
+			return RoleStopped
+		}
+	}
+	if role < RoleStarted {
+		return RoleStarted
+	}
+	return role
+}
+
+// applyOnFail records the side effects of a failure's on-fail handling.
+func (u *unpacker) applyOnFail(r *Resource, n *Node, st *RscNodeState, op *OpRecord, onFail string) {
+	if op.IsProbe() && op.RC == RCNotInstalled {
+		return
+	}
+	switch onFail {
+	case "block":
+		st.Blocked = true
+	case "fence":
+		if u.c.Properties.StonithEnabled() {
+			n.Unclean = true
+		} else {
+			st.Blocked = true
+		}
+	case "standby":
+		n.Standby = true
+		n.StandbyOnFail = true
+	case "stop":
+		r.NextRole = RoleStopped
+	}
+}
+
+// migrationSourceRole decides what a node that last ran migrate_to still
+// holds: nothing once the target finished migrate_from, else the resource.
+func (u *unpacker) migrationSourceRole(r *Resource, n *Node, op *OpRecord, role Role) Role {
+	target := op.MigrateTarget
+	tn := u.c.NodeByName[target]
+	if tn == nil || tn.StateElement == nil {
+		return role
+	}
+	for _, lr := range lrmResources(tn) {
+		if lr.SelectAttrValue("id", "") != opRscID(op, r) {
+			continue
+		}
+		for _, e := range lr.SelectElements("lrm_rsc_op") {
+			o := parseOp(e)
+			if o.Operation == "migrate_from" && o.MigrateSource == n.Name && !o.Pending() {
+				if res, _ := classify(o); res == outOK {
+					return RoleStopped
+				}
+			}
+		}
+	}
+	if tn.Online {
+		r.PartialMigrationSource = n
+		r.PartialMigrationTarget = tn
+	}
+	return role
+}
+
+func opRscID(op *OpRecord, r *Resource) string {
+	if i := strings.LastIndex(op.Key, "_migrate_to_"); i > 0 {
+		return op.Key[:i]
+	}
+	return r.ID
+}
+
+// lrmResources returns a node's lrm_resource elements.
+func lrmResources(n *Node) []*etree.Element {
+	if n.StateElement == nil {
+		return nil
+	}
+	lrm := n.StateElement.SelectElement("lrm")
+	if lrm == nil {
+		return nil
+	}
+	lrs := lrm.SelectElement("lrm_resources")
+	if lrs == nil {
+		return nil
+	}
+	return lrs.SelectElements("lrm_resource")
+}
+
+// failcounts reads fail-count-* and last-failure-* transient attributes.
+func (u *unpacker) failcounts(r *Resource, n *Node, st *RscNodeState) {
+	names := []string{st.HistoryID}
+	if r.ID != st.HistoryID {
+		names = append(names, r.ID)
+	}
+	if r.InstanceNum >= 0 && !r.Top().GloballyUnique && r.BaseID != st.HistoryID {
+		names = append(names, r.BaseID)
+	}
+	for _, p := range n.Transient {
+		var rest string
+		var isLast bool
+		switch {
+		case strings.HasPrefix(p.Name, "fail-count-"):
+			rest = p.Name[len("fail-count-"):]
+		case strings.HasPrefix(p.Name, "last-failure-"):
+			rest, isLast = p.Name[len("last-failure-"):], true
+		default:
+			continue
+		}
+		id := rest
+		if i := strings.IndexByte(rest, '#'); i >= 0 {
+			id = rest[:i]
+		}
+		match := false
+		for _, nm := range names {
+			if id == nm {
+				match = true
+				break
+			}
+		}
+		if !match {
+			continue
+		}
+		if isLast {
+			if v := atoi64(p.Value); v > st.LastFailure {
+				st.LastFailure = v
+			}
+			continue
+		}
+		st.FailCount += ParseScore(p.Value)
+		if st.FailCount > Infinity {
+			st.FailCount = Infinity
+		}
+	}
+}
+
+// aggregate fills collective state for groups, clones and bundles.
+func (u *unpacker) aggregate() {
+	var walk func(r *Resource)
+	walk = func(r *Resource) {
+		if r.Kind == Primitive {
+			return
+		}
+		r.Role = RoleUnknown
+		for _, ch := range r.Children {
+			walk(ch)
+			if ch.Role > r.Role {
+				r.Role = ch.Role
+			}
+			for _, n := range ch.RunningOn {
+				r.RunningOn = appendNode(r.RunningOn, n)
+			}
+			if ch.Failed {
+				r.Failed = true
+			}
+		}
+		if r.Role == RoleUnknown {
+			r.Role = RoleStopped
+		}
+	}
+	for _, r := range u.c.Resources {
+		walk(r)
+	}
+	for _, r := range u.c.ByID {
+		if r.Kind == Primitive && r.Role == RoleUnknown {
+			r.Role = RoleStopped
+		}
+	}
+}

@@ -1,0 +1,567 @@
+package cluster
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/beevik/etree"
+)
+
+// unpackStatus derives node states and resource states from <status>.
+func (u *unpacker) unpackStatus() {
+	c := u.c
+	fencing := c.Properties.StonithEnabled()
+	var states []*etree.Element
+	stateNode := map[*etree.Element]*Node{}
+	if c.StatusElement != nil {
+		for _, ns := range c.StatusElement.SelectElements("node_state") {
+			id := ns.SelectAttrValue("id", "")
+			n := c.NodeByID[id]
+			if n == nil {
+				n = c.NodeByName[ns.SelectAttrValue("uname", id)]
+			}
+			if n == nil || n.StateElement != nil {
+				continue
+			}
+			n.StateElement = ns
+			states = append(states, ns)
+			stateNode[ns] = n
+			u.unpackTransient(n, ns)
+		}
+	}
+	for _, n := range c.Nodes {
+		if n.Transient == nil && n.Attrs == nil {
+			n.Attrs = map[string]string{}
+		}
+		n.Standby = IsTrue(n.Attrs["standby"])
+		n.Maintenance = IsTrue(n.Attrs["maintenance"])
+		if n.IsRemote() {
+			continue // decided once connections are known
+		}
+		u.nodeOnline(n, fencing)
+	}
+
+	// History: online cluster nodes first, then remote nodes as their
+	// connections turn out to be running, then (with fencing) the rest.
+	for changed := true; changed; {
+		changed = false
+		for _, ns := range states {
+			n := stateNode[ns]
+			if n.Unpacked || !u.historyReady(n, false) {
+				continue
+			}
+			u.unpackNodeHistory(n, ns)
+			changed = true
+		}
+	}
+	if fencing || c.Properties.ShutdownLock() {
+		for _, ns := range states {
+			n := stateNode[ns]
+			if n.Unpacked {
+				continue
+			}
+			if n.IsRemote() {
+				u.remoteOnline(n)
+			}
+			u.unpackNodeHistory(n, ns)
+		}
+	}
+	for _, n := range c.Nodes {
+		if n.IsRemote() && !n.Unpacked {
+			u.remoteOnline(n)
+		}
+	}
+	u.aggregate()
+}
+
+func (u *unpacker) unpackTransient(n *Node, ns *etree.Element) {
+	ta := ns.SelectElement("transient_attributes")
+	attrs := map[string]string{}
+	for k, v := range n.Attrs {
+		attrs[k] = v
+	}
+	if ta != nil {
+		sets := u.sets(ta, "instance_attributes")
+		for _, s := range sets {
+			n.Transient = append(n.Transient, s.Pairs...)
+		}
+		for k, v := range u.resolve(sets, n) {
+			attrs[k] = v
+		}
+		if n.Transient == nil {
+			n.Transient = []NVPair{}
+		}
+	}
+	n.Attrs = attrs
+}
+
+// historyReady tells whether a node's history can be used yet: cluster nodes
+// when online; remote nodes once their connection (and container) run.
+func (u *unpacker) historyReady(n *Node, final bool) bool {
+	switch n.Type {
+	case NodeGuest:
+		if n.Container == nil || n.Container.Role < RoleStarted {
+			return false
+		}
+		if n.RemoteRsc != nil && n.RemoteRsc.Role < RoleStarted {
+			return false
+		}
+		u.remoteOnline(n)
+		return true
+	case NodeRemote:
+		if n.RemoteRsc == nil {
+			return false
+		}
+		if n.RemoteRsc.Role < RoleStarted && !u.c.Properties.ShutdownLock() {
+			return false
+		}
+		u.remoteOnline(n)
+		return true
+	}
+	return n.Online
+}
+
+// remoteOnline decides a remote or guest node's state from its connection.
+func (u *unpacker) remoteOnline(n *Node) {
+	ns := n.StateElement
+	if ns != nil {
+		n.RemoteWasFenced = IsTrue(ns.SelectAttrValue("node_fenced", "false"))
+	}
+	rsc := n.RemoteRsc
+	if n.Type == NodeGuest {
+		if n.Container != nil {
+			rsc = n.Container
+		}
+	}
+	switch {
+	case rsc == nil:
+		n.Online = false
+	case n.Type == NodeGuest && n.Container != nil && n.Container.Failed:
+		n.Online = false
+		n.Unclean = true
+	case rsc.Role >= RoleStarted && !rsc.Failed:
+		n.Online = true
+	case rsc.Failed && rsc.Role >= RoleStarted:
+		n.Online = false
+		n.Unclean = true
+	default:
+		n.Online = false
+	}
+	if n.Online && n.Type == NodeRemote && n.RemoteRsc != nil && n.RemoteRsc.Failed {
+		n.Online = false
+	}
+	if v := n.Attrs["shutdown"]; v != "" && v != "0" {
+		n.Shutdown = true
+	}
+}
+
+// nodeOnline applies Pacemaker's membership rules to a cluster node.
+func (u *unpacker) nodeOnline(n *Node, fencing bool) {
+	c := u.c
+	if n.Type == NodePing {
+		n.Online = false
+		return
+	}
+	ns := n.StateElement
+	if ns == nil {
+		// Never seen: with startup-fencing it must be fenced before use.
+		if fencing && c.Properties.StartupFencing() {
+			n.Unclean = true
+		}
+		return
+	}
+	n.InCCM = ns.SelectAttrValue("in_ccm", "")
+	n.Crmd = ns.SelectAttrValue("crmd", "")
+	n.Join = ns.SelectAttrValue("join", "")
+	n.Expected = ns.SelectAttrValue("expected", "")
+	n.ShutdownTime = n.Attrs["shutdown"]
+	if n.ShutdownTime == "" {
+		n.ShutdownTime = ns.SelectAttrValue("shutdown", "")
+	}
+	n.Shutdown = n.ShutdownTime != "" && n.ShutdownTime != "0"
+	expected := n.Expected
+	if expected == "" {
+		expected = "down"
+	}
+	n.ExpectedUp = expected == "member"
+	inCluster := n.InCCM != "" && IsTrue(n.InCCM)
+	crmdOnline := n.Crmd == "online"
+	terminate := IsTrue(n.Attrs["terminate"]) || ParseInt(n.Attrs["terminate"], 0) > 0
+
+	if !fencing {
+		switch {
+		case !inCluster:
+		case crmdOnline:
+			if n.Join == "member" {
+				n.Online = true
+			}
+		case !n.ExpectedUp:
+		default:
+			n.Unclean = true
+		}
+		return
+	}
+	switch {
+	case n.Shutdown:
+		// A node shutting down only needs to still be a member.
+		n.Online = inCluster
+	case n.InCCM == "":
+		n.Unclean = true
+	case n.Join == "nack":
+		n.Unclean = true
+	case !terminate && expected == "down":
+		if inCluster || crmdOnline {
+			n.Pending = true
+		}
+	case terminate && n.Join == "down" && !inCluster && !crmdOnline:
+		// Just fenced.
+	case !inCluster:
+		n.Unclean = true
+	case !crmdOnline:
+		n.Unclean = true
+	case terminate:
+		n.Unclean = true
+		n.Online = true
+	case n.Join == "member":
+		n.Online = true
+	case n.Join == "pending" || n.Join == "down":
+		n.Pending = true
+	default:
+		n.Unclean = true
+	}
+	if n.Unclean && n.Online {
+		return
+	}
+	if n.Unclean && !inCluster {
+		n.Online = false
+	}
+	if n.Unclean && inCluster && crmdOnline && n.Join == "member" {
+		n.Online = true
+	}
+}
+
+// unpackNodeHistory processes every lrm_resource recorded for node n.
+func (u *unpacker) unpackNodeHistory(n *Node, ns *etree.Element) {
+	n.Unpacked = true
+	lrm := ns.SelectElement("lrm")
+	if lrm == nil {
+		return
+	}
+	lrs := lrm.SelectElement("lrm_resources")
+	if lrs == nil {
+		return
+	}
+	for _, lr := range lrs.SelectElements("lrm_resource") {
+		u.unpackLRMResource(n, lr)
+	}
+}
+
+// findHistoryResource maps a history id on a node to a resource instance,
+// creating an orphan when nothing is configured under that name.
+func (u *unpacker) findHistoryResource(n *Node, lr *etree.Element, hid string) *Resource {
+	c := u.c
+	r := c.ByID[hid]
+	var parent *Resource
+	if r == nil || r.Kind != Primitive {
+		if r != nil {
+			r = nil // history for something no longer primitive is orphaned
+		} else if z := c.ByID[stripInstance(hid)+":0"]; z != nil && z.Kind == Primitive {
+			if top := z.Top(); top.Kind == Clone && !top.GloballyUnique {
+				r, parent = z, top
+			}
+		}
+	} else {
+		parent = r.Top()
+	}
+	if r != nil && r.InstanceNum < 0 && r.Parent != nil && r.Parent.Kind == Clone {
+		// History recorded under a clone's prototype id.
+		parent = r.Parent
+		r = nil
+		if !parent.GloballyUnique && parent.Prototype != nil {
+			r = u.anonymousInstance(n, parent, hid)
+		}
+	} else if r != nil && parent != nil && parent.Kind == Clone && !parent.GloballyUnique {
+		r = u.anonymousInstance(n, parent, stripInstance(hid))
+	}
+	if r == nil {
+		r = u.orphan(lr, hid)
+	}
+	return r
+}
+
+// anonymousInstance picks the instance of an anonymous clone that history for
+// base on node n belongs to: one already (partly) active on n, else the first
+// inactive instance, else a new orphan instance.
+func (u *unpacker) anonymousInstance(n *Node, clone *Resource, base string) *Resource {
+	var inactive *Resource
+	for _, inst := range clone.Children {
+		where := inst.activeNodes()
+		if len(where) > 0 {
+			for _, w := range where {
+				if w == n {
+					r := findBase(inst, base)
+					if r != nil && r.Status[n.Name] != nil && r.Status[n.Name].Active {
+						// Another history entry for the same instance on the
+						// same node: surplus entries are orphans.
+						return u.cloneOrphan(clone, base)
+					}
+					if r != nil {
+						return r
+					}
+				}
+			}
+			continue
+		}
+		if inactive == nil && !inst.Blocked {
+			r := findBase(inst, base)
+			if r != nil && (r.PendingNode == nil || r.PendingNode == n) {
+				inactive = r
+			}
+		}
+	}
+	if inactive != nil {
+		// Instances whose history lives on an unclean node without needing
+		// fencing are treated as orphans so a fresh instance can start.
+		top := clone
+		if inactive.Requires != "fencing" && (!n.Online || n.Unclean) && n.Type != NodeGuest &&
+			!(top.CloneMax >= len(u.c.Nodes)) {
+			return u.cloneOrphan(clone, base)
+		}
+		return inactive
+	}
+	return u.cloneOrphan(clone, base)
+}
+
+// findBase finds the primitive with the given base id inside instance inst.
+func findBase(inst *Resource, base string) *Resource {
+	if inst.BaseID == base && inst.Kind == Primitive {
+		return inst
+	}
+	for _, ch := range inst.Children {
+		if r := findBase(ch, base); r != nil {
+			return r
+		}
+	}
+	return nil
+}
+
+// activeNodes lists nodes where any primitive of r is active or pending.
+func (r *Resource) activeNodes() []*Node {
+	var out []*Node
+	for _, p := range r.Primitives() {
+		for _, n := range p.RunningOn {
+			out = appendNode(out, n)
+		}
+		if p.PendingNode != nil {
+			out = appendNode(out, p.PendingNode)
+		}
+	}
+	return out
+}
+
+func appendNode(list []*Node, n *Node) []*Node {
+	for _, x := range list {
+		if x == n {
+			return list
+		}
+	}
+	return append(list, n)
+}
+
+// cloneOrphan creates an extra, orphaned instance of an anonymous clone.
+func (u *unpacker) cloneOrphan(clone *Resource, base string) *Resource {
+	n := len(clone.Children)
+	inst := u.instance(clone.Prototype, clone, n)
+	markOrphan(inst)
+	clone.Children = append(clone.Children, inst)
+	return findBase(inst, base)
+}
+
+func markOrphan(r *Resource) {
+	r.Orphan = true
+	for _, ch := range r.Children {
+		markOrphan(ch)
+	}
+}
+
+// orphan creates a top-level resource for history with no configuration.
+func (u *unpacker) orphan(lr *etree.Element, hid string) *Resource {
+	if r := u.c.ByID[hid]; r != nil && r.Orphan && r.Parent == nil {
+		return r
+	}
+	r := &Resource{
+		ID: hid, BaseID: hid, Kind: Primitive, Element: lr, InstanceNum: -1,
+		Class:    lr.SelectAttrValue("class", ""),
+		Provider: lr.SelectAttrValue("provider", ""),
+		Type:     lr.SelectAttrValue("type", ""),
+		Orphan:   true,
+	}
+	if cid := lr.SelectAttrValue("container", ""); cid != "" {
+		r.Container = u.c.ByID[cid]
+	}
+	u.resolveMeta(r)
+	// Orphans are managed only when the cluster stops them.
+	if !u.c.Properties.StopOrphanResources() {
+		r.Managed = false
+	}
+	u.c.ByID[hid] = r
+	u.c.Resources = append(u.c.Resources, r)
+	return r
+}
+
+// unpackLRMResource reads one lrm_resource and folds it into the model.
+func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element) {
+	hid := lr.SelectAttrValue("id", "")
+	if hid == "" {
+		return
+	}
+	ops := lr.SelectElements("lrm_rsc_op")
+	recs := make([]*OpRecord, 0, len(ops))
+	for _, e := range ops {
+		recs = append(recs, parseOp(e))
+	}
+	sortOps(recs)
+	r := u.findHistoryResource(n, lr, hid)
+	if r == nil {
+		return
+	}
+	if r.Orphan && len(recs) == 0 {
+		return
+	}
+	st := &RscNodeState{
+		Rsc: r, Node: n, HistoryID: hid, History: recs, Element: lr,
+		Class:    lr.SelectAttrValue("class", ""),
+		Provider: lr.SelectAttrValue("provider", ""),
+		Type:     lr.SelectAttrValue("type", ""),
+	}
+	if r.Status == nil {
+		r.Status = map[string]*RscNodeState{}
+	}
+	if old := r.Status[n.Name]; old != nil {
+		// Two history entries mapped to the same resource and node: keep both
+		// ops, replaying them in call order.
+		st.History = append(append([]*OpRecord(nil), old.History...), recs...)
+		sortOps(st.History)
+		r.RunningOn = removeNode(r.RunningOn, n)
+	} else {
+		r.StatusOrder = append(r.StatusOrder, st)
+	}
+	r.Status[n.Name] = st
+	u.replay(r, n, st)
+	u.failcounts(r, n, st)
+	if st.Active {
+		r.RunningOn = appendNode(r.RunningOn, n)
+		n.RunningRsc = append(n.RunningRsc, r)
+		if st.Role > r.Role {
+			r.Role = st.Role
+		}
+	}
+	if st.Failed {
+		r.Failed = true
+	}
+	if st.Blocked {
+		r.Blocked = true
+		r.Managed = false
+	}
+	if st.Pending != nil && r.PendingNode == nil {
+		r.PendingNode = n
+		r.PendingTask = st.Pending.Operation
+	}
+}
+
+func removeNode(list []*Node, n *Node) []*Node {
+	out := list[:0]
+	for _, x := range list {
+		if x != n {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func atoi64(s string) int64 {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+func parseOp(e *etree.Element) *OpRecord {
+	o := &OpRecord{Element: e, TargetRC: -1}
+	for _, a := range e.Attr {
+		switch a.Key {
+		case "id":
+			o.ID = a.Value
+		case "operation_key":
+			o.Key = a.Value
+		case "operation":
+			o.Operation = a.Value
+		case "call-id":
+			o.CallID = int(atoi64(a.Value))
+		case "rc-code":
+			o.RC = int(atoi64(a.Value))
+		case "op-status":
+			o.Status = int(atoi64(a.Value))
+		case "interval":
+			o.IntervalMS = atoi64(a.Value)
+		case "last-rc-change":
+			o.LastRCChange = atoi64(a.Value)
+		case "last-run":
+			o.LastRun = atoi64(a.Value)
+		case "exec-time":
+			o.ExecTime = atoi64(a.Value)
+		case "queue-time":
+			o.QueueTime = atoi64(a.Value)
+		case "op-digest":
+			o.Digest = a.Value
+		case "op-restart-digest":
+			o.RestartDigest = a.Value
+		case "op-secure-digest":
+			o.SecureDigest = a.Value
+		case "transition-key":
+			o.TransitionKey = a.Value
+		case "transition-magic":
+			o.TransitionMagic = a.Value
+		case "exit-reason":
+			o.ExitReason = a.Value
+		case "on_node":
+			o.OnNode = a.Value
+		case "migrate_source":
+			o.MigrateSource = a.Value
+		case "migrate_target":
+			o.MigrateTarget = a.Value
+		}
+	}
+	key := o.TransitionKey
+	if key == "" && o.TransitionMagic != "" {
+		if i := strings.IndexByte(o.TransitionMagic, ';'); i >= 0 {
+			key = o.TransitionMagic[i+1:]
+		}
+	}
+	if key != "" {
+		parts := strings.Split(key, ":")
+		if len(parts) >= 3 {
+			if t, err := strconv.Atoi(parts[2]); err == nil {
+				o.TargetRC = t
+			}
+		}
+	}
+	return o
+}
+
+// sortOps orders history by call-id, pending (call-id -1) entries last.
+func sortOps(recs []*OpRecord) {
+	sort.SliceStable(recs, func(i, j int) bool {
+		a, b := recs[i], recs[j]
+		ap, bp := a.CallID < 0, b.CallID < 0
+		if ap != bp {
+			return bp
+		}
+		if a.CallID != b.CallID {
+			return a.CallID < b.CallID
+		}
+		return a.LastRCChange < b.LastRCChange
+	})
+}

@@ -1,0 +1,467 @@
+package cluster
+
+import (
+	"time"
+
+	"github.com/beevik/etree"
+)
+
+// Cluster is the unpacked view of one CIB at one point in time.
+type Cluster struct {
+	// Now is the time used to expire failures and evaluate dates.
+	Now time.Time
+	// Root is the <cib> element the model was built from.
+	Root *etree.Element
+	// Configuration, Constraints and Status are the raw sections (may be nil).
+	Configuration *etree.Element
+	Constraints   *etree.Element
+	StatusElement *etree.Element
+
+	// CIB root attributes.
+	Epoch, NumUpdates, AdminEpoch int
+	ValidateWith, CRMFeatureSet   string
+	LastWritten, UpdateOrigin     string
+	UpdateClient, UpdateUser      string
+	ExecutionDate                 string
+	HaveQuorum                    bool
+	DCUUID                        string
+	DC                            *Node
+
+	Properties  Properties
+	RscDefaults []AttrSet
+	OpDefaults  []AttrSet
+	// RscDefaultMeta and OpDefaultMeta are the resolved default values.
+	RscDefaultMeta map[string]string
+	OpDefaultMeta  map[string]string
+
+	Nodes      []*Node
+	NodeByName map[string]*Node
+	NodeByID   map[string]*Node
+
+	// Resources are the top-level resources in XML order, followed by
+	// orphans found only in the status section.
+	Resources []*Resource
+	// ByID indexes every resource: children, clone instances, prototypes.
+	ByID map[string]*Resource
+	// Templates are rsc_template definitions by id.
+	Templates map[string]*Resource
+
+	Tags    []*Tag
+	TagByID map[string]*Tag
+
+	// Warnings collects non-fatal problems met while unpacking.
+	Warnings []string
+}
+
+// NodeType is the kind of a cluster node.
+type NodeType string
+
+// Node types. Guest nodes are remote nodes whose connection is a resource's
+// remote-node meta attribute (or a bundle replica).
+const (
+	NodeMember NodeType = "member"
+	NodeRemote NodeType = "remote"
+	NodeGuest  NodeType = "guest"
+	NodePing   NodeType = "ping"
+)
+
+// Node is one configured (or status-only) node and its derived state.
+type Node struct {
+	ID   string
+	Name string
+	Type NodeType
+	// Element is the <node> element; nil for implicit remote/guest nodes.
+	Element *etree.Element
+	// StateElement is the <node_state> element, nil if never seen.
+	StateElement *etree.Element
+
+	InstanceSets []AttrSet
+	UtilSets     []AttrSet
+	// Attrs holds instance attributes overlaid by transient attributes.
+	Attrs map[string]string
+	// Transient holds only the transient (status) attributes, in XML order.
+	Transient []NVPair
+	// Utilization is the resolved utilization of the node.
+	Utilization map[string]string
+	Score       int
+
+	// Raw node_state values.
+	InCCM, Crmd, Join, Expected string
+	ShutdownTime                string
+
+	Online        bool
+	Standby       bool
+	StandbyOnFail bool
+	Maintenance   bool
+	Unclean       bool
+	Pending       bool
+	Shutdown      bool
+	ExpectedUp    bool
+	// RemoteRsc is the connection resource of a remote or guest node.
+	RemoteRsc *Resource
+	// Container is a guest node's containing resource.
+	Container *Resource
+	// RemoteWasFenced / RemoteRequiresReset mirror node_state attributes.
+	RemoteWasFenced bool
+	// Unpacked reports whether the node's resource history was used.
+	Unpacked bool
+	// RunningRsc lists the primitives active on this node, in unpack order.
+	RunningRsc []*Resource
+}
+
+// IsRemote reports whether the node is a remote or guest node.
+func (n *Node) IsRemote() bool { return n.Type == NodeRemote || n.Type == NodeGuest }
+
+// NVPair is one name/value pair in XML order.
+type NVPair struct {
+	ID, Name, Value string
+}
+
+// AttrSet is one instance_attributes / meta_attributes / utilization block.
+type AttrSet struct {
+	ID    string
+	Score int
+	// Rule is the set's <rule> element, nil if unconditional.
+	Rule  *etree.Element
+	Pairs []NVPair
+	// Element is the set element (after id-ref resolution).
+	Element *etree.Element
+}
+
+// Kind is a resource variant.
+type Kind int
+
+// Resource variants.
+const (
+	Primitive Kind = iota
+	Group
+	Clone
+	Bundle
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Primitive:
+		return "primitive"
+	case Group:
+		return "group"
+	case Clone:
+		return "clone"
+	case Bundle:
+		return "bundle"
+	}
+	return "unknown"
+}
+
+// Role is a resource role, ordered like Pacemaker's so comparisons work.
+type Role int
+
+// Roles.
+const (
+	RoleUnknown Role = iota
+	RoleStopped
+	RoleStarted
+	RoleUnpromoted
+	RolePromoted
+)
+
+// String returns Pacemaker 2.1's role name.
+func (r Role) String() string {
+	switch r {
+	case RoleStopped:
+		return "Stopped"
+	case RoleStarted:
+		return "Started"
+	case RoleUnpromoted:
+		return "Unpromoted"
+	case RolePromoted:
+		return "Promoted"
+	}
+	return "Unknown"
+}
+
+// ParseRole parses a role name, accepting legacy Master/Slave.
+func ParseRole(s string) Role {
+	switch s {
+	case "Stopped", "stopped":
+		return RoleStopped
+	case "Started", "started":
+		return RoleStarted
+	case "Unpromoted", "unpromoted", "Slave", "slave":
+		return RoleUnpromoted
+	case "Promoted", "promoted", "Master", "master":
+		return RolePromoted
+	}
+	return RoleUnknown
+}
+
+// Op is one configured operation.
+type Op struct {
+	ID       string
+	Name     string
+	Interval time.Duration
+	// IntervalMS is Interval in milliseconds (the unit in history keys).
+	IntervalMS int64
+	Timeout    time.Duration
+	Role       Role
+	OnFail     string
+	Enabled    bool
+	Element    *etree.Element
+	Meta       map[string]string
+}
+
+// Resource is a primitive, group, clone or bundle (or a clone instance).
+type Resource struct {
+	ID   string
+	Kind Kind
+	// Element is the configuration element (shared by clone instances).
+	Element *etree.Element
+
+	Class, Provider, Type string
+	// Template is the rsc_template id this primitive was built from.
+	Template string
+
+	Parent   *Resource
+	Children []*Resource
+	// Prototype is a clone's configured child, from which instances are copied.
+	Prototype *Resource
+	// InstanceNum is the clone instance number, -1 when not an instance.
+	InstanceNum int
+	// BaseID is the id without instance suffix.
+	BaseID string
+
+	InstanceSets []AttrSet
+	MetaSets     []AttrSet
+	UtilSets     []AttrSet
+	Meta         map[string]string
+	Params       map[string]string
+	Utilization  map[string]string
+	Ops          []Op
+
+	// Resolved meta attributes.
+	TargetRole         Role
+	TargetRoleSet      bool
+	Managed            bool
+	Priority           int
+	Stickiness         int
+	MigrationThreshold int
+	FailureTimeout     time.Duration
+	MultipleActive     string
+	AllowMigrate       bool
+	Requires           string
+	Critical           bool
+	Description        string
+	RemoteNode         string
+	Container          *Resource
+	// Clone/bundle settings (meaningful for Clone and Bundle kinds).
+	Promotable      bool
+	GloballyUnique  bool
+	CloneMax        int
+	CloneNodeMax    int
+	PromotedMax     int
+	PromotedNodeMax int
+	Interleave      bool
+	Notify          bool
+	Ordered         bool
+	// Bundle holds the bundle description when Kind == Bundle.
+	Bundle *BundleInfo
+
+	// Orphan is set for history entries with no configuration.
+	Orphan bool
+
+	// Status maps node name to this resource's state there (primitives).
+	Status map[string]*RscNodeState
+	// StatusOrder is the node order in which history was found.
+	StatusOrder []*RscNodeState
+
+	// Derived state over all nodes (primitives; collections aggregate).
+	Role      Role
+	RunningOn []*Node
+	Failed    bool
+	Blocked   bool
+	// FailureIgnored is set when a failure was ignored by on-fail=ignore.
+	FailureIgnored bool
+	PendingNode    *Node
+	PendingTask    string
+	// PartialMigrationSource/Target are set when migrate_to succeeded
+	// without a matching migrate_from.
+	PartialMigrationSource *Node
+	PartialMigrationTarget *Node
+	// Provisional state flags for callers.
+	Stopping bool
+	// NextRole is a role forced by history (e.g. Stopped after on-fail=stop).
+	NextRole Role
+}
+
+// IsClone reports whether r is a clone (including promotable).
+func (r *Resource) IsClone() bool { return r.Kind == Clone }
+
+// IsInstance reports whether r is a clone instance or inside one.
+func (r *Resource) IsInstance() bool { return r.InstanceNum >= 0 }
+
+// Top returns the top-level ancestor of r.
+func (r *Resource) Top() *Resource {
+	for r.Parent != nil {
+		r = r.Parent
+	}
+	return r
+}
+
+// Primitives returns r's primitive descendants in order (r itself if primitive).
+func (r *Resource) Primitives() []*Resource {
+	var out []*Resource
+	var walk func(*Resource)
+	walk = func(x *Resource) {
+		if x.Kind == Primitive {
+			out = append(out, x)
+			return
+		}
+		for _, c := range x.Children {
+			walk(c)
+		}
+	}
+	walk(r)
+	return out
+}
+
+// Active reports whether r (any primitive below it) is active somewhere.
+func (r *Resource) Active() bool {
+	for _, p := range r.Primitives() {
+		if len(p.RunningOn) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// BundleInfo describes a bundle's container and network configuration.
+type BundleInfo struct {
+	ContainerType   string // docker, podman, rkt
+	Image           string
+	Replicas        int
+	ReplicasPerHost int
+	PromotedMax     int
+	IPRangeStart    string
+	HostNetmask     string
+	ControlPort     string
+	RunCommand      string
+	// Replicas' generated resources, in replica order.
+	Replica []*BundleReplica
+	// Child is the configured primitive inside the bundle, if any.
+	Child *Resource
+}
+
+// BundleReplica is one generated replica of a bundle.
+type BundleReplica struct {
+	Num       int
+	IP        *Resource
+	Container *Resource
+	Remote    *Resource
+	Child     *Resource
+	IPAddr    string
+	Node      *Node
+}
+
+// OpRecord is one lrm_rsc_op entry from a node's history.
+type OpRecord struct {
+	ID              string
+	Key             string // operation_key
+	Operation       string
+	CallID          int
+	RC              int
+	Status          int // op-status
+	IntervalMS      int64
+	LastRCChange    int64
+	LastRun         int64
+	ExecTime        int64
+	QueueTime       int64
+	Digest          string
+	RestartDigest   string
+	SecureDigest    string
+	TransitionKey   string
+	TransitionMagic string
+	ExitReason      string
+	OnNode          string
+	MigrateSource   string
+	MigrateTarget   string
+	// TargetRC is the expected rc parsed from the transition key (-1 unknown).
+	TargetRC int
+	Element  *etree.Element
+}
+
+// IsProbe reports whether the op is a probe (non-recurring monitor).
+func (o *OpRecord) IsProbe() bool { return o.Operation == "monitor" && o.IntervalMS == 0 }
+
+// Pending reports whether the op is still in flight.
+func (o *OpRecord) Pending() bool { return o.Status == OpStatusPending || o.CallID == -1 }
+
+// Op-status values as recorded in the CIB.
+const (
+	OpStatusPending      = -1
+	OpStatusDone         = 0
+	OpStatusCancelled    = 1
+	OpStatusTimeout      = 2
+	OpStatusNotSupported = 3
+	OpStatusError        = 4
+	OpStatusErrorHard    = 5
+	OpStatusErrorFatal   = 6
+	OpStatusNotInstalled = 7
+	OpStatusNotConnected = 8
+	OpStatusInvalid      = 9
+)
+
+// OCF rc codes.
+const (
+	RCOK               = 0
+	RCError            = 1
+	RCInvalidParam     = 2
+	RCUnimplemented    = 3
+	RCInsufficientPriv = 4
+	RCNotInstalled     = 5
+	RCNotConfigured    = 6
+	RCNotRunning       = 7
+	RCRunningPromoted  = 8
+	RCFailedPromoted   = 9
+	RCDegraded         = 190
+	RCDegradedPromoted = 191
+)
+
+// RscNodeState is what the history says about one resource on one node.
+type RscNodeState struct {
+	Rsc  *Resource
+	Node *Node
+	// HistoryID is the lrm_resource id (may differ from Rsc.ID for clones).
+	HistoryID             string
+	Class, Provider, Type string
+	Element               *etree.Element
+	// History is sorted by call-id (pending ops last).
+	History []*OpRecord
+
+	Role   Role
+	Active bool
+	Failed bool
+	// FailedOp is the last failed operation that still counts.
+	FailedOp *OpRecord
+	// IgnoredFailures were failures that on-fail=ignore or expiry discarded.
+	IgnoredFailures []*OpRecord
+	// Failures lists every failed op that counts, in history order.
+	Failures []*OpRecord
+	Pending  *OpRecord
+	// LastOp is the last completed operation.
+	LastOp *OpRecord
+	// ActiveMonitors are recurring monitors since the last start.
+	ActiveMonitors []*OpRecord
+	// OnFail is the on-fail handling applied by the last failure.
+	OnFail string
+	// FailCount sums fail-count-* transient attributes for the resource.
+	FailCount   int
+	LastFailure int64
+	// Blocked/Unmanaged mark on-fail=block style outcomes.
+	Blocked bool
+}
+
+// Tag is a <tag> with its object references in XML order.
+type Tag struct {
+	ID   string
+	Refs []string
+}
