@@ -2,6 +2,8 @@ package cib
 
 import (
 	"bytes"
+	"crypto/md5"
+	"fmt"
 	"strings"
 
 	"github.com/beevik/etree"
@@ -85,4 +87,60 @@ func ElementBytes(e *etree.Element) []byte {
 	var buf bytes.Buffer
 	writeElement(&buf, e)
 	return buf.Bytes()
+}
+
+// Format returns e (which is not modified) laid out the way Pacemaker's tools print
+// XML: two-space indentation, one element per line, a final newline.
+func Format(e *etree.Element) []byte {
+	d := etree.NewDocument()
+	d.SetRoot(e.Copy())
+	d.Indent(2)
+	var buf bytes.Buffer
+	writeDoc(&buf, d)
+	return buf.Bytes()
+}
+
+// compact writes e with whitespace-only text dropped (no layout at all).
+func compact(buf *bytes.Buffer, e *etree.Element) {
+	buf.WriteByte('<')
+	buf.WriteString(e.FullTag())
+	for _, a := range e.Attr {
+		buf.WriteByte(' ')
+		buf.WriteString(a.FullKey())
+		buf.WriteString(`="`)
+		attrEscaper.WriteString(buf, a.Value)
+		buf.WriteByte('"')
+	}
+	var kids []etree.Token
+	for _, c := range e.Child {
+		if cd, ok := c.(*etree.CharData); ok && cd.IsWhitespace() && !cd.IsCData() {
+			continue
+		}
+		kids = append(kids, c)
+	}
+	if len(kids) == 0 {
+		buf.WriteString("/>")
+		return
+	}
+	buf.WriteByte('>')
+	for _, c := range kids {
+		if ce, ok := c.(*etree.Element); ok {
+			compact(buf, ce)
+		} else {
+			writeToken(buf, c)
+		}
+	}
+	buf.WriteString("</")
+	buf.WriteString(e.FullTag())
+	buf.WriteByte('>')
+}
+
+// OnDiskDigest is the MD5 digest Pacemaker's `cibadmin -5` prints for an element:
+// computed over the element written without layout.
+func OnDiskDigest(e *etree.Element) string {
+	var buf bytes.Buffer
+	buf.WriteByte(' ')
+	compact(&buf, e)
+	buf.WriteByte('\n')
+	return fmt.Sprintf("%x", md5.Sum(buf.Bytes()))
 }
