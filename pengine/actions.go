@@ -1,0 +1,227 @@
+package pengine
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/pacer-ha/pacer/cluster"
+)
+
+// Action is one step of a transition.
+type Action struct {
+	ID         int
+	Rsc        *rsc
+	Task       string // start, stop, monitor, promote, demote, migrate_to, migrate_from, stonith, do_shutdown
+	IntervalMS int64
+	Node       *node
+	Pseudo     bool
+	Optional   bool
+	Runnable   bool
+	Reason     string
+	// FenceAction is reboot/off for stonith actions.
+	FenceAction string
+	// Probe marks a non-recurring monitor used to discover state.
+	Probe bool
+	// ExpectRunning marks a probe whose resource the history says is active.
+	ExpectRunning bool
+
+	in, out []*edge
+}
+
+// Key is Pacemaker's operation key: RSC_TASK_INTERVAL.
+func (a *Action) Key() string {
+	if a.Rsc == nil {
+		return fmt.Sprintf("%s_%d", a.Task, a.IntervalMS)
+	}
+	return fmt.Sprintf("%s_%s_%d", a.Rsc.id, a.Task, a.IntervalMS)
+}
+
+// NodeName is the node the action runs on, "" for none.
+func (a *Action) NodeName() string {
+	if a.Node == nil {
+		return ""
+	}
+	return a.Node.name
+}
+
+// RscID is the resource id, "" for cluster actions.
+func (a *Action) RscID() string {
+	if a.Rsc == nil {
+		return ""
+	}
+	return a.Rsc.id
+}
+
+func (w *ws) newAction(r *rsc, task string, n *node, optional bool) *Action {
+	a := &Action{ID: len(w.actions), Rsc: r, Task: task, Node: n, Optional: optional, Runnable: true}
+	w.actions = append(w.actions, a)
+	return a
+}
+
+// createActions decides, per node and resource, what must happen.
+func (w *ws) createActions() {
+	w.fenceNodes()
+	for _, r := range w.all {
+		if r.cr.Kind == cluster.Primitive {
+			w.primitiveActions(r)
+		}
+	}
+	w.shutdownNodes()
+}
+
+func (w *ws) fenceNodes() {
+	if !w.stonithEnabled {
+		return
+	}
+	for _, n := range w.nodes {
+		if !n.cn.Unclean || n.cn.Type != cluster.NodeMember {
+			continue
+		}
+		a := w.newAction(nil, "stonith", n, false)
+		a.FenceAction = w.c.Properties.StonithAction()
+		a.Reason = "node is unclean"
+		if !n.cn.Online && n.cn.InCCM != "true" {
+			a.Reason = "peer is no longer part of the cluster"
+		}
+		n.fence = a
+		w.fencing = append(w.fencing, a)
+	}
+}
+
+func (w *ws) shutdownNodes() {
+	for _, n := range w.nodes {
+		if !n.cn.Shutdown || !n.cn.Online || n.cn.Unclean {
+			continue
+		}
+		a := w.newAction(nil, "do_shutdown", n, false)
+		n.shutdown = a
+		for _, r := range w.all {
+			for _, s := range r.stops {
+				if s.Node == n {
+					w.order(s, a, fImpliesThen)
+				}
+			}
+		}
+	}
+}
+
+// primitiveActions creates start/stop/monitor/probe actions for one primitive.
+func (w *ws) primitiveActions(r *rsc) {
+	next := r.assigned
+	if r.managed {
+		w.probes(r)
+	}
+	if !r.managed {
+		return
+	}
+	// Stops on every node where it runs.
+	for _, cur := range r.current {
+		keep := cur == next && !r.failed && len(r.current) == 1
+		s := w.newAction(r, "stop", cur, keep)
+		if cur.fence != nil {
+			// The node's fencing stops everything on it.
+			s.Pseudo = true
+			s.Optional = false
+			w.order(cur.fence, s, fImpliesThen)
+		} else if !cur.cn.Online || cur.cn.Unclean {
+			s.Runnable = false
+		}
+		if !keep && next == nil {
+			s.Reason = r.stopReason(w)
+		}
+		r.stops = append(r.stops, s)
+	}
+	if len(r.stops) > 0 {
+		r.stop = r.stops[0]
+	}
+	st := w.newAction(r, "start", next, isCurrent(r, next) && !r.failed && len(r.current) == 1)
+	if next == nil {
+		st.Runnable = false
+		st.Optional = true
+	}
+	r.start = st
+	for _, s := range r.stops {
+		w.order(s, st, fImpliesThen|fImpliesFirst|fRunnableLeft)
+	}
+	if next != nil {
+		w.monitors(r, next, st)
+	}
+}
+
+func (r *rsc) stopReason(w *ws) string {
+	if !w.haveQuorum && w.noQuorum == "stop" {
+		return "no quorum"
+	}
+	if !w.wantsToRun(r) {
+		return ""
+	}
+	return "node availability"
+}
+
+// monitors schedules the recurring monitors that should run after the start.
+func (w *ws) monitors(r *rsc, n *node, st *Action) {
+	st0 := r.cr.Status[n.name]
+	for _, op := range r.cr.Ops {
+		if op.Name != "monitor" || op.IntervalMS == 0 || !op.Enabled {
+			continue
+		}
+		if op.Role == cluster.RolePromoted || op.Role == cluster.RoleStopped {
+			continue
+		}
+		active := false
+		if st0 != nil {
+			for _, m := range st0.ActiveMonitors {
+				if m.IntervalMS == op.IntervalMS {
+					active = true
+				}
+			}
+		}
+		m := w.newAction(r, "monitor", n, active && st.Optional)
+		m.IntervalMS = op.IntervalMS
+		w.order(st, m, fImpliesThen|fRunnableLeft)
+	}
+}
+
+// probes discovers the resource's state on nodes with no history for it.
+func (w *ws) probes(r *rsc) {
+	for _, n := range w.nodes {
+		if !n.cn.Online || n.cn.Unclean || n.cn.Pending || !r.discover[n.idx] {
+			continue
+		}
+		if r.cr.Status[n.name] != nil {
+			continue
+		}
+		p := w.newAction(r, "monitor", n, false)
+		p.Probe = true
+	}
+}
+
+// edge flags.
+const (
+	fImpliesThen  = 1 << iota // first required => then required
+	fImpliesFirst             // then required => first required
+	fRunnableLeft             // first unrunnable => then unrunnable
+	fOptionalOnly             // ordering only
+)
+
+type edge struct {
+	first, then *Action
+	flags       int
+	// reasonRsc names what made the then action required or unrunnable.
+}
+
+func (w *ws) order(first, then *Action, flags int) {
+	if first == nil || then == nil || first == then {
+		return
+	}
+	e := &edge{first: first, then: then, flags: flags}
+	first.out = append(first.out, e)
+	then.in = append(then.in, e)
+}
+
+// sortedActions returns actions with a stable id order for rendering.
+func (w *ws) sortedActions() []*Action {
+	out := append([]*Action(nil), w.actions...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}

@@ -1,0 +1,163 @@
+package pengine
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// ScoreLines are the allocation scores crm_simulate -s prints.
+func (t *Transition) ScoreLines() []string {
+	w := t.w
+	var out []string
+	for _, r := range w.all {
+		if len(r.children) > 0 {
+			continue
+		}
+		for _, n := range w.nodes {
+			out = append(out, fmt.Sprintf("pcmk__primitive_assign: %s allocation score on %s: %s", r.id, n.name, scoreString(r.scores[n.idx])))
+		}
+	}
+	return out
+}
+
+func scoreString(s int) string {
+	switch {
+	case s >= inf:
+		return "INFINITY"
+	case s <= -inf:
+		return "-INFINITY"
+	}
+	return fmt.Sprint(s)
+}
+
+func xmlEsc(s string) string {
+	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
+	return r.Replace(s)
+}
+
+// graphRef is the short element an input trigger refers to.
+func graphRef(a *Action) string {
+	switch {
+	case a.Task == "stonith":
+		return fmt.Sprintf(`<crm_event id="%d" operation="stonith" operation_key="stonith-%s-%s" on_node="%s" on_node_uuid="%s"/>`,
+			a.ID, a.Node.name, a.FenceAction, xmlEsc(a.Node.name), xmlEsc(a.Node.cn.ID))
+	case a.Rsc == nil:
+		return fmt.Sprintf(`<crm_event id="%d" operation="%s" operation_key="%s" on_node="%s" on_node_uuid="%s"/>`,
+			a.ID, a.Task, a.Task, xmlEsc(a.NodeName()), xmlEsc(a.Node.cn.ID))
+	case a.Pseudo:
+		return fmt.Sprintf(`<pseudo_event id="%d" operation="%s" operation_key="%s"/>`, a.ID, a.Task, xmlEsc(a.Key()))
+	}
+	return fmt.Sprintf(`<rsc_op id="%d" operation="%s" operation_key="%s" on_node="%s" on_node_uuid="%s"/>`,
+		a.ID, a.Task, xmlEsc(a.Key()), xmlEsc(a.NodeName()), xmlEsc(a.Node.cn.ID))
+}
+
+// GraphXML renders the transition graph as Pacemaker's <transition_graph>.
+func (t *Transition) GraphXML() string {
+	var b strings.Builder
+	p := t.Cluster.Properties
+	fmt.Fprintf(&b, `<transition_graph cluster-delay="%s" stonith-timeout="%s" failed-stop-offset="INFINITY" failed-start-offset="INFINITY" batch-limit="0" transition_id="0">`+"\n",
+		p.String("cluster-delay", "60s"), p.String("stonith-timeout", "60s"))
+	var acts []*Action
+	for _, a := range t.Actions {
+		if a.Executed() {
+			acts = append(acts, a)
+		}
+	}
+	sort.SliceStable(acts, func(i, j int) bool { return acts[i].ID > acts[j].ID })
+	for i, a := range acts {
+		fmt.Fprintf(&b, "  <synapse id=\"%d\">\n    <action_set>\n", i)
+		ref := graphRef(a)
+		full := strings.TrimSuffix(ref, "/>") + ">\n"
+		b.WriteString("      " + full)
+		if a.Rsc != nil && !a.Pseudo {
+			cr := a.Rsc.cr
+			prov := ""
+			if cr.Provider != "" {
+				prov = fmt.Sprintf(` provider="%s"`, xmlEsc(cr.Provider))
+			}
+			fmt.Fprintf(&b, "        <primitive id=\"%s\" class=\"%s\"%s type=\"%s\"/>\n", xmlEsc(a.Rsc.id), xmlEsc(cr.Class), prov, xmlEsc(cr.Type))
+		}
+		attrs := []string{}
+		if a.IntervalMS > 0 {
+			attrs = append(attrs, fmt.Sprintf(`CRM_meta_interval="%d"`, a.IntervalMS), fmt.Sprintf(`CRM_meta_name="%s"`, a.Task))
+		}
+		if a.Node != nil && !a.Pseudo {
+			attrs = append(attrs, fmt.Sprintf(`CRM_meta_on_node="%s"`, xmlEsc(a.Node.name)), fmt.Sprintf(`CRM_meta_on_node_uuid="%s"`, xmlEsc(a.Node.cn.ID)))
+		}
+		if a.Task == "stonith" {
+			attrs = append(attrs, fmt.Sprintf(`CRM_meta_stonith_action="%s"`, a.FenceAction))
+		}
+		attrs = append(attrs, `CRM_meta_timeout="20000"`, `crm_feature_set="3.16.1"`)
+		fmt.Fprintf(&b, "        <attributes %s/>\n", strings.Join(attrs, " "))
+		tag := "rsc_op"
+		switch {
+		case a.Rsc == nil:
+			tag = "crm_event"
+		case a.Pseudo:
+			tag = "pseudo_event"
+		}
+		fmt.Fprintf(&b, "      </%s>\n    </action_set>\n", tag)
+		var ins []*Action
+		for _, e := range a.in {
+			if e.first.Executed() {
+				ins = append(ins, e.first)
+			}
+		}
+		if len(ins) == 0 {
+			b.WriteString("    <inputs/>\n")
+		} else {
+			b.WriteString("    <inputs>\n")
+			for _, in := range ins {
+				fmt.Fprintf(&b, "      <trigger>\n        %s\n      </trigger>\n", graphRef(in))
+			}
+			b.WriteString("    </inputs>\n")
+		}
+		b.WriteString("  </synapse>\n")
+	}
+	b.WriteString("</transition_graph>\n")
+	return b.String()
+}
+
+func dotName(a *Action) string {
+	if a.Task == "stonith" {
+		return fmt.Sprintf("stonith '%s' %s", a.FenceAction, a.Node.name)
+	}
+	if a.Node == nil || a.Pseudo && a.Rsc != nil && a.Node == nil {
+		return a.Key()
+	}
+	return a.Key() + " " + a.Node.name
+}
+
+// Dot renders the transition as Pacemaker's dot graph.
+func (t *Transition) Dot(all bool) string {
+	var b strings.Builder
+	b.WriteString(" digraph \"g\" {\n")
+	for _, a := range t.Actions {
+		if !a.Executed() && !all {
+			continue
+		}
+		style := `style=bold color="green"`
+		font := "black"
+		if !a.Executed() {
+			style = `style=dashed color="red"`
+			if a.Optional {
+				style = `style=dashed color="blue"`
+			}
+		}
+		if a.Pseudo {
+			font = "orange"
+		}
+		fmt.Fprintf(&b, "\"%s\" [ %s fontcolor=\"%s\"]\n", dotName(a), style, font)
+	}
+	for _, a := range t.Actions {
+		for _, e := range a.out {
+			if (!e.first.Executed() || !e.then.Executed()) && !all {
+				continue
+			}
+			fmt.Fprintf(&b, "\"%s\" -> \"%s\" [ style = bold]\n", dotName(e.first), dotName(e.then))
+		}
+	}
+	b.WriteString("}\n")
+	return b.String()
+}

@@ -1,0 +1,133 @@
+package pengine
+
+import (
+	"github.com/pacer-ha/pacer/cluster"
+)
+
+// endpoint finds the action standing for "task of r"; first says whether r is on
+// the first side of an order (a group is started once its last member is).
+func endpoint(r *rsc, task string, first bool) *Action {
+	if len(r.children) > 0 && r.cr.Kind == cluster.Group {
+		kids := r.children
+		pickLast := (task == "start" || task == "promote") == first
+		if pickLast {
+			return endpoint(kids[len(kids)-1], task, first)
+		}
+		return endpoint(kids[0], task, first)
+	}
+	switch task {
+	case "start", "promote":
+		return r.start
+	case "stop", "demote":
+		return r.stop
+	}
+	return nil
+}
+
+func inverse(task string) string {
+	switch task {
+	case "start":
+		return "stop"
+	case "stop":
+		return "start"
+	case "promote":
+		return "demote"
+	case "demote":
+		return "promote"
+	}
+	return task
+}
+
+// buildOrdering turns order constraints and group membership into action edges.
+func (w *ws) buildOrdering() {
+	for _, r := range w.all {
+		if r.cr.Kind != cluster.Group {
+			continue
+		}
+		for i := 1; i < len(r.children); i++ {
+			a, b := r.children[i-1], r.children[i]
+			w.order(endpoint(a, "start", true), endpoint(b, "start", false), fImpliesThen|fRunnableLeft)
+			w.order(endpoint(b, "stop", true), endpoint(a, "stop", false), fImpliesFirst)
+		}
+	}
+	for _, o := range w.ords {
+		f := endpoint(o.first, o.firstAction, true)
+		t := endpoint(o.then, o.thenAction, false)
+		switch o.kind {
+		case orderMandatory:
+			w.order(f, t, fImpliesThen|fRunnableLeft)
+		case orderOptional:
+			w.order(f, t, fOptionalOnly)
+		default:
+			continue
+		}
+		if o.symmetrical {
+			rf := endpoint(o.then, inverse(o.thenAction), true)
+			rt := endpoint(o.first, inverse(o.firstAction), false)
+			if o.kind == orderMandatory {
+				w.order(rf, rt, fImpliesFirst)
+			} else {
+				w.order(rf, rt, fOptionalOnly)
+			}
+		}
+	}
+}
+
+func describe(a *Action) string {
+	if a.Rsc == nil {
+		return a.Task
+	}
+	return a.Rsc.id + " " + a.Task
+}
+
+// propagate spreads "required" and "unrunnable" along the edges until nothing changes.
+func (w *ws) propagate() {
+	for round := 0; round < 1000; round++ {
+		changed := false
+		for _, a := range w.actions {
+			for _, e := range a.out {
+				f, t := e.first, e.then
+				if e.flags&fRunnableLeft != 0 && !f.Runnable && t.Runnable && !f.Pseudo {
+					t.Runnable = false
+					if t.Reason == "" {
+						t.Reason = "unrunnable " + describe(f)
+					}
+					changed = true
+				}
+				if e.flags&fImpliesThen != 0 && !f.Optional && f.Runnable && t.Optional && t.Node != nil {
+					t.Optional = false
+					if t.Reason == "" && f.Rsc != nil && f.Rsc != t.Rsc {
+						t.Reason = "required " + describe(f)
+					}
+					changed = true
+				}
+				if e.flags&fImpliesFirst != 0 && !t.Optional && f.Optional && f.Node != nil {
+					f.Optional = false
+					if f.Reason == "" && t.Rsc != nil && f.Rsc != t.Rsc {
+						f.Reason = "required " + describe(t)
+					}
+					changed = true
+				}
+			}
+		}
+		// A running resource whose start became unrunnable must stop.
+		for _, r := range w.all {
+			if r.start == nil || r.start.Runnable {
+				continue
+			}
+			for _, s := range r.stops {
+				if s.Optional {
+					s.Optional = false
+					if s.Reason == "" {
+						s.Reason = r.start.Reason
+					}
+					changed = true
+				}
+			}
+		}
+		if !changed {
+			return
+		}
+	}
+	w.warnf("Ordering propagation did not settle; the transition may be incomplete")
+}

@@ -1,0 +1,361 @@
+package pengine
+
+import (
+	"sort"
+
+	"github.com/pacer-ha/pacer/cluster"
+	"github.com/pacer-ha/pacer/rules"
+)
+
+const inf = rules.Infinity
+
+// initScores gives every primitive its node scores: the cluster default, location
+// constraints, node availability, failure bans and stickiness.
+func (w *ws) initScores() {
+	for _, r := range w.all {
+		r.scores = make([]int, len(w.nodes))
+		r.discover = make([]bool, len(w.nodes))
+		for i := range r.scores {
+			if !w.symmetric {
+				r.scores[i] = -inf
+			}
+			r.discover[i] = true
+		}
+	}
+	// Exclusive discovery restricts probing to the nodes the constraint names.
+	exclusive := map[*rsc]bool{}
+	for _, l := range w.locs {
+		if l.discovery == "exclusive" {
+			for _, p := range primitivesOf(l.rsc) {
+				exclusive[p] = true
+			}
+		}
+	}
+	for p := range exclusive {
+		for i := range p.discover {
+			p.discover[i] = false
+		}
+	}
+	for _, l := range w.locs {
+		if l.role == cluster.RolePromoted {
+			// Promotion preferences do not place the resource.
+			continue
+		}
+		for _, n := range w.nodes {
+			score, ok := w.locScore(l, n)
+			if !ok {
+				continue
+			}
+			for _, p := range primitivesOf(l.rsc) {
+				w.addLocation(p, n, score, l.discovery)
+			}
+		}
+	}
+	for _, r := range w.all {
+		if r.cr.Kind != cluster.Primitive {
+			continue
+		}
+		for _, n := range w.nodes {
+			if !n.canRun() {
+				r.scores[n.idx] = -inf
+			}
+			st := r.cr.Status[n.name]
+			if st != nil && r.cr.MigrationThreshold > 0 && st.FailCount >= r.cr.MigrationThreshold {
+				r.scores[n.idx] = -inf
+			}
+		}
+		if r.managed && !r.failed {
+			for _, n := range r.current {
+				if r.scores[n.idx] > -inf || w.symmetric {
+					r.scores[n.idx] = rules.Add(r.scores[n.idx], r.cr.Stickiness)
+				}
+			}
+		}
+	}
+}
+
+func (w *ws) addLocation(p *rsc, n *node, score int, discovery string) {
+	if !w.symmetric && p.scores[n.idx] == -inf && score > -inf {
+		// An asymmetric cluster only allows nodes a constraint names.
+		p.scores[n.idx] = score
+	} else {
+		p.scores[n.idx] = rules.Add(p.scores[n.idx], score)
+	}
+	switch discovery {
+	case "never":
+		p.discover[n.idx] = false
+	case "exclusive":
+		p.discover[n.idx] = true
+	}
+}
+
+// locScore is the score a location constraint gives a node, ok=false when it does
+// not apply there.
+func (w *ws) locScore(l *location, n *node) (int, bool) {
+	if l.hasScore {
+		return l.score, l.node == n.name
+	}
+	ctx := w.ruleCtx(n)
+	total, matched := 0, false
+	for _, rule := range l.rules {
+		ok, err := rules.Eval(rule, ctx)
+		if err != nil {
+			w.warnf("Rule in constraint %s: %v", l.id, err)
+		}
+		if !ok {
+			continue
+		}
+		s, _ := rules.Score(rule, ctx)
+		total = rules.Add(total, s)
+		matched = true
+	}
+	return total, matched
+}
+
+func primitivesOf(r *rsc) []*rsc {
+	if len(r.children) == 0 {
+		return []*rsc{r}
+	}
+	var out []*rsc
+	for _, c := range r.children {
+		out = append(out, primitivesOf(c)...)
+	}
+	return out
+}
+
+// groupChain adds a group's implicit constraints: each member is colocated with
+// and ordered after the one before it.
+func (w *ws) groupChain() {
+	for _, r := range w.all {
+		if r.cr.Kind != cluster.Group || len(r.children) == 0 {
+			continue
+		}
+		for i := 1; i < len(r.children); i++ {
+			w.addColocation(&colocation{id: r.id, dep: r.children[i], prim: r.children[i-1], score: inf, influence: true})
+		}
+	}
+}
+
+// placeTarget maps a constraint on a collection to the resource that carries it: a
+// group is placed by its first member.
+func placeTarget(r *rsc) *rsc {
+	for r.cr.Kind == cluster.Group && len(r.children) > 0 {
+		r = r.children[0]
+	}
+	return r
+}
+
+// allocate assigns every resource to a node, in priority order.
+func (w *ws) allocate() {
+	// Colocations between collections act on their placing members.
+	for _, c := range w.cols {
+		c.dep, c.prim = placeTarget(c.dep), placeTarget(c.prim)
+	}
+	w.rebuildColIndex()
+	order := append([]*rsc(nil), w.top...)
+	sort.SliceStable(order, func(i, j int) bool { return order[i].cr.Priority > order[j].cr.Priority })
+	for _, r := range order {
+		w.assignTree(r)
+	}
+}
+
+func (w *ws) rebuildColIndex() {
+	for _, r := range w.all {
+		r.asDep, r.asPrim = nil, nil
+	}
+	for _, c := range w.cols {
+		if c.dep == c.prim {
+			continue
+		}
+		c.dep.asDep = append(c.dep.asDep, c)
+		c.prim.asPrim = append(c.prim.asPrim, c)
+	}
+	for _, r := range w.all {
+		sort.SliceStable(r.asDep, func(i, j int) bool { return r.asDep[i].score > r.asDep[j].score })
+	}
+}
+
+func (w *ws) assignTree(r *rsc) {
+	if len(r.children) == 0 {
+		w.assign(r)
+		return
+	}
+	for _, c := range r.children {
+		w.assignTree(c)
+	}
+}
+
+// wantsToRun reports whether the resource's configuration lets it run at all.
+func (w *ws) wantsToRun(r *rsc) bool {
+	for x := r; x != nil; x = x.parent {
+		if x.target == cluster.RoleStopped {
+			return false
+		}
+	}
+	if w.stopAll {
+		return false
+	}
+	if !w.haveQuorum && w.noQuorum != "ignore" && w.noQuorum != "freeze" {
+		return false
+	}
+	return true
+}
+
+// assign picks a node for a primitive after placing what it depends on.
+func (w *ws) assign(r *rsc) {
+	if r.allocated || r.inAlloc {
+		return
+	}
+	r.inAlloc = true
+	defer func() { r.inAlloc = false }()
+	for _, c := range r.asDep {
+		w.assign(c.prim)
+	}
+	r.allocated = true
+	if !r.managed {
+		// Unmanaged resources stay where they are.
+		if len(r.current) > 0 {
+			r.assigned = r.current[0]
+		}
+		return
+	}
+	if !w.wantsToRun(r) {
+		return
+	}
+	if !w.haveQuorum && w.noQuorum == "freeze" {
+		if len(r.current) > 0 && r.current[0].canRun() {
+			r.assigned = r.current[0]
+		}
+		return
+	}
+	scores := append([]int(nil), r.scores...)
+	for _, c := range r.asDep {
+		w.applyDep(scores, c)
+	}
+	w.mergeDependents(r, scores, map[*rsc]bool{r: true}, 1.0)
+	var best *node
+	for _, n := range w.nodes {
+		s := scores[n.idx]
+		if s < 0 || !n.canRun() {
+			continue
+		}
+		if best == nil || w.better(r, n, best, scores) {
+			best = n
+		}
+	}
+	if best != nil {
+		r.assigned = best
+		best.count++
+	}
+}
+
+// better reports whether n beats cur as r's node: higher score, then fewer assigned
+// resources, then where r already runs, then configuration order.
+func (w *ws) better(r *rsc, n, cur *node, scores []int) bool {
+	if scores[n.idx] != scores[cur.idx] {
+		return scores[n.idx] > scores[cur.idx]
+	}
+	nr, cr := isCurrent(r, n), isCurrent(r, cur)
+	if nr != cr {
+		return nr
+	}
+	if n.count != cur.count {
+		return n.count < cur.count
+	}
+	return false
+}
+
+func isCurrent(r *rsc, n *node) bool {
+	for _, c := range r.current {
+		if c == n {
+			return true
+		}
+	}
+	return false
+}
+
+// sameLoc reports whether two nodes count as the same place for a colocation.
+func sameLoc(a, b *node, attr string) bool {
+	if attr == "" || attr == "#uname" {
+		return a == b
+	}
+	va, oka := a.cn.Attrs[attr]
+	vb, okb := b.cn.Attrs[attr]
+	return oka && okb && va == vb
+}
+
+// applyDep folds one colocation in which r is the dependent into r's scores.
+func (w *ws) applyDep(scores []int, c *colocation) {
+	pn := c.prim.assigned
+	switch {
+	case c.score >= inf:
+		for _, n := range w.nodes {
+			if pn == nil || !sameLoc(n, pn, c.nodeAttr) {
+				scores[n.idx] = -inf
+			}
+		}
+	case c.score <= -inf:
+		if pn != nil {
+			for _, n := range w.nodes {
+				if sameLoc(n, pn, c.nodeAttr) {
+					scores[n.idx] = -inf
+				}
+			}
+		}
+	default:
+		if pn != nil {
+			for _, n := range w.nodes {
+				if sameLoc(n, pn, c.nodeAttr) && scores[n.idx] > -inf {
+					scores[n.idx] = rules.Add(scores[n.idx], c.score)
+				}
+			}
+		}
+	}
+}
+
+// mergeDependents adds the preferences of resources that will follow r (colocated
+// with it and not yet placed), scaled by the colocation score, so that r goes where
+// its dependents can go too. A merge that would leave no usable node is undone.
+func (w *ws) mergeDependents(r *rsc, scores []int, seen map[*rsc]bool, factor float64) {
+	for _, c := range r.asPrim {
+		d := c.dep
+		if d.allocated || seen[d] || !c.influence || !d.managed || !w.wantsToRun(d) {
+			continue
+		}
+		f := factor * float64(c.score) / float64(inf)
+		seen[d] = true
+		ds := append([]int(nil), d.scores...)
+		w.mergeDependents(d, ds, seen, 1.0)
+		before := append([]int(nil), scores...)
+		for _, n := range w.nodes {
+			if scores[n.idx] <= -inf {
+				continue
+			}
+			v := ds[n.idx]
+			var add int
+			switch {
+			case v <= -inf || v >= inf:
+				add = int(float64(v) * f)
+				if f >= 1 || f <= -1 {
+					add = rules.Clamp(int64(float64(v) * f))
+				}
+			default:
+				add = int(float64(v) * f)
+			}
+			scores[n.idx] = rules.Add(scores[n.idx], add)
+		}
+		if !anyUsable(w, before) || anyUsable(w, scores) {
+			continue
+		}
+		copy(scores, before)
+	}
+}
+
+func anyUsable(w *ws, scores []int) bool {
+	for _, n := range w.nodes {
+		if scores[n.idx] >= 0 && n.canRun() {
+			return true
+		}
+	}
+	return false
+}

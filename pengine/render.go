@@ -1,0 +1,127 @@
+package pengine
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pacer-ha/pacer/cluster"
+)
+
+// summaryItem is one Transition Summary line before formatting.
+type summaryItem struct {
+	change, rsc, details, reason string
+}
+
+// summarize lists what the transition does, in Pacemaker's order: fencing first,
+// then resources in configuration order.
+func (w *ws) summarize() []string {
+	var lines []string
+	for _, f := range w.fencing {
+		if f.Runnable {
+			lines = append(lines, fmt.Sprintf("Fence (%s) %s '%s'", f.FenceAction, f.Node.name, f.Reason))
+		}
+	}
+	var items []summaryItem
+	for _, r := range w.all {
+		if r.cr.Kind == cluster.Primitive && r.managed {
+			if it, ok := w.summaryFor(r); ok {
+				items = append(items, it)
+			}
+		}
+	}
+	rw, dw := 5, 5
+	for _, it := range items {
+		if len(it.rsc)+2 > rw {
+			rw = len(it.rsc) + 2
+		}
+		if len(it.details) > dw {
+			dw = len(it.details)
+		}
+	}
+	for _, it := range items {
+		l := fmt.Sprintf("%-8s   %-*s   ( %*s )", it.change, rw, it.rsc, dw, it.details)
+		if it.reason != "" {
+			l += "  " + it.reason
+		}
+		lines = append(lines, l)
+	}
+	return lines
+}
+
+func reasonText(reason string, runnable bool) string {
+	switch {
+	case reason != "" && !runnable:
+		return "due to " + reason + " (blocked)"
+	case reason != "":
+		return "due to " + reason
+	case !runnable:
+		return "blocked"
+	}
+	return ""
+}
+
+func (w *ws) summaryFor(r *rsc) (summaryItem, bool) {
+	st := r.start
+	next := r.assigned
+	if st == nil || !st.Runnable {
+		next = nil
+	}
+	it := summaryItem{rsc: r.id}
+	if len(r.current) == 0 {
+		if next == nil || st.Optional {
+			return it, false
+		}
+		it.change, it.details = "Start", next.name
+		return it, true
+	}
+	cur := r.current[0]
+	stop := r.stops[0]
+	if next == nil {
+		if stop.Optional && st != nil && st.Node == cur && !st.Runnable {
+			return it, false
+		}
+		reason := stop.Reason
+		if reason == "" && st != nil {
+			reason = st.Reason
+		}
+		it.change, it.details, it.reason = "Stop", cur.name, reasonText(reason, stop.Runnable)
+		return it, true
+	}
+	if next != cur {
+		it.change = "Move"
+		if r.failed {
+			it.change = "Recover"
+		}
+		it.details = cur.name + " -> " + next.name
+		if !stop.Runnable {
+			it.reason = reasonText("", false)
+		}
+		return it, true
+	}
+	if stop.Optional && st.Optional {
+		return it, false
+	}
+	it.change, it.details = "Restart", cur.name
+	if r.failed {
+		it.change = "Recover"
+	}
+	reason := st.Reason
+	if reason == "" {
+		reason = stop.Reason
+	}
+	if it.change == "Restart" {
+		it.reason = reasonText(reason, st.Runnable && stop.Runnable)
+	}
+	return it, true
+}
+
+// SummaryText is the Transition Summary block body, one "  * " line per item.
+func (t *Transition) SummaryText() string {
+	var b strings.Builder
+	for _, l := range t.Summary {
+		b.WriteString("  * ")
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}

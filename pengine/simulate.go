@@ -1,0 +1,185 @@
+package pengine
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/beevik/etree"
+)
+
+// Executed reports whether an action is part of the transition (required and runnable).
+func (a *Action) Executed() bool { return !a.Optional && a.Runnable }
+
+// ExecutionOrder lists the transition's actions in an order that respects every
+// ordering edge: rounds of ready actions, each round in action id order.
+func (t *Transition) ExecutionOrder() []*Action {
+	var todo []*Action
+	for _, a := range t.Actions {
+		if a.Executed() {
+			todo = append(todo, a)
+		}
+	}
+	done := map[*Action]bool{}
+	var out []*Action
+	for len(todo) > 0 {
+		var ready, rest []*Action
+		for _, a := range todo {
+			ok := true
+			for _, e := range a.in {
+				if e.first.Executed() && !done[e.first] {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				ready = append(ready, a)
+			} else {
+				rest = append(rest, a)
+			}
+		}
+		if len(ready) == 0 {
+			// An ordering loop: run the rest in id order rather than hang.
+			ready, rest = rest, nil
+		}
+		for _, a := range ready {
+			done[a] = true
+		}
+		out = append(out, ready...)
+		todo = rest
+	}
+	return out
+}
+
+// ExecLine is the "Executing Cluster Transition" line for an action.
+func (a *Action) ExecLine() string {
+	switch {
+	case a.Task == "stonith":
+		return fmt.Sprintf("Fencing %s (%s)", a.Node.name, a.FenceAction)
+	case a.Rsc == nil:
+		return fmt.Sprintf("Cluster action:  %s on %s", a.Task, a.NodeName())
+	case a.Pseudo:
+		return "Pseudo action:   " + a.Key()
+	}
+	task := a.Task
+	if a.IntervalMS > 0 {
+		task = fmt.Sprintf("%s=%d", a.Task, a.IntervalMS)
+	}
+	return fmt.Sprintf("Resource action: %-15s %s on %s", a.Rsc.id, task, a.NodeName())
+}
+
+// Simulate pretends the cluster executed the transition: it records each action's
+// result in root's status section (as crm_simulate does) and returns the lines to
+// print under "Executing Cluster Transition".
+func (t *Transition) Simulate(root *etree.Element) []string {
+	status := root.SelectElement("status")
+	if status == nil {
+		status = root.CreateElement("status")
+	}
+	var lines []string
+	for _, a := range t.ExecutionOrder() {
+		lines = append(lines, a.ExecLine())
+		switch {
+		case a.Task == "stonith":
+			fenceNode(status, a.Node)
+		case a.Rsc != nil && !a.Pseudo && a.Node != nil:
+			recordOp(status, a)
+		}
+	}
+	return lines
+}
+
+func nodeState(status *etree.Element, n *node) *etree.Element {
+	for _, ns := range status.SelectElements("node_state") {
+		if ns.SelectAttrValue("uname", "") == n.name || ns.SelectAttrValue("id", "") == n.cn.ID {
+			return ns
+		}
+	}
+	ns := status.CreateElement("node_state")
+	ns.CreateAttr("id", n.cn.ID)
+	ns.CreateAttr("uname", n.name)
+	ns.CreateAttr("in_ccm", "true")
+	ns.CreateAttr("crmd", "online")
+	ns.CreateAttr("join", "member")
+	ns.CreateAttr("expected", "member")
+	return ns
+}
+
+func fenceNode(status *etree.Element, n *node) {
+	ns := nodeState(status, n)
+	ns.CreateAttr("in_ccm", "false")
+	ns.CreateAttr("crmd", "offline")
+	ns.CreateAttr("join", "down")
+	ns.CreateAttr("expected", "down")
+	for _, ch := range ns.ChildElements() {
+		if ch.Tag == "lrm" || ch.Tag == "transient_attributes" {
+			ns.RemoveChild(ch)
+		}
+	}
+}
+
+func recordOp(status *etree.Element, a *Action) {
+	ns := nodeState(status, a.Node)
+	lrm := ns.SelectElement("lrm")
+	if lrm == nil {
+		lrm = ns.CreateElement("lrm")
+		lrm.CreateAttr("id", a.Node.cn.ID)
+	}
+	lrs := lrm.SelectElement("lrm_resources")
+	if lrs == nil {
+		lrs = lrm.CreateElement("lrm_resources")
+	}
+	var lr *etree.Element
+	for _, e := range lrs.SelectElements("lrm_resource") {
+		if e.SelectAttrValue("id", "") == a.Rsc.id {
+			lr = e
+			break
+		}
+	}
+	if lr == nil {
+		lr = lrs.CreateElement("lrm_resource")
+		lr.CreateAttr("id", a.Rsc.id)
+		cr := a.Rsc.cr
+		lr.CreateAttr("class", cr.Class)
+		if cr.Provider != "" {
+			lr.CreateAttr("provider", cr.Provider)
+		}
+		lr.CreateAttr("type", cr.Type)
+	}
+	maxCall := 0
+	for _, op := range lr.SelectElements("lrm_rsc_op") {
+		if c, err := strconv.Atoi(op.SelectAttrValue("call-id", "0")); err == nil && c > maxCall {
+			maxCall = c
+		}
+	}
+	rc := 0
+	if a.Probe && !a.ExpectRunning {
+		rc = 7
+	}
+	key := a.Key()
+	id := key
+	if a.IntervalMS == 0 {
+		// Non-recurring results replace each other under the last-op id.
+		id = a.Rsc.id + "_last_0"
+		for _, op := range lr.SelectElements("lrm_rsc_op") {
+			if op.SelectAttrValue("id", "") == id {
+				lr.RemoveChild(op)
+			}
+		}
+	}
+	op := lr.CreateElement("lrm_rsc_op")
+	op.CreateAttr("id", id)
+	op.CreateAttr("operation_key", key)
+	op.CreateAttr("operation", a.Task)
+	op.CreateAttr("crm-debug-origin", "crm_simulate")
+	op.CreateAttr("transition-key", fmt.Sprintf("%d:0:%d:00000000-0000-0000-0000-000000000000", a.ID, rc))
+	op.CreateAttr("transition-magic", fmt.Sprintf("0:%d;%d:0:%d:00000000-0000-0000-0000-000000000000", rc, a.ID, rc))
+	op.CreateAttr("call-id", strconv.Itoa(maxCall+1))
+	op.CreateAttr("rc-code", strconv.Itoa(rc))
+	op.CreateAttr("op-status", "0")
+	op.CreateAttr("interval", strconv.FormatInt(a.IntervalMS, 10))
+	op.CreateAttr("on_node", a.Node.name)
+	if a.Task == "migrate_to" || a.Task == "migrate_from" {
+		op.CreateAttr("migrate_source", "")
+		op.CreateAttr("migrate_target", "")
+	}
+}

@@ -1,0 +1,171 @@
+package pengine
+
+import (
+	"github.com/beevik/etree"
+	"time"
+
+	"github.com/pacer-ha/pacer/cluster"
+	"github.com/pacer-ha/pacer/rules"
+)
+
+// ws is the working set of one scheduler run.
+type ws struct {
+	c   *cluster.Cluster
+	now time.Time
+
+	nodes  []*node
+	byName map[string]*node
+	all    []*rsc // every resource in configuration order (parents before children)
+	top    []*rsc
+	byID   map[string]*rsc
+
+	locs    []*location
+	cols    []*colocation
+	ords    []*ordering
+	tickets []*ticket
+
+	stonithEnabled bool
+	symmetric      bool
+	haveQuorum     bool
+	noQuorum       string
+	stopAll        bool
+	maintenance    bool
+
+	actions  []*Action
+	fencing  []*Action
+	warnings []string
+}
+
+// node is a cluster node during scheduling.
+type node struct {
+	cn   *cluster.Node
+	name string
+	idx  int
+	// count is how many resources are assigned here, for load spreading.
+	count int
+	// fence is the fencing action for this node, when one is scheduled.
+	fence *Action
+	// shutdown is set when the node is shutting down cleanly.
+	shutdown *Action
+}
+
+// canRun reports whether resources may be placed on the node.
+func (n *node) canRun() bool {
+	cn := n.cn
+	return cn.Online && !cn.Standby && !cn.Unclean && !cn.Maintenance && !cn.Shutdown && !cn.Pending
+}
+
+// rsc is one resource during scheduling.
+type rsc struct {
+	cr       *cluster.Resource
+	id       string
+	idx      int
+	parent   *rsc
+	children []*rsc
+
+	managed bool
+	// scores are the node scores from location constraints, stickiness and
+	// availability (index = node.idx); -INFINITY means not allowed.
+	scores []int
+	// discover marks nodes where probing is allowed (resource-discovery).
+	discover []bool
+
+	asDep, asPrim []*colocation
+
+	current   []*node // nodes where it is active
+	failed    bool
+	assigned  *node
+	allocated bool
+	inAlloc   bool
+	target    cluster.Role // configured target-role (RoleUnknown when unset)
+	stopped   bool         // must not run anywhere (target-role Stopped, etc.)
+	reason    string       // why it stops, for the summary
+
+	start, stop *Action
+	stops       []*Action
+}
+
+func newWS(c *cluster.Cluster, now time.Time) *ws {
+	w := &ws{c: c, now: now, byName: map[string]*node{}, byID: map[string]*rsc{}}
+	p := c.Properties
+	w.stonithEnabled = p.StonithEnabled()
+	w.symmetric = p.SymmetricCluster()
+	w.haveQuorum = c.HaveQuorum
+	w.noQuorum = p.NoQuorumPolicy()
+	w.stopAll = p.StopAllResources()
+	w.maintenance = p.MaintenanceMode()
+	for i, cn := range c.Nodes {
+		n := &node{cn: cn, name: cn.Name, idx: i}
+		w.nodes = append(w.nodes, n)
+		w.byName[n.name] = n
+	}
+	var add func(cr *cluster.Resource, parent *rsc) *rsc
+	add = func(cr *cluster.Resource, parent *rsc) *rsc {
+		r := &rsc{cr: cr, id: cr.ID, idx: len(w.all), parent: parent, managed: cr.Managed && !w.maintenance,
+			target: cr.TargetRole}
+		if !cr.TargetRoleSet {
+			r.target = cluster.RoleUnknown
+		}
+		if parent != nil && !parent.managed {
+			r.managed = false
+		}
+		w.all = append(w.all, r)
+		w.byID[r.id] = r
+		for _, ch := range cr.Children {
+			r.children = append(r.children, add(ch, r))
+		}
+		return r
+	}
+	for _, cr := range c.Resources {
+		w.top = append(w.top, add(cr, nil))
+	}
+	for _, r := range w.all {
+		if r.cr.Kind != cluster.Primitive {
+			continue
+		}
+		r.failed = r.cr.Failed
+		for _, cn := range r.cr.RunningOn {
+			if n := w.byName[cn.Name]; n != nil {
+				r.current = append(r.current, n)
+			}
+		}
+	}
+	return w
+}
+
+// nodeAttrs are the attributes a rule sees for a node.
+func nodeAttrs(n *node) map[string]string {
+	m := make(map[string]string, len(n.cn.Attrs)+3)
+	for k, v := range n.cn.Attrs {
+		m[k] = v
+	}
+	m["#uname"] = n.name
+	m["#id"] = n.cn.ID
+	kind := "cluster"
+	switch n.cn.Type {
+	case cluster.NodeRemote:
+		kind = "remote"
+	case cluster.NodeGuest:
+		kind = "container"
+	}
+	m["#kind"] = kind
+	return m
+}
+
+// ruleCtx builds the context to evaluate rules for a node.
+func (w *ws) ruleCtx(n *node) *rules.Context {
+	return &rules.Context{NodeAttrs: nodeAttrs(n), Now: w.now}
+}
+
+// Unpack builds the cluster model with rule-guarded attribute sets evaluated by
+// package rules at time now.
+func Unpack(root *etree.Element, now time.Time) (*cluster.Cluster, error) {
+	return cluster.UnpackWith(root, now, cluster.Options{EvalRule: func(rule *etree.Element, n *cluster.Node) bool {
+		ctx := &rules.Context{Now: now}
+		if n != nil {
+			ctx.NodeAttrs = nodeAttrs(&node{cn: n, name: n.Name})
+		}
+		ok, _ := rules.Eval(rule, ctx)
+		return ok
+	}})
+}
