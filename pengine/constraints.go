@@ -25,13 +25,13 @@ type location struct {
 
 // colocation places dep relative to prim.
 type colocation struct {
-	id         string
-	dep, prim  *rsc
-	score      int
-	depRole    cluster.Role
-	primRole   cluster.Role
-	nodeAttr   string
-	influence  bool
+	id        string
+	dep, prim *rsc
+	score     int
+	depRole   cluster.Role
+	primRole  cluster.Role
+	nodeAttr  string
+	influence bool
 }
 
 // orderKind is how strongly an order binds.

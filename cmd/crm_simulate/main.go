@@ -245,4 +245,3 @@ func run(o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 	_, err = stdout.Write(out.Bytes())
 	return err
 }
-
