@@ -146,14 +146,32 @@ func (w *ws) primitiveActions(r *rsc) {
 	if next != nil {
 		w.monitors(r, next, st)
 	}
+	w.maybeMigrate(r)
+}
+
+// maybeMigrate turns a move of a live-migratable resource into migrate_to on the
+// old node and migrate_from on the new one; the start becomes a pseudo action.
+func (w *ws) maybeMigrate(r *rsc) {
+	next := r.assigned
+	if !r.cr.AllowMigrate || r.failed || len(r.current) != 1 || next == nil || r.cr.Class != "ocf" {
+		return
+	}
+	cur := r.current[0]
+	if cur == next || !cur.cn.Online || cur.cn.Unclean || cur.fence != nil || !r.stop.Runnable {
+		return
+	}
+	to := w.newAction(r, "migrate_to", cur, false)
+	from := w.newAction(r, "migrate_from", next, false)
+	w.order(to, from, fImpliesThen|fRunnableLeft)
+	w.order(from, r.stop, fImpliesThen|fRunnableLeft)
+	w.order(from, r.start, fImpliesThen|fRunnableLeft)
+	r.start.Pseudo = true
+	r.migrateTo, r.migrateFrom = to, from
 }
 
 func (r *rsc) stopReason(w *ws) string {
 	if !w.haveQuorum && w.noQuorum == "stop" {
 		return "no quorum"
-	}
-	if !w.wantsToRun(r) {
-		return ""
 	}
 	return "node availability"
 }
@@ -207,16 +225,18 @@ const (
 type edge struct {
 	first, then *Action
 	flags       int
-	// reasonRsc names what made the then action required or unrunnable.
+	// label, when set, names the action reported as the reason instead of then.
+	label string
 }
 
-func (w *ws) order(first, then *Action, flags int) {
+func (w *ws) order(first, then *Action, flags int) *edge {
 	if first == nil || then == nil || first == then {
-		return
+		return nil
 	}
 	e := &edge{first: first, then: then, flags: flags}
 	first.out = append(first.out, e)
 	then.in = append(then.in, e)
+	return e
 }
 
 // sortedActions returns actions with a stable id order for rendering.

@@ -65,7 +65,11 @@ func (w *ws) buildOrdering() {
 			rf := endpoint(o.then, inverse(o.thenAction), true)
 			rt := endpoint(o.first, inverse(o.firstAction), false)
 			if o.kind == orderMandatory {
-				w.order(rf, rt, fImpliesFirst)
+				// The reverse order reports the forward order's first action.
+				e := w.order(rf, rt, fImpliesFirst)
+				if e != nil && f != nil {
+					e.label = describe(f)
+				}
 			} else {
 				w.order(rf, rt, fOptionalOnly)
 			}
@@ -87,7 +91,8 @@ func (w *ws) propagate() {
 		for _, a := range w.actions {
 			for _, e := range a.out {
 				f, t := e.first, e.then
-				if e.flags&fRunnableLeft != 0 && !f.Runnable && t.Runnable && !f.Pseudo {
+				// An unrunnable first only blocks a then that has to happen.
+				if e.flags&fRunnableLeft != 0 && !f.Runnable && t.Runnable && !t.Optional && !f.Pseudo {
 					t.Runnable = false
 					if t.Reason == "" {
 						t.Reason = "unrunnable " + describe(f)
@@ -105,6 +110,9 @@ func (w *ws) propagate() {
 					f.Optional = false
 					if f.Reason == "" && t.Rsc != nil && f.Rsc != t.Rsc {
 						f.Reason = "required " + describe(t)
+						if e.label != "" {
+							f.Reason = "required " + e.label
+						}
 					}
 					changed = true
 				}

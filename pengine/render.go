@@ -89,6 +89,9 @@ func (w *ws) summaryFor(r *rsc) (summaryItem, bool) {
 	}
 	if next != cur {
 		it.change = "Move"
+		if r.migrateTo != nil && r.migrateTo.Executed() {
+			it.change = "Migrate"
+		}
 		if r.failed {
 			it.change = "Recover"
 		}

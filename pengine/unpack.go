@@ -82,6 +82,8 @@ type rsc struct {
 	reason    string       // why it stops, for the summary
 
 	start, stop *Action
+	// migrateTo/migrateFrom are set when a move is done by live migration.
+	migrateTo, migrateFrom *Action
 	stops       []*Action
 }
 
