@@ -1,0 +1,167 @@
+package crmmon
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pacer-ha/pacer/cluster"
+)
+
+// sharedDir locates ../shared relative to the repository root.
+func sharedDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("repository root not found")
+		}
+		dir = parent
+	}
+	s := filepath.Join(dir, "..", "shared")
+	if _, err := os.Stat(s); err != nil {
+		t.Skip("../shared not present")
+	}
+	return s
+}
+
+// The same normalisation as shared/conformance/scheduler (and Pacemaker's
+// own harness): legacy role names, then whitespace runs folded.
+var seds = []struct {
+	re  *regexp.Regexp
+	rep string
+}{
+	{regexp.MustCompile(`ocf::`), "ocf:"},
+	{regexp.MustCompile(`Masters:`), "Promoted:"},
+	{regexp.MustCompile(`Slaves:`), "Unpromoted:"},
+	{regexp.MustCompile(`(?m) Master( |\[|$)`), " Promoted$1"},
+	{regexp.MustCompile(` Slave `), " Unpromoted "},
+}
+
+var spaces = regexp.MustCompile(`\s+`)
+
+func normalise(text string) []string {
+	for _, s := range seds {
+		text = s.re.ReplaceAllString(text, s.rep)
+	}
+	var lines []string
+	for _, l := range strings.Split(text, "\n") {
+		lines = append(lines, strings.TrimSpace(spaces.ReplaceAllString(l, " ")))
+	}
+	for len(lines) > 0 && lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return lines
+}
+
+func block(lines []string, header string) []string {
+	start := -1
+	for i, l := range lines {
+		if l == header {
+			start = i
+			break
+		}
+	}
+	if start < 0 {
+		return nil
+	}
+	var out []string
+	for _, l := range lines[start+1:] {
+		if l == "Current cluster status:" || l == "Transition Summary:" ||
+			l == "Executing Cluster Transition:" || l == "Revised Cluster Status:" {
+			break
+		}
+		out = append(out, l)
+	}
+	for len(out) > 0 && out[len(out)-1] == "" {
+		out = out[:len(out)-1]
+	}
+	return out
+}
+
+func renderCase(t testing.TB, xmlPath string) (string, error) {
+	data, err := os.ReadFile(xmlPath)
+	if err != nil {
+		return "", err
+	}
+	c, err := cluster.UnpackBytes(data, time.Now())
+	if err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	buf.WriteString("Current cluster status:\n")
+	if err := RenderStatus(&buf, c, Options{}); err != nil {
+		return "", err
+	}
+	return buf.String(), nil
+}
+
+// TestStatusBlocks renders every shared case and compares the status block
+// with Pacemaker's summary. Cases listed in testdata/status-pass.txt must
+// keep passing; set UPDATE_STATUS_PASS=1 to rewrite that list.
+func TestStatusBlocks(t *testing.T) {
+	dir := filepath.Join(sharedDir(t), "pacemaker-scheduler")
+	files, _ := filepath.Glob(filepath.Join(dir, "xml", "*.xml"))
+	if len(files) == 0 {
+		t.Skip("no cases")
+	}
+	want := map[string]bool{}
+	if data, err := os.ReadFile("testdata/status-pass.txt"); err == nil {
+		for _, l := range strings.Fields(string(data)) {
+			want[l] = true
+		}
+	}
+	only := os.Getenv("STATUS_CASE")
+	var passing []string
+	total := 0
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".xml")
+		if only != "" && name != only {
+			continue
+		}
+		sum, err := os.ReadFile(filepath.Join(dir, "summary", name+".summary"))
+		if err != nil {
+			continue
+		}
+		total++
+		got, err := renderCase(t, f)
+		if err != nil {
+			if want[name] {
+				t.Errorf("%s: %v", name, err)
+			}
+			continue
+		}
+		e := block(normalise(string(sum)), "Current cluster status:")
+		g := block(normalise(got), "Current cluster status:")
+		if strings.Join(e, "\n") == strings.Join(g, "\n") {
+			passing = append(passing, name)
+			continue
+		}
+		if os.Getenv("STATUS_LIST_FAILING") != "" {
+			t.Logf("FAIL %s", name)
+		}
+		if want[name] || only != "" {
+			t.Errorf("%s: status block differs\n--- want\n%s\n--- got\n%s", name,
+				strings.Join(e, "\n"), strings.Join(g, "\n"))
+		}
+	}
+	sort.Strings(passing)
+	t.Logf("status blocks: %d/%d passing", len(passing), total)
+	if os.Getenv("UPDATE_STATUS_PASS") != "" {
+		if err := os.WriteFile("testdata/status-pass.txt", []byte(strings.Join(passing, "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
