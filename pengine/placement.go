@@ -59,12 +59,11 @@ func (w *ws) initScores() {
 			if !n.canRun() {
 				r.scores[n.idx] = -inf
 			}
-			st := r.cr.Status[n.name]
-			if st != nil && r.cr.MigrationThreshold > 0 && st.FailCount >= r.cr.MigrationThreshold {
+			if w.bannedByFailure(r, n) {
 				r.scores[n.idx] = -inf
 			}
 		}
-		if r.managed && !r.failed {
+		if r.managed {
 			for _, n := range r.current {
 				if r.scores[n.idx] > -inf || w.symmetric {
 					r.scores[n.idx] = rules.Add(r.scores[n.idx], r.cr.Stickiness)
@@ -72,6 +71,28 @@ func (w *ws) initScores() {
 			}
 		}
 	}
+}
+
+// bannedByFailure reports whether r's failures keep it off n: the fail count reached
+// migration-threshold, a start failed (start-failure-is-fatal), or the agent is not
+// installed there.
+func (w *ws) bannedByFailure(r *rsc, n *node) bool {
+	st := r.cr.Status[n.name]
+	if st == nil {
+		return false
+	}
+	if r.cr.MigrationThreshold > 0 && st.FailCount >= r.cr.MigrationThreshold {
+		return true
+	}
+	for _, op := range st.Failures {
+		if op.RC == cluster.RCNotInstalled || op.Status == cluster.OpStatusNotInstalled || op.RC == cluster.RCInvalidParam {
+			return true
+		}
+	}
+	if f := st.FailedOp; f != nil && f.Operation == "start" && w.c.Properties.StartFailureIsFatal() {
+		return true
+	}
+	return false
 }
 
 func (w *ws) addLocation(p *rsc, n *node, score int, discovery string) {
@@ -192,7 +213,7 @@ func (w *ws) wantsToRun(r *rsc) bool {
 			return false
 		}
 	}
-	if w.stopAll {
+	if w.stopAll || r.cr.Orphan || r.cr.NextRole == cluster.RoleStopped {
 		return false
 	}
 	if !w.haveQuorum && w.noQuorum != "ignore" && w.noQuorum != "freeze" {
