@@ -70,7 +70,8 @@ func (w *ws) createActions() {
 }
 
 func (w *ws) fenceNodes() {
-	if !w.stonithEnabled {
+	if !w.stonithEnabled || (!w.haveQuorum && w.noQuorum != "ignore") {
+		// Without quorum a partition may not fence anyone.
 		return
 	}
 	for _, n := range w.nodes {
@@ -138,6 +139,10 @@ func (w *ws) primitiveActions(r *rsc) {
 	if next == nil {
 		st.Runnable = false
 		st.Optional = true
+	}
+	if r.frozen && next != nil {
+		st.Runnable = false
+		st.Reason = "quorum freeze"
 	}
 	r.start = st
 	for _, s := range r.stops {

@@ -216,10 +216,20 @@ func (w *ws) wantsToRun(r *rsc) bool {
 	if w.stopAll || r.cr.Orphan || r.cr.NextRole == cluster.RoleStopped {
 		return false
 	}
-	if !w.haveQuorum && w.noQuorum != "ignore" && w.noQuorum != "freeze" {
+	if !w.haveQuorum && w.noQuorum != "ignore" && w.noQuorum != "freeze" && w.needsQuorum(r) {
 		return false
 	}
 	return true
+}
+
+// needsQuorum reports whether the no-quorum-policy applies to r; fencing devices
+// (requires=nothing by default) may run without quorum.
+func (w *ws) needsQuorum(r *rsc) bool {
+	req := r.cr.Requires
+	if req == "" && r.cr.Class == "stonith" {
+		req = "nothing"
+	}
+	return req != "nothing"
 }
 
 // assign picks a node for a primitive after placing what it depends on.
@@ -243,11 +253,12 @@ func (w *ws) assign(r *rsc) {
 	if !w.wantsToRun(r) {
 		return
 	}
-	if !w.haveQuorum && w.noQuorum == "freeze" {
+	if !w.haveQuorum && w.noQuorum == "freeze" && w.needsQuorum(r) {
 		if len(r.current) > 0 && r.current[0].canRun() {
 			r.assigned = r.current[0]
+			return
 		}
-		return
+		r.frozen = true
 	}
 	scores := append([]int(nil), r.scores...)
 	for _, c := range r.asDep {
@@ -276,12 +287,12 @@ func (w *ws) better(r *rsc, n, cur *node, scores []int) bool {
 	if scores[n.idx] != scores[cur.idx] {
 		return scores[n.idx] > scores[cur.idx]
 	}
+	if n.count != cur.count {
+		return n.count < cur.count
+	}
 	nr, cr := isCurrent(r, n), isCurrent(r, cur)
 	if nr != cr {
 		return nr
-	}
-	if n.count != cur.count {
-		return n.count < cur.count
 	}
 	return false
 }

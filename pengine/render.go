@@ -68,6 +68,11 @@ func (w *ws) summaryFor(r *rsc) (summaryItem, bool) {
 	}
 	it := summaryItem{rsc: r.id}
 	if len(r.current) == 0 {
+		if r.assigned != nil && st != nil && !st.Optional && !st.Runnable && st.Reason != "" {
+			// A start that has a node but cannot run is reported as blocked.
+			it.change, it.details, it.reason = "Start", r.assigned.name, reasonText(st.Reason, false)
+			return it, true
+		}
 		if next == nil || st.Optional {
 			return it, false
 		}

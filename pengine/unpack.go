@@ -77,6 +77,8 @@ type rsc struct {
 	assigned  *node
 	allocated bool
 	inAlloc   bool
+	// frozen marks a stopped resource that no-quorum-policy=freeze keeps stopped.
+	frozen bool
 	target    cluster.Role // configured target-role (RoleUnknown when unset)
 	stopped   bool         // must not run anywhere (target-role Stopped, etc.)
 	reason    string       // why it stops, for the summary
@@ -125,6 +127,7 @@ func newWS(c *cluster.Cluster, now time.Time) *ws {
 		if r.cr.Kind != cluster.Primitive {
 			continue
 		}
+		w.forgiveFenced(r)
 		r.failed = r.cr.Failed
 		for _, cn := range r.cr.RunningOn {
 			if n := w.byName[cn.Name]; n != nil {
@@ -133,6 +136,45 @@ func newWS(c *cluster.Cluster, now time.Time) *ws {
 		}
 	}
 	return w
+}
+
+// forgiveFenced ignores failures (and the blocking they caused) recorded only on
+// nodes that will be fenced: fencing resets whatever was running there.
+func (w *ws) forgiveFenced(r *rsc) {
+	if !r.cr.Failed && !r.cr.Blocked {
+		return
+	}
+	onlyFenced := true
+	for _, st := range r.cr.Status {
+		if (st.Failed || st.Blocked) && !(st.Node.Unclean && w.stonithEnabled) {
+			onlyFenced = false
+		}
+	}
+	if !onlyFenced {
+		r.failed = r.cr.Failed
+		return
+	}
+	r.cr = shallowUnfail(r.cr)
+	r.managed = configuredManaged(r.cr) && !w.maintenance
+	if r.parent != nil && !r.parent.managed {
+		r.managed = false
+	}
+}
+
+func shallowUnfail(cr *cluster.Resource) *cluster.Resource {
+	c := *cr
+	c.Failed, c.Blocked = false, false
+	return &c
+}
+
+// configuredManaged is is-managed as configured, before history blocked it.
+func configuredManaged(cr *cluster.Resource) bool {
+	for x := cr; x != nil; x = x.Parent {
+		if v, ok := x.Meta["is-managed"]; ok {
+			return cluster.ParseBool(v, true)
+		}
+	}
+	return true
 }
 
 // nodeAttrs are the attributes a rule sees for a node.
