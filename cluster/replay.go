@@ -76,7 +76,8 @@ func classify(op *OpRecord) (outcome, Role) {
 			target = RCNotRunning
 		}
 	}
-	if op.Status != OpStatusDone {
+	// For done or error, the rc decides against the expected result.
+	if op.Status != OpStatusDone && op.Status != OpStatusError {
 		if op.IsProbe() && (op.Status == OpStatusNotInstalled || rc == RCNotInstalled) {
 			return outFailed, RoleStopped
 		}
@@ -132,7 +133,10 @@ func (u *unpacker) replay(r *Resource, n *Node, st *RscNodeState) {
 				}
 			case "promote":
 				role = RolePromoted
-			case "monitor", "stop", "notify":
+			case "notify":
+				// Pending notifications are not tracked.
+				st.Pending = nil
+			case "monitor", "stop":
 			default:
 				if role < RoleStarted {
 					role = RoleStarted

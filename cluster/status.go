@@ -450,6 +450,12 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element) {
 	r.Status[n.Name] = st
 	u.replay(r, n, st)
 	u.failcounts(r, n, st)
+	if st.Active && !n.Online && !n.Unclean && n.Type == NodeMember && r.Managed &&
+		u.c.Properties.StonithEnabled() {
+		// A managed resource believed active on a node that is down means
+		// the node must be fenced.
+		n.Unclean = true
+	}
 	if st.Active {
 		r.RunningOn = appendNode(r.RunningOn, n)
 		n.RunningRsc = append(n.RunningRsc, r)
@@ -551,13 +557,32 @@ func parseOp(e *etree.Element) *OpRecord {
 	return o
 }
 
+// transitionNum extracts the transition number from a transition key
+// "action:transition:target-rc:uuid".
+func transitionNum(key string) (int, bool) {
+	parts := strings.SplitN(key, ":", 3)
+	if len(parts) < 3 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(parts[1])
+	return n, err == nil
+}
+
 // sortOps orders history by call-id, pending (call-id -1) entries last.
 func sortOps(recs []*OpRecord) {
 	sort.SliceStable(recs, func(i, j int) bool {
 		a, b := recs[i], recs[j]
 		ap, bp := a.CallID < 0, b.CallID < 0
-		if ap != bp {
-			return bp
+		if ap || bp {
+			// A pending op's call-id is unknown: order by transition number.
+			ta, oka := transitionNum(a.TransitionKey)
+			tb, okb := transitionNum(b.TransitionKey)
+			if oka && okb && ta != tb {
+				return ta < tb
+			}
+			if ap != bp {
+				return bp
+			}
 		}
 		if a.CallID != b.CallID {
 			return a.CallID < b.CallID

@@ -268,6 +268,9 @@ type Resource struct {
 
 	// Orphan is set for history entries with no configuration.
 	Orphan bool
+	// Implicit marks resources Pacemaker generates (a guest node's
+	// connection); they are scheduled but not listed by crm_mon.
+	Implicit bool
 
 	// Status maps node name to this resource's state there (primitives).
 	Status map[string]*RscNodeState

@@ -339,6 +339,11 @@ func (u *unpacker) unpackResources(resources *etree.Element) error {
 	for _, r := range u.c.Resources {
 		u.finish(r)
 	}
+	u.addGuestConnections()
+	// Pacemaker keeps top-level resources ordered by priority (stable).
+	sort.SliceStable(u.c.Resources, func(i, j int) bool {
+		return u.c.Resources[i].Priority > u.c.Resources[j].Priority
+	})
 	// Resolve containers named by the "container" meta attribute.
 	for _, r := range u.c.ByID {
 		if cid := r.Meta["container"]; cid != "" && r.Container == nil {
@@ -357,9 +362,43 @@ func (u *unpacker) unpackResources(resources *etree.Element) error {
 					n.Container = r
 				}
 			}
+			if r := u.c.ByID[n.Name]; r != nil && r.Implicit {
+				n.RemoteRsc = r
+			}
 		}
 	}
 	return nil
+}
+
+// addGuestConnections creates the implicit ocf:pacemaker:remote connection
+// resource of every guest node (a primitive with remote-node set), named
+// after the node, as Pacemaker does; crm_mon does not list them.
+func (u *unpacker) addGuestConnections() {
+	var guests []*Resource
+	for _, r := range u.c.Resources {
+		for _, p := range r.Primitives() {
+			if p.RemoteNode != "" && p.InstanceNum < 0 {
+				guests = append(guests, p)
+			}
+		}
+	}
+	for _, g := range guests {
+		if _, exists := u.c.ByID[g.RemoteNode]; exists {
+			continue
+		}
+		conn := &Resource{
+			ID: g.RemoteNode, BaseID: g.RemoteNode, Kind: Primitive, Element: g.Element,
+			InstanceNum: -1, Class: "ocf", Provider: "pacemaker", Type: "remote",
+			Implicit: true, Container: g,
+		}
+		conn.Params = map[string]string{"addr": firstOf(g.Meta, "remote-addr"), "port": g.Meta["remote-port"]}
+		if conn.Params["addr"] == "" {
+			conn.Params["addr"] = g.RemoteNode
+		}
+		u.resolveMeta(conn)
+		u.register(conn)
+		u.c.Resources = append(u.c.Resources, conn)
+	}
 }
 
 func (u *unpacker) register(r *Resource) {

@@ -283,7 +283,7 @@ func (p *printer) resources(depth int) int {
 
 // visible decides whether a top-level resource is listed at all.
 func (p *printer) visible(r *cluster.Resource) bool {
-	if r.Orphan && !activeOrPending(r) {
+	if r.Implicit || (r.Orphan && !activeOrPending(r)) {
 		return false
 	}
 	if p.o.Inactive {
@@ -357,8 +357,6 @@ func pendingFlag(task string) string {
 	switch task {
 	case "monitor":
 		return "Monitoring"
-	case "notify":
-		return "Notifying"
 	}
 	return ""
 }
@@ -415,7 +413,7 @@ func (p *printer) primitiveText(r *cluster.Resource, name string) string {
 		b.WriteString(nodes[0].Name)
 	}
 	var flags []string
-	if len(nodes) == 1 && nodes[0].Unclean {
+	if len(nodes) == 1 && nodes[0].Unclean && !nodes[0].Online {
 		flags = append(flags, "UNCLEAN")
 	}
 	if r.FailureIgnored {
@@ -482,8 +480,10 @@ func instanceSummary(inst *cluster.Resource) (node *cluster.Node, role cluster.R
 		return nil, 0, false
 	}
 	for i, x := range prims {
-		if len(x.RunningOn) != 1 || x.Failed || !x.Managed || x.Blocked || x.Orphan ||
-			x.PendingNode != nil || x.FailureIgnored {
+		if len(x.RunningOn) != 1 || x.Failed || !x.Managed || x.Blocked || x.Orphan || x.PendingNode != nil {
+			return nil, 0, false
+		}
+		if n := x.RunningOn[0]; !n.Online && n.Unclean {
 			return nil, 0, false
 		}
 		if i == 0 {
@@ -546,11 +546,11 @@ func (p *printer) clone(depth int, c *cluster.Resource) {
 				active[n] = true
 			}
 		}
-		if !activeOrPending(inst) && !inst.Failed {
+		if !inst.Active() {
 			continue
 		}
 		if n, role, ok := instanceSummary(inst); ok {
-			if role == cluster.RolePromoted {
+			if role > cluster.RoleUnpromoted {
 				promoted = append(promoted, n.Name)
 			} else {
 				started = append(started, n.Name)
@@ -563,6 +563,7 @@ func (p *printer) clone(depth int, c *cluster.Resource) {
 			p.item(depth+1, p.primitiveText(inst, inst.BaseID))
 		}
 	}
+	collapsed := len(promoted) + len(started)
 	if len(promoted) > 0 {
 		sortNames(promoted)
 		p.item(depth+1, "Promoted: "+nameList(promoted))
@@ -575,7 +576,7 @@ func (p *printer) clone(depth int, c *cluster.Resource) {
 		}
 		p.item(depth+1, label+nameList(started))
 	}
-	if !p.o.Inactive {
+	if !p.o.Inactive || collapsed >= c.CloneMax {
 		return
 	}
 	byState := map[string][]string{}
