@@ -168,7 +168,7 @@ func placeTarget(r *rsc) *rsc {
 
 // allocate assigns every resource to a node, in priority order.
 func (w *ws) allocate() {
-	// Colocations between collections act on their placing members.
+	// Colocations with or of a group act on its first member.
 	for _, c := range w.cols {
 		c.dep, c.prim = placeTarget(c.dep), placeTarget(c.prim)
 	}
@@ -196,9 +196,31 @@ func (w *ws) rebuildColIndex() {
 	}
 }
 
+// assignTree places a resource of any kind: a group member by member, a clone
+// instance by instance (those already running first, so they keep their nodes).
 func (w *ws) assignTree(r *rsc) {
-	if len(r.children) == 0 {
+	switch r.cr.Kind {
+	case cluster.Primitive:
 		w.assign(r)
+		return
+	case cluster.Clone:
+		if r.allocated || r.inAlloc {
+			return
+		}
+		r.inAlloc = true
+		if r.cloneCount == nil {
+			r.cloneCount = make([]int, len(w.nodes))
+		}
+		insts := append([]*rsc(nil), r.children...)
+		sort.SliceStable(insts, func(i, j int) bool {
+			ai, aj := len(primitivesOf(insts[i])[0].current) > 0, len(primitivesOf(insts[j])[0].current) > 0
+			return ai && !aj
+		})
+		for _, in := range insts {
+			w.assignTree(in)
+		}
+		r.inAlloc = false
+		r.allocated = true
 		return
 	}
 	for _, c := range r.children {
@@ -232,6 +254,32 @@ func (w *ws) needsQuorum(r *rsc) bool {
 	return req != "nothing"
 }
 
+// instanceOf returns the clone r is an instance (or instance member) of, and whether
+// r is the member that places its instance.
+func instanceOf(r *rsc) (clone *rsc, placing bool) {
+	placing = true
+	for x := r; x.parent != nil; x = x.parent {
+		p := x.parent
+		if p.cr.Kind == cluster.Group && p.children[0] != x {
+			placing = false
+		}
+		if p.cr.Kind == cluster.Clone {
+			return p, placing
+		}
+	}
+	return nil, false
+}
+
+// depCols are the colocations r must follow: its own, and for the placing member
+// of a clone instance, the clone's.
+func depCols(r *rsc) []*colocation {
+	clone, placing := instanceOf(r)
+	if clone == nil || !placing || len(clone.asDep) == 0 {
+		return r.asDep
+	}
+	return append(append([]*colocation(nil), r.asDep...), clone.asDep...)
+}
+
 // assign picks a node for a primitive after placing what it depends on.
 func (w *ws) assign(r *rsc) {
 	if r.allocated || r.inAlloc {
@@ -239,8 +287,9 @@ func (w *ws) assign(r *rsc) {
 	}
 	r.inAlloc = true
 	defer func() { r.inAlloc = false }()
-	for _, c := range r.asDep {
-		w.assign(c.prim)
+	deps := depCols(r)
+	for _, c := range deps {
+		w.assignTree(c.prim)
 	}
 	r.allocated = true
 	if !r.managed {
@@ -253,18 +302,32 @@ func (w *ws) assign(r *rsc) {
 	if !w.wantsToRun(r) {
 		return
 	}
+	clone, placing := instanceOf(r)
 	if !w.haveQuorum && w.noQuorum == "freeze" && w.needsQuorum(r) {
 		if len(r.current) > 0 && r.current[0].canRun() {
-			r.assigned = r.current[0]
+			w.place(r, r.current[0], clone, placing)
 			return
 		}
 		r.frozen = true
 	}
 	scores := append([]int(nil), r.scores...)
-	for _, c := range r.asDep {
+	for _, c := range deps {
 		w.applyDep(scores, c)
 	}
-	w.mergeDependents(r, scores, map[*rsc]bool{r: true}, 1.0)
+	if clone == nil {
+		w.mergeDependents(r, scores, map[*rsc]bool{r: true}, 1.0)
+	}
+	if clone != nil && placing {
+		max := clone.cr.CloneNodeMax
+		if max <= 0 {
+			max = 1
+		}
+		for _, n := range w.nodes {
+			if clone.cloneCount[n.idx] >= max {
+				scores[n.idx] = -inf
+			}
+		}
+	}
 	var best *node
 	for _, n := range w.nodes {
 		s := scores[n.idx]
@@ -276,8 +339,15 @@ func (w *ws) assign(r *rsc) {
 		}
 	}
 	if best != nil {
-		r.assigned = best
-		best.count++
+		w.place(r, best, clone, placing)
+	}
+}
+
+func (w *ws) place(r *rsc, n *node, clone *rsc, placing bool) {
+	r.assigned = n
+	n.count++
+	if clone != nil && placing {
+		clone.cloneCount[n.idx]++
 	}
 }
 
@@ -306,6 +376,24 @@ func isCurrent(r *rsc, n *node) bool {
 	return false
 }
 
+// primNodes are the nodes a colocation's primary occupies: its node, or for a clone
+// every node one of its instances is placed on.
+func primNodes(p *rsc) []*node {
+	if p.cr.Kind == cluster.Clone {
+		var out []*node
+		for _, in := range p.children {
+			if n := placeTarget(in).assigned; n != nil {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	if p.assigned == nil {
+		return nil
+	}
+	return []*node{p.assigned}
+}
+
 // sameLoc reports whether two nodes count as the same place for a colocation.
 func sameLoc(a, b *node, attr string) bool {
 	if attr == "" || attr == "#uname" {
@@ -318,28 +406,36 @@ func sameLoc(a, b *node, attr string) bool {
 
 // applyDep folds one colocation in which r is the dependent into r's scores.
 func (w *ws) applyDep(scores []int, c *colocation) {
-	pn := c.prim.assigned
+	if c.primRole == cluster.RolePromoted || c.depRole == cluster.RolePromoted {
+		// Role-specific colocations steer promotion, not placement.
+		return
+	}
+	pns := primNodes(c.prim)
+	near := func(n *node) bool {
+		for _, p := range pns {
+			if sameLoc(n, p, c.nodeAttr) {
+				return true
+			}
+		}
+		return false
+	}
 	switch {
 	case c.score >= inf:
 		for _, n := range w.nodes {
-			if pn == nil || !sameLoc(n, pn, c.nodeAttr) {
+			if !near(n) {
 				scores[n.idx] = -inf
 			}
 		}
 	case c.score <= -inf:
-		if pn != nil {
-			for _, n := range w.nodes {
-				if sameLoc(n, pn, c.nodeAttr) {
-					scores[n.idx] = -inf
-				}
+		for _, n := range w.nodes {
+			if near(n) {
+				scores[n.idx] = -inf
 			}
 		}
 	default:
-		if pn != nil {
-			for _, n := range w.nodes {
-				if sameLoc(n, pn, c.nodeAttr) && scores[n.idx] > -inf {
-					scores[n.idx] = rules.Add(scores[n.idx], c.score)
-				}
+		for _, n := range w.nodes {
+			if near(n) && scores[n.idx] > -inf {
+				scores[n.idx] = rules.Add(scores[n.idx], c.score)
 			}
 		}
 	}

@@ -79,6 +79,8 @@ type rsc struct {
 	inAlloc   bool
 	// frozen marks a stopped resource that no-quorum-policy=freeze keeps stopped.
 	frozen bool
+	// cloneCount counts a clone's instances placed per node.
+	cloneCount []int
 	target    cluster.Role // configured target-role (RoleUnknown when unset)
 	stopped   bool         // must not run anywhere (target-role Stopped, etc.)
 	reason    string       // why it stops, for the summary
