@@ -81,14 +81,14 @@ type rsc struct {
 	frozen bool
 	// cloneCount counts a clone's instances placed per node.
 	cloneCount []int
-	target    cluster.Role // configured target-role (RoleUnknown when unset)
-	stopped   bool         // must not run anywhere (target-role Stopped, etc.)
-	reason    string       // why it stops, for the summary
+	target     cluster.Role // configured target-role (RoleUnknown when unset)
+	stopped    bool         // must not run anywhere (target-role Stopped, etc.)
+	reason     string       // why it stops, for the summary
 
 	start, stop *Action
 	// migrateTo/migrateFrom are set when a move is done by live migration.
 	migrateTo, migrateFrom *Action
-	stops       []*Action
+	stops                  []*Action
 }
 
 func newWS(c *cluster.Cluster, now time.Time) *ws {

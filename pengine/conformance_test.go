@@ -1,0 +1,184 @@
+package pengine
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/beevik/etree"
+	"github.com/pacer-ha/pacer/rules"
+)
+
+// sharedDir finds ../shared relative to the repository root (the directory holding
+// go.mod), or "" when it is absent.
+func sharedDir(t testing.TB) string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			s := filepath.Join(dir, "..", "shared")
+			if _, err := os.Stat(filepath.Join(s, "pacemaker-scheduler")); err == nil {
+				return s
+			}
+			return ""
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+var (
+	wsRe   = regexp.MustCompile(`\s+`)
+	legacy = []struct {
+		re  *regexp.Regexp
+		rep string
+	}{
+		{regexp.MustCompile(`ocf::`), "ocf:"},
+		{regexp.MustCompile(`Masters:`), "Promoted:"},
+		{regexp.MustCompile(`Slaves:`), "Unpromoted:"},
+		{regexp.MustCompile(`(?m) Master( |\[|$)`), " Promoted$1"},
+		{regexp.MustCompile(` Slave `), " Unpromoted "},
+	}
+)
+
+// normalise folds whitespace and legacy role names the way the shared conformance
+// runner does.
+func normalise(text string) []string {
+	for _, l := range legacy {
+		text = l.re.ReplaceAllString(text, l.rep)
+	}
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		out = append(out, strings.TrimSpace(wsRe.ReplaceAllString(l, " ")))
+	}
+	for len(out) > 0 && out[len(out)-1] == "" {
+		out = out[:len(out)-1]
+	}
+	return out
+}
+
+// transitionBlock extracts the Transition Summary block body.
+func transitionBlock(lines []string) ([]string, bool) {
+	for i, l := range lines {
+		if l != "Transition Summary:" {
+			continue
+		}
+		var out []string
+		for _, x := range lines[i+1:] {
+			if x == "Executing Cluster Transition:" || x == "Revised Cluster Status:" || x == "Current cluster status:" {
+				break
+			}
+			out = append(out, x)
+		}
+		for len(out) > 0 && out[len(out)-1] == "" {
+			out = out[:len(out)-1]
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+// caseSummary schedules one shared case and returns our Transition Summary lines.
+func caseSummary(t testing.TB, xmlPath string) []string {
+	doc := etree.NewDocument()
+	if err := doc.ReadFromFile(xmlPath); err != nil {
+		t.Fatalf("%s: %v", xmlPath, err)
+	}
+	now := time.Now()
+	if v := doc.Root().SelectAttrValue("execution-date", ""); v != "" {
+		if tm, err := rules.ParseTime(v); err == nil {
+			now = tm
+		}
+	}
+	tr, err := Schedule(doc.Root(), now)
+	if err != nil {
+		t.Fatalf("%s: %v", xmlPath, err)
+	}
+	got := normalise("Transition Summary:\n" + tr.SummaryText())
+	block, _ := transitionBlock(got)
+	return block
+}
+
+func caseMatches(t testing.TB, shared, name string) (bool, []string, []string) {
+	base := filepath.Join(shared, "pacemaker-scheduler")
+	exp, err := os.ReadFile(filepath.Join(base, "summary", name+".summary"))
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	want, ok := transitionBlock(normalise(string(exp)))
+	if !ok {
+		return false, nil, nil
+	}
+	got := caseSummary(t, filepath.Join(base, "xml", name+".xml"))
+	return strings.Join(got, "\n") == strings.Join(want, "\n"), want, got
+}
+
+// TestConformanceGuard fails when a shared case listed in testdata/passing.txt no
+// longer produces Pacemaker's Transition Summary.
+func TestConformanceGuard(t *testing.T) {
+	shared := sharedDir(t)
+	if shared == "" {
+		t.Skip("../shared not present")
+	}
+	f, err := os.Open("testdata/passing.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	n := 0
+	for sc.Scan() {
+		name := strings.TrimSpace(sc.Text())
+		if name == "" || strings.HasPrefix(name, "#") {
+			continue
+		}
+		n++
+		ok, want, got := caseMatches(t, shared, name)
+		if !ok {
+			t.Errorf("%s no longer matches Pacemaker:\nwant:\n%s\ngot:\n%s", name, strings.Join(want, "\n"), strings.Join(got, "\n"))
+		}
+	}
+	if n == 0 {
+		t.Fatal("testdata/passing.txt lists no cases")
+	}
+}
+
+// TestListPassing writes the passing case names when PACER_WRITE_PASSING is set; it
+// is how testdata/passing.txt is refreshed.
+func TestListPassing(t *testing.T) {
+	out := os.Getenv("PACER_WRITE_PASSING")
+	shared := sharedDir(t)
+	if out == "" || shared == "" {
+		t.Skip("set PACER_WRITE_PASSING=FILE to regenerate the passing list")
+	}
+	ents, err := os.ReadDir(filepath.Join(shared, "pacemaker-scheduler", "xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		name := strings.TrimSuffix(e.Name(), ".xml")
+		if name == e.Name() {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(shared, "pacemaker-scheduler", "summary", name+".summary")); err != nil {
+			continue
+		}
+		if ok, _, _ := caseMatches(t, shared, name); ok {
+			names = append(names, name)
+		}
+	}
+	if err := os.WriteFile(out, []byte(strings.Join(names, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d passing", len(names))
+}
