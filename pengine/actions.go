@@ -69,20 +69,33 @@ func (w *ws) createActions() {
 	w.shutdownNodes()
 }
 
+// fenceReason asks for a node to be fenced, keeping the first reason given.
+func (w *ws) fenceReason(n *node, reason string) {
+	if n.fenceWhy == "" {
+		n.fenceWhy = reason
+	}
+}
+
 func (w *ws) fenceNodes() {
 	if !w.stonithEnabled || (!w.haveQuorum && w.noQuorum != "ignore") {
 		// Without quorum a partition may not fence anyone.
 		return
 	}
 	for _, n := range w.nodes {
-		if !n.cn.Unclean || n.cn.Type != cluster.NodeMember {
+		if (!n.cn.Unclean && n.fenceWhy == "") || n.cn.Type != cluster.NodeMember {
 			continue
 		}
 		a := w.newAction(nil, "stonith", n, false)
 		a.FenceAction = w.c.Properties.StonithAction()
-		a.Reason = "node is unclean"
-		if !n.cn.Online && n.cn.InCCM != "true" {
+		a.Reason = n.fenceWhy
+		switch {
+		case a.Reason != "":
+		case !n.cn.Online && n.cn.InCCM != "true":
 			a.Reason = "peer is no longer part of the cluster"
+		case !n.cn.Online && n.cn.Crmd != "online":
+			a.Reason = "peer process is no longer available"
+		default:
+			a.Reason = "node is unclean"
 		}
 		n.fence = a
 		w.fencing = append(w.fencing, a)

@@ -45,6 +45,8 @@ type node struct {
 	count int
 	// fence is the fencing action for this node, when one is scheduled.
 	fence *Action
+	// fenceWhy is why the scheduler wants the node fenced ("" for no reason yet).
+	fenceWhy string
 	// shutdown is set when the node is shutting down cleanly.
 	shutdown *Action
 }

@@ -1,0 +1,65 @@
+package pengine
+
+import (
+	"github.com/pacer-ha/pacer/cluster"
+)
+
+// ticketState is a ticket's recorded state in the status section.
+type ticketState struct{ granted, standby bool }
+
+func (w *ws) ticketStates() map[string]ticketState {
+	out := map[string]ticketState{}
+	st := w.c.StatusElement
+	if st == nil {
+		return out
+	}
+	for _, ts := range st.FindElements("tickets/ticket_state") {
+		out[ts.SelectAttrValue("id", "")] = ticketState{
+			granted: cluster.IsTrue(ts.SelectAttrValue("granted", "false")),
+			standby: cluster.IsTrue(ts.SelectAttrValue("standby", "false")),
+		}
+	}
+	return out
+}
+
+// applyTickets keeps resources that depend on a ticket the cluster does not hold
+// (or holds in standby) from running, following each constraint's loss-policy.
+func (w *ws) applyTickets() {
+	if len(w.tickets) == 0 {
+		return
+	}
+	states := w.ticketStates()
+	for _, t := range w.tickets {
+		s := states[t.ticket]
+		if s.granted && !s.standby {
+			continue
+		}
+		if t.role == cluster.RolePromoted {
+			// Losing the ticket only forbids promotion, handled with promotion.
+			continue
+		}
+		policy := t.lossPolicy
+		if s.standby {
+			policy = "stop"
+		}
+		for _, p := range primitivesOf(t.rsc) {
+			switch policy {
+			case "freeze":
+				for _, n := range w.nodes {
+					if !isCurrent(p, n) {
+						p.scores[n.idx] = -inf
+					}
+				}
+			case "fence":
+				for _, n := range p.current {
+					w.fenceReason(n, "deadman ticket was lost")
+				}
+				fallthrough
+			default:
+				for i := range p.scores {
+					p.scores[i] = -inf
+				}
+			}
+		}
+	}
+}
