@@ -137,6 +137,11 @@ func (u *unpacker) remoteOnline(n *Node) {
 	switch {
 	case rsc == nil:
 		n.Online = false
+	case n.Type == NodeGuest && n.Container != nil && len(n.Container.RunningOn) > 0 &&
+		n.Container.RunningOn[0].Unclean && !n.Container.RunningOn[0].Online:
+		// The host is lost, so the guest is too.
+		n.Online = false
+		n.Unclean = true
 	case n.Type == NodeGuest && n.Container != nil && n.Container.Failed:
 		n.Online = false
 		n.Unclean = true
@@ -274,7 +279,11 @@ func (u *unpacker) findHistoryResource(n *Node, lr *etree.Element, hid string) *
 	} else {
 		parent = r.Top()
 	}
-	if r != nil && r.InstanceNum < 0 && r.Parent != nil && r.Parent.Kind == Clone {
+	if r != nil && r.Parent != nil && r.Parent.Kind == Clone && r.Parent.Parent != nil &&
+		r.Parent.Parent.Kind == Bundle {
+		// Bundle children belong to the replica whose guest node this is.
+		r = bundleReplicaFor(r.Parent.Parent, n, r.BaseID)
+	} else if r != nil && r.InstanceNum < 0 && r.Parent != nil && r.Parent.Kind == Clone {
 		// History recorded under a clone's prototype id.
 		parent = r.Parent
 		r = nil
@@ -455,6 +464,11 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element) {
 		// A managed resource believed active on a node that is down means
 		// the node must be fenced.
 		n.Unclean = true
+	}
+	if st.Active && n.Type == NodeGuest && n.Unclean {
+		// Resources on a guest that must be "fenced" (its container
+		// recovered) are failed.
+		st.Failed = true
 	}
 	if st.Active {
 		r.RunningOn = appendNode(r.RunningOn, n)

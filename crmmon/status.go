@@ -224,10 +224,10 @@ func (p *printer) nodeList(depth int) {
 				prefix = "GuestNode"
 			}
 		}
+		if n.Type == cluster.NodeGuest && !n.Online {
+			continue
+		}
 		if st := p.nodeState(n); st != "" {
-			if n.Type == cluster.NodeGuest && !n.Online && !n.Unclean {
-				continue
-			}
 			p.item(depth+1, fmt.Sprintf("%s %s: %s", prefix, n.Name, st))
 			continue
 		}
@@ -379,19 +379,25 @@ func notInstalled(r *cluster.Resource) bool {
 
 // primitiveText renders one primitive line in crm_mon's layout.
 func (p *printer) primitiveText(r *cluster.Resource, name string) string {
+	nodes := r.RunningOn
+	if len(nodes) == 0 && r.PendingNode != nil {
+		nodes = []*cluster.Node{r.PendingNode}
+	}
+	return p.primitiveTextOn(r, name, nodes)
+}
+
+// primitiveTextOn renders a primitive line showing the given nodes (bundle
+// replicas show their container's host rather than the guest node).
+func (p *printer) primitiveTextOn(r *cluster.Resource, name string, nodes []*cluster.Node) string {
 	var b strings.Builder
 	b.WriteString(name)
 	b.WriteString("\t(")
 	b.WriteString(classSpec(r))
 	b.WriteString("):\t ")
-	nodes := r.RunningOn
-	if len(nodes) == 0 && r.PendingNode != nil {
-		nodes = []*cluster.Node{r.PendingNode}
-	}
 	if r.Orphan {
 		b.WriteString("ORPHANED ")
 	}
-	active := len(nodes) > 0
+	active := len(r.RunningOn) > 0 || r.PendingNode != nil
 	failed := r.Failed && (active || !notInstalled(r))
 	switch {
 	case failed:
@@ -706,5 +712,9 @@ func (p *printer) bundleReplica(depth int, r *cluster.Resource, rep *cluster.Bun
 	if !p.o.Inactive && !activeOrPending(rep.Child) && !activeOrPending(rep.Container) {
 		return
 	}
-	p.item(depth, p.primitiveText(rep.Child, name))
+	var nodes []*cluster.Node
+	if len(rep.Container.RunningOn) > 0 {
+		nodes = rep.Container.RunningOn[:1]
+	}
+	p.item(depth, p.primitiveTextOn(rep.Child, name, nodes))
 }
