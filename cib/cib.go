@@ -21,6 +21,7 @@ type CIB struct {
 	// reproduce them (e.g. attributes split over lines): as long as the document still
 	// serialises to rawSer it is unchanged, and Bytes returns raw.
 	raw, rawSer []byte
+	sizeHint    int // expected serialised size (set once at parse; read-only after)
 }
 
 // Version is the CIB's (admin_epoch, epoch, num_updates) triple, compared in that order.
@@ -88,46 +89,20 @@ func Parse(data []byte) (*CIB, error) {
 	if root.Tag != "cib" {
 		return nil, crmexit.New(crmexit.Config, "the document's root element is <%s>, not <cib>: not a CIB", root.Tag)
 	}
-	c := &CIB{doc: doc}
-	if ser := c.serialise(); !bytes.Equal(ser, data) {
-		c.raw, c.rawSer = bytes.Clone(data), ser
+	c := &CIB{doc: doc, sizeHint: len(data) + len(data)/16}
+	if !reproduces(doc, data) {
+		c.raw, c.rawSer = bytes.Clone(data), c.serialise()
 	}
 	return c, nil
 }
 
 // parseDoc parses any XML document with exactly one root element.
 func parseDoc(data []byte) (*etree.Document, error) {
-	doc := etree.NewDocument()
-	doc.ReadSettings = readSettings()
-	doc.WriteSettings = writeSettings()
-	if err := doc.ReadFromBytes(data); err != nil {
-		return nil, crmexit.New(crmexit.DataErr, "malformed XML: %s", xmlErrText(err))
-	}
-	n := 0
-	for _, t := range doc.Child {
-		switch t := t.(type) {
-		case *etree.Element:
-			n++
-		case *etree.CharData:
-			if !t.IsWhitespace() {
-				return nil, crmexit.New(crmexit.DataErr, "malformed XML: text outside the root element")
-			}
-		}
-	}
-	switch {
-	case n == 0:
-		return nil, crmexit.New(crmexit.DataErr, "malformed XML: no root element (empty input?)")
-	case n > 1:
-		return nil, crmexit.New(crmexit.DataErr, "malformed XML: more than one root element")
+	doc, err := parseXML(data)
+	if err != nil {
+		return nil, crmexit.New(crmexit.DataErr, "malformed XML: %v", err)
 	}
 	return doc, nil
-}
-
-func xmlErrText(err error) string {
-	if errors.Is(err, etree.ErrXML) {
-		return "unexpected end of input (unclosed element?)"
-	}
-	return err.Error()
 }
 
 // ParseElement parses a fragment holding exactly one element (what cibadmin -X takes).
@@ -232,6 +207,7 @@ func (c *CIB) Bytes() ([]byte, error) {
 
 func (c *CIB) serialise() []byte {
 	var buf bytes.Buffer
+	buf.Grow(c.sizeHint)
 	writeDoc(&buf, c.doc)
 	return buf.Bytes()
 }
@@ -250,7 +226,7 @@ func (c *CIB) Clone() *CIB {
 	d := c.doc.Copy()
 	d.ReadSettings = readSettings()
 	d.WriteSettings = writeSettings()
-	return &CIB{doc: d, raw: c.raw, rawSer: c.rawSer}
+	return &CIB{doc: d, raw: c.raw, rawSer: c.rawSer, sizeHint: c.sizeHint}
 }
 
 func intAttr(e *etree.Element, name string) int {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/md5"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/beevik/etree"
@@ -20,14 +21,56 @@ var attrEscaper = strings.NewReplacer(
 
 var textEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\r", "&#13;")
 
+// sink is where the serialiser writes: a bytes.Buffer, or a comparer.
+type sink interface {
+	io.Writer
+	io.ByteWriter
+	io.StringWriter
+}
+
+// sameAs is a sink that only checks whether the output equals ref, without
+// building it (used to decide whether a parsed document reproduces its input).
+type sameAs struct {
+	ref []byte
+	off int
+	ok  bool
+}
+
+func (s *sameAs) WriteString(str string) (int, error) {
+	if s.ok && s.off+len(str) <= len(s.ref) && string(s.ref[s.off:s.off+len(str)]) == str {
+		s.off += len(str)
+	} else {
+		s.ok = false
+	}
+	return len(str), nil
+}
+
+func (s *sameAs) Write(b []byte) (int, error) { return s.WriteString(string(b)) }
+
+func (s *sameAs) WriteByte(c byte) error {
+	if s.ok && s.off < len(s.ref) && s.ref[s.off] == c {
+		s.off++
+	} else {
+		s.ok = false
+	}
+	return nil
+}
+
+// reproduces reports whether serialising d gives exactly ref.
+func reproduces(d *etree.Document, ref []byte) bool {
+	s := &sameAs{ref: ref, ok: true}
+	writeDoc(s, d)
+	return s.ok && s.off == len(ref)
+}
+
 // writeDoc serialises every top-level token of the document.
-func writeDoc(buf *bytes.Buffer, d *etree.Document) {
+func writeDoc(buf sink, d *etree.Document) {
 	for _, t := range d.Child {
 		writeToken(buf, t)
 	}
 }
 
-func writeToken(buf *bytes.Buffer, t etree.Token) {
+func writeToken(buf sink, t etree.Token) {
 	switch t := t.(type) {
 	case *etree.Element:
 		writeElement(buf, t)
@@ -59,7 +102,7 @@ func writeToken(buf *bytes.Buffer, t etree.Token) {
 }
 
 // writeElement writes e and its subtree; empty elements are self-closed as libxml2 does.
-func writeElement(buf *bytes.Buffer, e *etree.Element) {
+func writeElement(buf sink, e *etree.Element) {
 	buf.WriteByte('<')
 	buf.WriteString(e.FullTag())
 	for _, a := range e.Attr {
@@ -101,7 +144,7 @@ func Format(e *etree.Element) []byte {
 }
 
 // compact writes e with whitespace-only text dropped (no layout at all).
-func compact(buf *bytes.Buffer, e *etree.Element) {
+func compact(buf sink, e *etree.Element) {
 	buf.WriteByte('<')
 	buf.WriteString(e.FullTag())
 	for _, a := range e.Attr {
