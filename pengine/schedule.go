@@ -49,3 +49,7 @@ func ScheduleCluster(c *cluster.Cluster, now time.Time) *Transition {
 	t.Warnings = append(append([]string(nil), c.Warnings...), w.warnings...)
 	return t
 }
+
+// SchedulerWarnings are the configuration problems the scheduler itself found (the
+// model's notes are in Cluster.Warnings).
+func (t *Transition) SchedulerWarnings() []string { return t.w.warnings }

@@ -186,8 +186,15 @@ func run(o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 		out.WriteString("\n")
 	}
 	t := pengine.ScheduleCluster(c, now)
-	for _, wmsg := range t.Warnings {
+	// Configuration problems the scheduler met go to stderr like Pacemaker's log
+	// lines; the model's own notes only with -V.
+	for _, wmsg := range t.SchedulerWarnings() {
 		fmt.Fprintf(stderr, "warning: %s\n", wmsg)
+	}
+	if o.verbose > 0 {
+		for _, wmsg := range c.Warnings {
+			fmt.Fprintf(stderr, "notice: %s\n", wmsg)
+		}
 	}
 	if o.showScores {
 		for _, l := range t.ScoreLines() {
