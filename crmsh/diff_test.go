@@ -1,0 +1,156 @@
+package crmsh
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/beevik/etree"
+)
+
+// oracle runs real crmsh on an empty CIB file and returns the resulting CIB and
+// crmsh's `show` of it. The script gets a final `show` line so that one crmsh
+// process (slow to start) does both.
+func oracle(t *testing.T, script string) (cibXML []byte, show string) {
+	t.Helper()
+	dir := t.TempDir()
+	f := filepath.Join(dir, "cib.xml")
+	empty, err := exec.Command("cibadmin", "--empty").Output()
+	if err != nil {
+		t.Fatalf("cibadmin --empty: %v", err)
+	}
+	if err := os.WriteFile(f, empty, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	text, err := os.ReadFile(script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withShow := filepath.Join(dir, "script.crm")
+	if err := os.WriteFile(withShow, append(text, []byte("\nshow\n")...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("crm", "-F", "-D", "plain", "-f", withShow)
+	cmd.Env = append(os.Environ(), "CIB_file="+f, "HOME="+dir)
+	var so bytes.Buffer
+	cmd.Stdout = &so
+	_ = cmd.Run() // scripts with failing lines exit 1; the CIB is what we compare
+	out, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// In -f mode crmsh writes its INFO/WARNING/ERROR messages to stdout too.
+	var keep []string
+	for _, l := range strings.Split(so.String(), "\n") {
+		if !logLine.MatchString(l) {
+			keep = append(keep, l)
+		}
+	}
+	return out, strings.Join(keep, "\n")
+}
+
+var logLine = regexp.MustCompile(`^(\x1b\[[0-9;]*m)?(INFO|WARNING|ERROR)(\x1b\[0m)?: `)
+
+// canonical renders <configuration> with whitespace dropped and attributes
+// sorted: neither is meaningful in the CIB.
+func canonical(t *testing.T, root *etree.Element) string {
+	t.Helper()
+	cfg := root.SelectElement("configuration")
+	if cfg == nil {
+		t.Fatal("no configuration")
+	}
+	c := cfg.Copy()
+	walk(c, func(e *etree.Element) bool {
+		sort.Slice(e.Attr, func(i, j int) bool { return e.Attr[i].Key < e.Attr[j].Key })
+		for _, ch := range e.Child {
+			if cd, ok := ch.(*etree.CharData); ok && strings.TrimSpace(cd.Data) == "" {
+				e.RemoveChild(cd)
+			}
+		}
+		return true
+	})
+	doc := etree.NewDocument()
+	doc.SetRoot(c)
+	doc.Indent(1)
+	s, err := doc.WriteToString()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func parseCIB(t *testing.T, data []byte) *etree.Element {
+	t.Helper()
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(data); err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	return doc.Root()
+}
+
+func haveCrmsh() bool {
+	for _, b := range []string{"crm", "cibadmin"} {
+		if _, err := exec.LookPath(b); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// TestDifferential runs every testdata/*.crm through crmsh and through this
+// package and compares the configurations, then compares `show` of crmsh's CIB.
+func TestDifferential(t *testing.T) {
+	if !haveCrmsh() {
+		t.Skip("crmsh (crm, cibadmin) not installed")
+	}
+	scripts, err := filepath.Glob("testdata/*.crm")
+	if err != nil || len(scripts) == 0 {
+		t.Fatalf("no scripts: %v", err)
+	}
+	empty, err := exec.Command("cibadmin", "--empty").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	cibOK, showOK := 0, 0
+	t.Run("scripts", func(t *testing.T) {
+		for _, path := range scripts {
+			t.Run(strings.TrimSuffix(filepath.Base(path), ".crm"), func(t *testing.T) {
+				t.Parallel()
+				text, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, wantShow := oracle(t, path)
+				root := parseCIB(t, empty)
+				sc := &Script{Session: NewSession(root, nil, nil), ReadFile: os.ReadFile}
+				sc.Run(string(text))
+				if got, exp := canonical(t, root), canonical(t, parseCIB(t, want)); got != exp {
+					t.Errorf("configuration differs from crmsh\n--- crmsh\n%s\n--- pacer\n%s", exp, got)
+				} else {
+					mu.Lock()
+					cibOK++
+					mu.Unlock()
+				}
+				var got bytes.Buffer
+				if err := Show(parseCIB(t, want), &got); err != nil {
+					t.Fatal(err)
+				}
+				if strings.TrimSpace(got.String()) != strings.TrimSpace(wantShow) {
+					t.Errorf("show differs from crmsh\n--- crmsh\n%s\n--- pacer\n%s", wantShow, got.String())
+				} else {
+					mu.Lock()
+					showOK++
+					mu.Unlock()
+				}
+			})
+		}
+	})
+	t.Logf("configuration matches crmsh: %d/%d; show matches: %d/%d", cibOK, len(scripts), showOK, len(scripts))
+}

@@ -1,0 +1,472 @@
+package crmsh
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/beevik/etree"
+)
+
+// nvset parses property/rsc_defaults/op_defaults: `[<set-id>:] [$id=<set-id>]
+// name=value ...`, updating existing names in place.
+func (s *Session) nvset(p *parser, section, tag, defID string) error {
+	setID := defID
+	if w := p.peek(); strings.HasSuffix(w, ":") && !strings.Contains(w, "=") {
+		setID = strings.TrimSuffix(w, ":")
+		if !validID(setID) {
+			return p.errHere("invalid set id")
+		}
+		p.pos++
+	}
+	l := &attrList{}
+	if err := p.readPairs(l, func(string) bool { return false }); err != nil {
+		return err
+	}
+	if l.SetID != "" {
+		setID = l.SetID
+	}
+	if len(l.Pairs) == 0 {
+		return p.errHere("expected name=value")
+	}
+	for i, nv := range l.Pairs {
+		if !nv.HasValue {
+			return p.errAt(p.pos-len(l.Pairs)+i, "expected name=value")
+		}
+	}
+	g := s.ids()
+	sec := s.section(section)
+	var set *etree.Element
+	for _, c := range sec.ChildElements() {
+		if c.SelectAttrValue("id", "") == setID {
+			set = c
+		}
+	}
+	if set == nil {
+		if e := s.byID(setID); e != nil {
+			return fmt.Errorf("%s: id already in use by %s", setID, e.Tag)
+		}
+		set = sec.CreateElement(tag)
+		set.CreateAttr("id", setID)
+		g.take(setID)
+	}
+	for _, nv := range l.Pairs {
+		var found *etree.Element
+		for _, c := range set.SelectElements("nvpair") {
+			if c.SelectAttrValue("name", "") == nv.Name {
+				found = c
+			}
+		}
+		if found != nil {
+			found.CreateAttr("value", nv.Value)
+			continue
+		}
+		e := set.CreateElement("nvpair")
+		e.CreateAttr("name", nv.Name)
+		e.CreateAttr("value", nv.Value)
+		e.CreateAttr("id", g.new(setID+"-"+nv.Name))
+	}
+	return nil
+}
+
+// node parses `node [$id=<id>] [<id>:] <uname>[:<type>] [description=<d>]
+// [attributes ...] [utilization ...]`.
+func (s *Session) node(p *parser) error {
+	nodeID := ""
+	if n, v, ok := splitNV(p.peek()); ok && n == "$id" {
+		nodeID = v
+		p.pos++
+	} else if w := p.peek(); strings.HasSuffix(w, ":") && len(w) > 1 {
+		nodeID = strings.TrimSuffix(w, ":")
+		p.pos++
+	}
+	if p.done() {
+		return p.errHere("expected node name")
+	}
+	uname, typ := p.next(), ""
+	if i := strings.IndexByte(uname, ':'); i > 0 {
+		uname, typ = uname[:i], uname[i+1:]
+	}
+	if !validName(uname) || strings.Contains(uname, "=") {
+		return p.errAt(p.pos-1, "invalid node name")
+	}
+	var desc string
+	hasDesc := false
+	var sets []*attrList
+	isKW := func(w string) bool {
+		return w == "attributes" || w == "utilization" || strings.HasPrefix(w, "description=")
+	}
+	for !p.done() {
+		w := p.peek()
+		switch {
+		case strings.HasPrefix(w, "description="):
+			desc, hasDesc = strings.TrimPrefix(w, "description="), true
+			p.pos++
+		case w == "attributes" || w == "utilization":
+			p.pos++
+			l := &attrList{Kind: setKinds[w]}
+			if err := p.readPairs(l, isKW); err != nil {
+				return err
+			}
+			sets = append(sets, l)
+		default:
+			return p.errHere("unexpected word")
+		}
+	}
+	nodes := s.section("nodes")
+	for _, n := range nodes.ChildElements() {
+		if n.SelectAttrValue("uname", "") == uname || nodeID != "" && n.SelectAttrValue("id", "") == nodeID {
+			return fmt.Errorf("Cannot create node with ID '%s': Found existing node with same ID.", uname)
+		}
+	}
+	g := s.ids()
+	e := nodes.CreateElement("node")
+	if nodeID != "" {
+		e.CreateAttr("id", nodeID)
+		e.CreateAttr("uname", uname)
+	} else {
+		e.CreateAttr("uname", uname)
+	}
+	if typ != "" {
+		e.CreateAttr("type", typ)
+	}
+	if hasDesc {
+		e.CreateAttr("description", desc)
+	}
+	if nodeID == "" {
+		e.CreateAttr("id", uname)
+		nodeID = uname
+	}
+	g.take(nodeID)
+	for _, l := range sets {
+		addSet(g, e, uname, l)
+	}
+	return nil
+}
+
+// tag parses `tag <id>[:] <ref> [<ref>...]`.
+func (s *Session) tag(p *parser) error {
+	w := p.peek()
+	id := strings.TrimSuffix(w, ":")
+	if !validID(id) {
+		return p.errHere("invalid tag id")
+	}
+	p.pos++
+	var refs []string
+	for !p.done() {
+		r := p.peek()
+		if s.byID(r) == nil {
+			return fmt.Errorf("%s refers to missing object %s", id, r)
+		}
+		refs = append(refs, r)
+		p.pos++
+	}
+	if len(refs) == 0 {
+		return p.errHere("expected at least one object")
+	}
+	if e := s.byID(id); e != nil {
+		return fmt.Errorf("Cannot create tag with ID '%s': Found existing %s with same ID.", id, e.Tag)
+	}
+	t := s.section("tags").CreateElement("tag")
+	t.CreateAttr("id", id)
+	for _, r := range refs {
+		t.CreateElement("obj_ref").CreateAttr("id", r)
+	}
+	return nil
+}
+
+// modgroup parses `modgroup <group> add <rsc> [after|before <rsc>]` and
+// `modgroup <group> remove <rsc>`.
+func (s *Session) modgroup(p *parser) error {
+	gid := p.next()
+	grp := s.byID(gid)
+	if grp == nil || grp.Tag != "group" {
+		return fmt.Errorf("%s is not a group", gid)
+	}
+	verbAt := p.pos
+	verb := p.next()
+	if p.done() {
+		return p.errHere("expected resource")
+	}
+	rid := p.next()
+	r := s.resource(rid)
+	switch verb {
+	case "add":
+		switch {
+		case r == nil:
+			return fmt.Errorf("%s refers to missing object %s", gid, rid)
+		case r.Tag != "primitive" || !topLevel(r):
+			return fmt.Errorf("%s: %s cannot be added to a group", gid, rid)
+		}
+		var anchor *etree.Element
+		after := false
+		if !p.done() {
+			where := p.next()
+			if where != "after" && where != "before" {
+				return p.errAt(p.pos-1, "expected after or before")
+			}
+			after = where == "after"
+			if p.done() {
+				return p.errHere("expected resource")
+			}
+			aid := p.next()
+			anchor = s.resource(aid)
+			if anchor == nil || anchor.Parent() != grp {
+				return fmt.Errorf("%s is not a member of %s", aid, gid)
+			}
+		}
+		if !p.done() {
+			return p.errHere("unexpected word")
+		}
+		r.Parent().RemoveChild(r)
+		switch {
+		case anchor == nil:
+			grp.AddChild(r)
+		case after:
+			grp.InsertChildAt(anchor.Index()+1, r)
+		default:
+			grp.InsertChildAt(anchor.Index(), r)
+		}
+		s.redirect(rid, gid, false)
+	case "remove":
+		if !p.done() {
+			return p.errHere("unexpected word")
+		}
+		if r == nil || r.Parent() != grp {
+			return fmt.Errorf("%s is not a member of %s", rid, gid)
+		}
+		if len(grp.SelectElements("primitive")) == 1 {
+			return fmt.Errorf("cannot remove the last member of group %s", gid)
+		}
+		grp.RemoveChild(r)
+		s.section("resources").AddChild(r)
+	default:
+		return p.errAt(verbAt, "expected add or remove")
+	}
+	return nil
+}
+
+// deleteCmd parses `delete <id> [<id>...]`.
+func (s *Session) deleteCmd(p *parser) error {
+	if p.done() {
+		return p.errHere("expected object id")
+	}
+	for !p.done() {
+		id := p.next()
+		e := s.byID(id)
+		if e == nil || !isObject(e) {
+			return fmt.Errorf("object %s does not exist", id)
+		}
+		s.deleteObject(e)
+	}
+	return nil
+}
+
+// isObject reports whether e is something crmsh shows as its own object.
+func isObject(e *etree.Element) bool {
+	if resourceTags[e.Tag] || constraintTags[e.Tag] {
+		return true
+	}
+	switch e.Tag {
+	case "node", "tag", "cluster_property_set":
+		return true
+	case "meta_attributes":
+		p := e.Parent()
+		return p != nil && (p.Tag == "rsc_defaults" || p.Tag == "op_defaults")
+	}
+	return false
+}
+
+func (s *Session) deleteObject(e *etree.Element) {
+	id := e.SelectAttrValue("id", "")
+	parent := e.Parent()
+	idx := e.Index()
+	deleted := []string{id}
+	switch e.Tag {
+	case "group", "clone", "master":
+		// Members survive their container, in its place.
+		members := []*etree.Element{}
+		for _, c := range e.ChildElements() {
+			if resourceTags[c.Tag] {
+				members = append(members, c)
+			}
+		}
+		parent.RemoveChild(e)
+		for i, m := range members {
+			e.RemoveChild(m)
+			parent.InsertChildAt(idx+i, m)
+		}
+	case "primitive":
+		parent.RemoveChild(e)
+		if parent.Tag == "group" && len(parent.ChildElements()) == len(parent.SelectElements("meta_attributes"))+len(parent.SelectElements("instance_attributes")) {
+			s.deleteObject(parent)
+		} else if parent.Tag == "clone" || parent.Tag == "master" {
+			deleted = append(deleted, parent.SelectAttrValue("id", ""))
+			if gp := parent.Parent(); gp != nil {
+				gp.RemoveChild(parent)
+			}
+		}
+	default:
+		parent.RemoveChild(e)
+	}
+	if resourceTags[e.Tag] {
+		for _, d := range deleted {
+			s.dropRefs(d)
+		}
+	}
+}
+
+// dropRefs removes a deleted resource from constraints and tags: constraints left
+// without a resource go, a set of two collapses to the simple form.
+func (s *Session) dropRefs(id string) {
+	if cons := s.config().SelectElement("constraints"); cons != nil {
+		for _, c := range cons.ChildElements() {
+			hanging := false
+			for _, a := range refAttrs {
+				if c.SelectAttrValue(a, "") == id {
+					hanging = true
+				}
+			}
+			if hanging {
+				cons.RemoveChild(c)
+				fmt.Fprintf(s.log, "INFO: hanging %s:%s deleted\n", kindName(c.Tag), c.SelectAttrValue("id", ""))
+				continue
+			}
+			changed := false
+			for _, set := range c.SelectElements("resource_set") {
+				for _, r := range set.SelectElements("resource_ref") {
+					if r.SelectAttrValue("id", "") == id {
+						set.RemoveChild(r)
+						changed = true
+					}
+				}
+				if len(set.SelectElements("resource_ref")) == 0 {
+					c.RemoveChild(set)
+				}
+			}
+			if !changed {
+				continue
+			}
+			sets := c.SelectElements("resource_set")
+			if len(sets) == 0 {
+				cons.RemoveChild(c)
+				fmt.Fprintf(s.log, "INFO: hanging %s:%s deleted\n", kindName(c.Tag), c.SelectAttrValue("id", ""))
+				continue
+			}
+			collapse(c)
+			fmt.Fprintf(s.log, "INFO: constraint %s:%s updated\n", kindName(c.Tag), c.SelectAttrValue("id", ""))
+		}
+	}
+	walk(s.config(), func(e *etree.Element) bool {
+		if e.Tag == "tag" {
+			for _, r := range e.SelectElements("obj_ref") {
+				if r.SelectAttrValue("id", "") == id {
+					e.RemoveChild(r)
+				}
+			}
+		}
+		return true
+	})
+}
+
+// collapse turns a constraint with one plain set of two resources back into the
+// simple two-resource form.
+func collapse(c *etree.Element) {
+	sets := c.SelectElements("resource_set")
+	if len(sets) != 1 || len(sets[0].Attr) != 1 {
+		return
+	}
+	refs := sets[0].SelectElements("resource_ref")
+	switch {
+	case c.Tag == "rsc_colocation" && len(refs) == 2:
+		c.RemoveChild(sets[0])
+		// In a colocation set each member follows the previous one.
+		c.CreateAttr("rsc", refs[1].SelectAttrValue("id", ""))
+		c.CreateAttr("with-rsc", refs[0].SelectAttrValue("id", ""))
+	case c.Tag == "rsc_order" && len(refs) == 2:
+		c.RemoveChild(sets[0])
+		c.CreateAttr("first", refs[0].SelectAttrValue("id", ""))
+		c.CreateAttr("then", refs[1].SelectAttrValue("id", ""))
+	}
+}
+
+// rename parses `rename <old> <new>`.
+func (s *Session) rename(p *parser) error {
+	if len(p.words) != 3 {
+		return p.errAt(min(len(p.words), 3), "usage: rename <old_id> <new_id>")
+	}
+	from, to := p.words[1], p.words[2]
+	e := s.byID(from)
+	if e == nil || !isObject(e) {
+		return fmt.Errorf("object %s does not exist", from)
+	}
+	if !validID(to) {
+		return p.errAt(2, "invalid id")
+	}
+	if s.byID(to) != nil {
+		return fmt.Errorf("id %s is already in use", to)
+	}
+	e.SelectAttr("id").Value = to
+	if e.Tag == "node" {
+		return nil
+	}
+	s.redirect(from, to, true)
+	return nil
+}
+
+// erase parses `erase [nodes]`: everything but the nodes goes (nodes too with
+// `nodes`); the section elements stay.
+func (s *Session) erase(p *parser) error {
+	nodes := false
+	if !p.done() {
+		if p.peek() != "nodes" || len(p.words) > 2 {
+			return p.errHere("usage: erase [nodes]")
+		}
+		nodes = true
+	}
+	for _, sec := range s.config().ChildElements() {
+		if sec.Tag == "nodes" && !nodes {
+			continue
+		}
+		for _, c := range sec.ChildElements() {
+			sec.RemoveChild(c)
+		}
+	}
+	return nil
+}
+
+// verify checks that every reference in the configuration resolves.
+func (s *Session) verify() error {
+	var errs []error
+	check := func(owner *etree.Element, ref string) {
+		if s.byID(ref) == nil {
+			errs = append(errs, fmt.Errorf("%s: resource %s does not exist", owner.SelectAttrValue("id", ""), ref))
+		}
+	}
+	if cons := s.config().SelectElement("constraints"); cons != nil {
+		for _, c := range cons.ChildElements() {
+			for _, a := range refAttrs {
+				if v := c.SelectAttrValue(a, ""); v != "" {
+					check(c, v)
+				}
+			}
+			for _, set := range c.SelectElements("resource_set") {
+				for _, r := range set.SelectElements("resource_ref") {
+					check(c, r.SelectAttrValue("id", ""))
+				}
+			}
+		}
+	}
+	walk(s.config(), func(e *etree.Element) bool {
+		if e.Tag == "primitive" {
+			if t := e.SelectAttrValue("template", ""); t != "" {
+				check(e, t)
+			}
+		}
+		if e.Tag == "obj_ref" {
+			check(e.Parent(), e.SelectAttrValue("id", ""))
+		}
+		return true
+	})
+	return errors.Join(errs...)
+}
