@@ -164,7 +164,65 @@ func (w *ws) primitiveActions(r *rsc) {
 	if next != nil {
 		w.monitors(r, next, st)
 	}
+	w.roleActions(r)
 	w.maybeMigrate(r)
+}
+
+// curRole is the role the resource has now (Stopped when inactive).
+func (r *rsc) curRole() cluster.Role {
+	if len(r.current) == 0 {
+		return cluster.RoleStopped
+	}
+	if r.cr.Role == cluster.RoleUnknown {
+		return cluster.RoleStarted
+	}
+	return r.cr.Role
+}
+
+// targetRole is the role it should end with (Stopped when unplaced).
+func (r *rsc) targetRole() cluster.Role {
+	if r.assigned == nil || (r.start != nil && !r.start.Runnable) {
+		return cluster.RoleStopped
+	}
+	if isPromotable(r) {
+		if r.nextRole == cluster.RolePromoted {
+			return cluster.RolePromoted
+		}
+		return cluster.RoleUnpromoted
+	}
+	return cluster.RoleStarted
+}
+
+// roleActions adds promote and demote for instances of promotable clones.
+func (w *ws) roleActions(r *rsc) {
+	if !isPromotable(r) {
+		return
+	}
+	next := r.assigned
+	was := r.curRole() == cluster.RolePromoted
+	var cur *node
+	if len(r.current) > 0 {
+		cur = r.current[0]
+	}
+	stays := cur != nil && cur == next && !r.failed
+	if was && cur != nil {
+		d := w.newAction(r, "demote", cur, stays && r.nextRole == cluster.RolePromoted)
+		if cur.fence != nil {
+			d.Pseudo = true
+			d.Optional = false
+		}
+		r.demote = d
+		w.order(d, r.stop, fImpliesFirst)
+		w.order(d, r.start, fOptionalOnly)
+	}
+	if next != nil && r.nextRole == cluster.RolePromoted {
+		p := w.newAction(r, "promote", next, was && stays)
+		r.promote = p
+		w.order(r.start, p, fImpliesThen|fRunnableLeft)
+		if r.demote != nil {
+			w.order(r.demote, p, fOptionalOnly)
+		}
+	}
 }
 
 // maybeMigrate turns a move of a live-migratable resource into migrate_to on the
@@ -201,7 +259,18 @@ func (w *ws) monitors(r *rsc, n *node, st *Action) {
 		if op.Name != "monitor" || op.IntervalMS == 0 || !op.Enabled {
 			continue
 		}
-		if op.Role == cluster.RolePromoted || op.Role == cluster.RoleStopped {
+		if op.Role == cluster.RoleStopped {
+			continue
+		}
+		if isPromotable(r) {
+			want := cluster.RoleUnpromoted
+			if r.nextRole == cluster.RolePromoted {
+				want = cluster.RolePromoted
+			}
+			if op.Role != cluster.RoleUnknown && op.Role != want {
+				continue
+			}
+		} else if op.Role == cluster.RolePromoted {
 			continue
 		}
 		active := false

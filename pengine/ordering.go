@@ -16,10 +16,14 @@ func endpoint(r *rsc, task string, first bool) *Action {
 		return endpoint(kids[0], task, first)
 	}
 	switch task {
-	case "start", "promote":
+	case "start":
 		return r.start
-	case "stop", "demote":
+	case "stop":
 		return r.stop
+	case "promote":
+		return r.promote
+	case "demote":
+		return r.demote
 	}
 	return nil
 }

@@ -219,6 +219,9 @@ func (w *ws) assignTree(r *rsc) {
 		for _, in := range insts {
 			w.assignTree(in)
 		}
+		if r.cr.Promotable {
+			w.promote(r)
+		}
 		r.inAlloc = false
 		r.allocated = true
 		return
@@ -378,15 +381,19 @@ func isCurrent(r *rsc, n *node) bool {
 
 // primNodes are the nodes a colocation's primary occupies: its node, or for a clone
 // every node one of its instances is placed on.
-func primNodes(p *rsc) []*node {
+func primNodes(p *rsc, role cluster.Role) []*node {
 	if p.cr.Kind == cluster.Clone {
 		var out []*node
 		for _, in := range p.children {
-			if n := placeTarget(in).assigned; n != nil {
+			t := placeTarget(in)
+			if n := t.assigned; n != nil && (role != cluster.RolePromoted || t.nextRole == cluster.RolePromoted) {
 				out = append(out, n)
 			}
 		}
 		return out
+	}
+	if role == cluster.RolePromoted && p.nextRole != cluster.RolePromoted {
+		return nil
 	}
 	if p.assigned == nil {
 		return nil
@@ -406,11 +413,11 @@ func sameLoc(a, b *node, attr string) bool {
 
 // applyDep folds one colocation in which r is the dependent into r's scores.
 func (w *ws) applyDep(scores []int, c *colocation) {
-	if c.primRole == cluster.RolePromoted || c.depRole == cluster.RolePromoted {
-		// Role-specific colocations steer promotion, not placement.
+	if c.depRole == cluster.RolePromoted {
+		// Colocating the dependent's Promoted role steers promotion, not placement.
 		return
 	}
-	pns := primNodes(c.prim)
+	pns := primNodes(c.prim, c.primRole)
 	near := func(n *node) bool {
 		for _, p := range pns {
 			if sameLoc(n, p, c.nodeAttr) {

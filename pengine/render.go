@@ -67,6 +67,8 @@ func (w *ws) summaryFor(r *rsc) (summaryItem, bool) {
 		next = nil
 	}
 	it := summaryItem{rsc: r.id}
+	role, nextRole := r.curRole(), r.targetRole()
+	needRole := role > cluster.RoleStarted || nextRole > cluster.RoleUnpromoted
 	if len(r.current) == 0 {
 		if r.assigned != nil && st != nil && !st.Optional && !st.Runnable && st.Reason != "" {
 			// A start that has a node but cannot run is reported as blocked.
@@ -77,6 +79,13 @@ func (w *ws) summaryFor(r *rsc) (summaryItem, bool) {
 			return it, false
 		}
 		it.change, it.details = "Start", next.name
+		if nextRole == cluster.RolePromoted {
+			it.change = "Promote"
+			it.details = "Stopped -> Promoted " + next.name
+			if r.promote != nil && !r.promote.Runnable {
+				it.reason = reasonText(r.promote.Reason, false)
+			}
+		}
 		return it, true
 	}
 	cur := r.current[0]
@@ -90,8 +99,12 @@ func (w *ws) summaryFor(r *rsc) (summaryItem, bool) {
 			reason = st.Reason
 		}
 		it.change, it.details, it.reason = "Stop", cur.name, reasonText(reason, stop.Runnable)
+		if needRole {
+			it.details = role.String() + " " + cur.name
+		}
 		return it, true
 	}
+	sameRole := role == nextRole
 	if next != cur {
 		it.change = "Move"
 		if r.migrateTo != nil && r.migrateTo.Executed() {
@@ -100,26 +113,52 @@ func (w *ws) summaryFor(r *rsc) (summaryItem, bool) {
 		if r.failed {
 			it.change = "Recover"
 		}
-		it.details = cur.name + " -> " + next.name
+		switch {
+		case needRole && sameRole:
+			it.details = cur.name + " -> " + next.name + " " + role.String()
+		case sameRole:
+			it.details = cur.name + " -> " + next.name
+		default:
+			it.details = role.String() + " " + cur.name + " -> " + nextRole.String() + " " + next.name
+		}
 		if !stop.Runnable {
 			it.reason = reasonText("", false)
 		}
 		return it, true
 	}
-	if stop.Optional && st.Optional {
+	if !stop.Optional || !st.Optional {
+		it.change = "Restart"
+		if r.failed {
+			it.change = "Recover"
+		}
+		it.details = cur.name
+		switch {
+		case needRole && sameRole:
+			it.details = role.String() + " " + cur.name
+		case !sameRole:
+			it.details = role.String() + " -> " + nextRole.String() + " " + cur.name
+		}
+		reason := st.Reason
+		if reason == "" {
+			reason = stop.Reason
+		}
+		if it.change == "Restart" {
+			it.reason = reasonText(reason, st.Runnable && stop.Runnable)
+		}
+		return it, true
+	}
+	switch {
+	case role == cluster.RoleUnpromoted && nextRole == cluster.RolePromoted && r.promote != nil && !r.promote.Optional:
+		it.change = "Promote"
+		if !r.promote.Runnable {
+			it.reason = reasonText(r.promote.Reason, false)
+		}
+	case role == cluster.RolePromoted && nextRole == cluster.RoleUnpromoted && r.demote != nil && !r.demote.Optional:
+		it.change = "Demote"
+	default:
 		return it, false
 	}
-	it.change, it.details = "Restart", cur.name
-	if r.failed {
-		it.change = "Recover"
-	}
-	reason := st.Reason
-	if reason == "" {
-		reason = stop.Reason
-	}
-	if it.change == "Restart" {
-		it.reason = reasonText(reason, st.Runnable && stop.Runnable)
-	}
+	it.details = role.String() + " -> " + nextRole.String() + " " + cur.name
 	return it, true
 }
 

@@ -81,13 +81,16 @@ type rsc struct {
 	inAlloc   bool
 	// frozen marks a stopped resource that no-quorum-policy=freeze keeps stopped.
 	frozen bool
+	// nextRole is the role the resource should have where it is placed.
+	nextRole cluster.Role
 	// cloneCount counts a clone's instances placed per node.
 	cloneCount []int
 	target     cluster.Role // configured target-role (RoleUnknown when unset)
 	stopped    bool         // must not run anywhere (target-role Stopped, etc.)
 	reason     string       // why it stops, for the summary
 
-	start, stop *Action
+	start, stop     *Action
+	promote, demote *Action
 	// migrateTo/migrateFrom are set when a move is done by live migration.
 	migrateTo, migrateFrom *Action
 	stops                  []*Action
