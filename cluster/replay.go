@@ -38,13 +38,31 @@ func (u *unpacker) configuredOnFail(r *Resource, op *OpRecord) string {
 	return "restart"
 }
 
-// expired reports whether a failure is older than the failure-timeout.
-func (u *unpacker) expired(r *Resource, op *OpRecord) bool {
-	if r.FailureTimeout <= 0 || op.LastRCChange == 0 {
+// expired reports whether a failure is older than the failure-timeout and
+// no unexpired fail count remains. on-fail=block failures never expire.
+func (u *unpacker) expired(r *Resource, n *Node, op *OpRecord, onFail string) bool {
+	if r.FailureTimeout <= 0 || op.LastRCChange == 0 || onFail == "block" {
 		return false
 	}
-	last := time.Unix(op.LastRCChange, 0)
-	return !u.c.Now.Before(last.Add(r.FailureTimeout))
+	if u.c.Now.Before(time.Unix(op.LastRCChange, 0).Add(r.FailureTimeout)) {
+		return false
+	}
+	// A recorded last-failure that is still recent keeps the failure alive.
+	probe := &RscNodeState{HistoryID: r.ID}
+	u.failcounts(r, n, probe)
+	if probe.LastFailure > 0 && u.c.Now.Before(time.Unix(probe.LastFailure, 0).Add(r.FailureTimeout)) {
+		return false
+	}
+	return true
+}
+
+// hardError reports failures that on-fail=ignore cannot hide.
+func hardError(op *OpRecord) bool {
+	switch op.Status {
+	case OpStatusNotInstalled, OpStatusErrorHard, OpStatusErrorFatal:
+		return true
+	}
+	return false
 }
 
 // outcome is how one completed operation is interpreted.
@@ -125,6 +143,9 @@ func (u *unpacker) replay(r *Resource, n *Node, st *RscNodeState) {
 	lastStart := -1
 	for i, op := range st.History {
 		if op.Pending() {
+			if op.IsProbe() {
+				continue // pending probes say nothing yet
+			}
 			st.Pending = op
 			switch op.Operation {
 			case "start", "migrate_from":
@@ -153,12 +174,19 @@ func (u *unpacker) replay(r *Resource, n *Node, st *RscNodeState) {
 			continue
 		}
 		if res == outFailed {
-			if u.expired(r, op) && op.Operation == "monitor" {
+			onFail := u.configuredOnFail(r, op)
+			if u.expired(r, n, op, onFail) {
 				st.IgnoredFailures = append(st.IgnoredFailures, op)
 				continue
 			}
-			onFail := u.configuredOnFail(r, op)
-			if onFail == "ignore" {
+			if n.Unclean && n.Type == NodeMember {
+				// The node will be fenced: its failures no longer matter,
+				// only the role the resource may still be in.
+				role = failedRole(op, role, seen, onFail)
+				st.LastOp = op
+				continue
+			}
+			if onFail == "ignore" && !hardError(op) {
 				st.IgnoredFailures = append(st.IgnoredFailures, op)
 				r.FailureIgnored = true
 				res = outOK
@@ -374,8 +402,32 @@ func (u *unpacker) failcounts(r *Resource, n *Node, st *RscNodeState) {
 	}
 }
 
+// blockMultipleActive applies multiple-active=block: a resource active on
+// several nodes is blocked, and with it its whole group or bundle when that
+// is configured the same way.
+func (u *unpacker) blockMultipleActive(r *Resource) {
+	if r.Kind != Primitive {
+		for _, ch := range r.Children {
+			u.blockMultipleActive(ch)
+		}
+		return
+	}
+	if len(r.RunningOn) < 2 || r.MultipleActive != "block" {
+		return
+	}
+	r.Blocked, r.Managed = true, false
+	if p := r.Parent; p != nil && (p.Kind == Group || p.Kind == Bundle) && p.MultipleActive == "block" {
+		for _, x := range p.Primitives() {
+			x.Blocked, x.Managed = true, false
+		}
+	}
+}
+
 // aggregate fills collective state for groups, clones and bundles.
 func (u *unpacker) aggregate() {
+	for _, r := range u.c.Resources {
+		u.blockMultipleActive(r)
+	}
 	var walk func(r *Resource)
 	walk = func(r *Resource) {
 		if r.Kind == Primitive {

@@ -447,18 +447,32 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element) {
 	if r.Status == nil {
 		r.Status = map[string]*RscNodeState{}
 	}
+	if n.Maintenance {
+		// Nothing on a node in maintenance is managed.
+		r.Managed = false
+	}
+	u.replay(r, n, st)
+	u.failcounts(r, n, st)
 	if old := r.Status[n.Name]; old != nil {
-		// Two history entries mapped to the same resource and node: keep both
-		// ops, replaying them in call order.
-		st.History = append(append([]*OpRecord(nil), old.History...), recs...)
-		sortOps(st.History)
-		r.RunningOn = removeNode(r.RunningOn, n)
+		// Several history entries map to the same resource and node: each is
+		// replayed on its own and the node stays active if any says so.
+		merged := st
+		if old.Active && (!st.Active || old.Role > st.Role) {
+			merged = old
+		}
+		merged.History = append(append([]*OpRecord(nil), old.History...), recs...)
+		sortOps(merged.History)
+		merged.Failed = old.Failed || st.Failed
+		st = merged
+		for i, x := range r.StatusOrder {
+			if x == old {
+				r.StatusOrder[i] = st
+			}
+		}
 	} else {
 		r.StatusOrder = append(r.StatusOrder, st)
 	}
 	r.Status[n.Name] = st
-	u.replay(r, n, st)
-	u.failcounts(r, n, st)
 	if st.Active && !n.Online && !n.Unclean && n.Type == NodeMember && r.Managed &&
 		u.c.Properties.StonithEnabled() {
 		// A managed resource believed active on a node that is down means
@@ -472,7 +486,7 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element) {
 	}
 	if st.Active {
 		r.RunningOn = appendNode(r.RunningOn, n)
-		n.RunningRsc = append(n.RunningRsc, r)
+		n.RunningRsc = appendRsc(n.RunningRsc, r)
 		if st.Role > r.Role {
 			r.Role = st.Role
 		}
@@ -488,6 +502,15 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element) {
 		r.PendingNode = n
 		r.PendingTask = st.Pending.Operation
 	}
+}
+
+func appendRsc(list []*Resource, r *Resource) []*Resource {
+	for _, x := range list {
+		if x == r {
+			return list
+		}
+	}
+	return append(list, r)
 }
 
 func removeNode(list []*Node, n *Node) []*Node {

@@ -157,11 +157,12 @@ func parseISODuration(s string) (time.Duration, error) {
 				unit = 7 * 24 * time.Hour
 			case c == 'D' && !inTime:
 				unit = 24 * time.Hour
-			case c == 'H' && inTime:
+			case c == 'H':
 				unit = time.Hour
 			case c == 'M' && inTime:
 				unit = time.Minute
-			case c == 'S' && inTime:
+			case c == 'S':
+				// Pacemaker accepts "P30S" as thirty seconds.
 				unit = time.Second
 			default:
 				return 0, fmt.Errorf("invalid ISO 8601 duration %q", s)
