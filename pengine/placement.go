@@ -220,7 +220,10 @@ func (w *ws) assignTree(r *rsc) {
 			w.assignTree(in)
 		}
 		if r.cr.Promotable {
+			// Roles are chosen as soon as the instances are placed, so that
+			// resources colocated with the Promoted role can follow it.
 			w.promote(r)
+			r.rolesSet = true
 		}
 		r.inAlloc = false
 		r.allocated = true
@@ -386,7 +389,7 @@ func primNodes(p *rsc, role cluster.Role) []*node {
 		var out []*node
 		for _, in := range p.children {
 			t := placeTarget(in)
-			if n := t.assigned; n != nil && (role != cluster.RolePromoted || t.nextRole == cluster.RolePromoted) {
+			if n := t.assigned; n != nil && (role != cluster.RolePromoted || !p.rolesSet || t.nextRole == cluster.RolePromoted) {
 				out = append(out, n)
 			}
 		}

@@ -2,6 +2,7 @@ package pengine
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/pacer-ha/pacer/cluster"
 	"github.com/pacer-ha/pacer/rules"
@@ -19,14 +20,7 @@ func isPromotable(r *rsc) bool {
 // ok is false when the instance may not be promoted there.
 func (w *ws) promotionScore(clone, inst *rsc, n *node) (int, bool) {
 	p := placeTarget(inst)
-	score, have := 0, false
-	for _, id := range []string{p.id, p.cr.BaseID} {
-		if v, ok := n.cn.Attrs["master-"+id]; ok {
-			score, _ = rules.ParseScore(v)
-			have = true
-			break
-		}
-	}
+	score, have := promotionAttr(p, n)
 	for _, l := range w.locs {
 		if l.role != cluster.RolePromoted || (l.rsc != clone && l.rsc != inst && l.rsc != p) {
 			continue
@@ -54,19 +48,52 @@ func (w *ws) promotionScore(clone, inst *rsc, n *node) (int, bool) {
 		}
 	}
 	for _, c := range clone.asPrim {
-		// Dependents that must follow the promoted instance pull it to their nodes.
-		if c.primRole != cluster.RolePromoted || c.score <= -inf || c.score >= inf {
+		// Resources that will follow the promoted instance pull promotion towards
+		// the nodes they prefer, scaled by the colocation score.
+		if c.primRole != cluster.RolePromoted || !c.influence {
 			continue
 		}
 		d := c.dep
-		if s := d.scores; s != nil && s[n.idx] > -inf {
-			score = rules.Add(score, s[n.idx]*c.score/inf)
+		if d.assigned != nil {
+			if sameLoc(n, d.assigned, c.nodeAttr) {
+				score = rules.Add(score, c.score)
+			}
+			continue
 		}
+		ds := append([]int(nil), d.scores...)
+		w.mergeDependents(d, ds, map[*rsc]bool{d: true}, 1.0)
+		v := ds[n.idx]
+		if v <= -inf {
+			continue
+		}
+		score = rules.Add(score, int(float64(v)*float64(c.score)/float64(inf)))
 	}
 	if !have {
 		return 0, false
 	}
 	return score, score > -inf && score >= 0
+}
+
+// promotionAttr reads the agent's promotion score for p on n: the master-* node
+// attribute under the instance id, the clone-stripped id, or any instance of it.
+func promotionAttr(p *rsc, n *node) (int, bool) {
+	if v, ok := n.cn.Attrs["master-"+p.cr.BaseID]; ok {
+		s, _ := rules.ParseScore(v)
+		return s, true
+	}
+	// Instance numbers in history need not match ours: take the best score any
+	// instance of this resource recorded on the node.
+	prefix := "master-" + p.cr.BaseID + ":"
+	best, found := 0, false
+	for k, v := range n.cn.Attrs {
+		if k == "master-"+p.id || strings.HasPrefix(k, prefix) {
+			s, _ := rules.ParseScore(v)
+			if !found || s > best {
+				best, found = s, true
+			}
+		}
+	}
+	return best, found
 }
 
 // promote chooses which placed instances of a promotable clone become Promoted.
@@ -77,15 +104,29 @@ func (w *ws) promote(clone *rsc) {
 		was   bool
 	}
 	var cands []cand
+	blocked, freeze := w.promotionBlocked(clone)
+	max := clone.cr.PromotedMax
+	promoted := 0
+	perNode := map[*node]int{}
 	for _, inst := range clone.children {
 		p := placeTarget(inst)
 		for _, x := range primitivesOf(inst) {
 			x.nextRole = cluster.RoleUnpromoted
 		}
-		if p.assigned == nil || !p.managed {
+		if p.assigned == nil {
 			continue
 		}
-		if w.promotionBlocked(clone) {
+		was := p.cr.Role == cluster.RolePromoted && isCurrent(p, p.assigned)
+		if was && (!p.managed || freeze) {
+			// Unmanaged or frozen promoted instances stay promoted and count.
+			for _, x := range primitivesOf(inst) {
+				x.nextRole = cluster.RolePromoted
+			}
+			promoted++
+			perNode[p.assigned]++
+			continue
+		}
+		if !p.managed || blocked {
 			continue
 		}
 		s, ok := w.promotionScore(clone, inst, p.assigned)
@@ -100,13 +141,10 @@ func (w *ws) promote(clone *rsc) {
 		}
 		return cands[i].was && !cands[j].was
 	})
-	max := clone.cr.PromotedMax
 	nodeMax := clone.cr.PromotedNodeMax
 	if nodeMax <= 0 {
 		nodeMax = 1
 	}
-	perNode := map[*node]int{}
-	promoted := 0
 	for _, c := range cands {
 		if promoted >= max {
 			break
@@ -123,10 +161,11 @@ func (w *ws) promote(clone *rsc) {
 	}
 }
 
-// promotionBlocked reports whether a ticket the clone's Promoted role needs is missing.
-func (w *ws) promotionBlocked(clone *rsc) bool {
+// promotionBlocked reports whether a ticket the clone needs is missing, and whether
+// its loss-policy freezes the current roles.
+func (w *ws) promotionBlocked(clone *rsc) (blocked, freeze bool) {
 	if len(w.tickets) == 0 {
-		return false
+		return false, false
 	}
 	states := w.ticketStates()
 	for _, t := range w.tickets {
@@ -135,8 +174,11 @@ func (w *ws) promotionBlocked(clone *rsc) bool {
 		}
 		s := states[t.ticket]
 		if !s.granted || s.standby {
-			return true
+			blocked = true
+			if t.lossPolicy == "freeze" && !s.standby {
+				freeze = true
+			}
 		}
 	}
-	return false
+	return blocked, freeze
 }

@@ -83,6 +83,8 @@ type rsc struct {
 	frozen bool
 	// nextRole is the role the resource should have where it is placed.
 	nextRole cluster.Role
+	// rolesSet is set on a promotable clone once promotion is decided.
+	rolesSet bool
 	// cloneCount counts a clone's instances placed per node.
 	cloneCount []int
 	target     cluster.Role // configured target-role (RoleUnknown when unset)
