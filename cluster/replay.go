@@ -101,37 +101,37 @@ func classify(op *OpRecord) (outcome, Role) {
 		}
 		return outFailed, RoleUnknown
 	}
-	if op.Operation == "monitor" {
-		switch rc {
-		case RCNotRunning:
-			if op.IsProbe() || target == RCNotRunning {
-				return outOK, RoleStopped
-			}
-			return outFailed, RoleUnknown
-		case RCOK:
-			if op.IsProbe() || target == RCOK || target == RCNotRunning {
-				return outOK, RoleStarted
-			}
-			return outFailed, RoleStarted
-		case RCRunningPromoted:
-			if op.IsProbe() || target == RCRunningPromoted || target == RCNotRunning {
-				return outOK, RolePromoted
-			}
-			return outFailed, RolePromoted
-		case RCFailedPromoted:
-			return outFailed, RolePromoted
-		case RCNotInstalled:
-			if op.IsProbe() {
-				return outFailed, RoleStopped
-			}
+	probe := op.IsProbe()
+	switch rc {
+	case RCNotRunning:
+		// Not running when that was expected (or found by a probe) is a
+		// clean stop whatever the operation was.
+		if probe || target == RCNotRunning {
+			return outOK, RoleStopped
 		}
 		return outFailed, RoleUnknown
-	}
-	if rc == target || (rc == RCOK && target < 0) {
+	case RCRunningPromoted:
+		if probe || target == RCRunningPromoted {
+			return outOK, RolePromoted
+		}
+		return outFailed, RolePromoted
+	case RCOK:
+		if probe && target == RCNotRunning {
+			return outOK, RoleStarted
+		}
+		if target != RCOK {
+			return outFailed, RoleStarted
+		}
+		if op.Operation == "monitor" {
+			return outOK, RoleStarted
+		}
 		return outOK, RoleUnknown
-	}
-	if rc == RCRunningPromoted && op.Operation == "promote" {
-		return outOK, RoleUnknown
+	case RCFailedPromoted:
+		return outFailed, RolePromoted
+	case RCNotInstalled:
+		if probe {
+			return outFailed, RoleStopped
+		}
 	}
 	return outFailed, RoleUnknown
 }
@@ -202,6 +202,14 @@ func (u *unpacker) replay(r *Resource, n *Node, st *RscNodeState) {
 			}
 		}
 		st.LastOp = op
+		if seen == RoleStopped || seen == RolePromoted {
+			role = seen
+			if seen == RoleStopped {
+				st.Failed, st.FailedOp, st.Blocked = false, nil, false
+				migrateTo = nil
+			}
+			continue
+		}
 		switch op.Operation {
 		case "start", "migrate_from":
 			role = RoleStarted

@@ -208,41 +208,35 @@ func (u *unpacker) nodeOnline(n *Node, fencing bool) {
 		return
 	}
 	switch {
-	case n.Shutdown:
-		// A node shutting down only needs to still be a member.
-		n.Online = inCluster
 	case n.InCCM == "":
+		// Never seen by the membership layer: must be fenced before use.
 		n.Unclean = true
 	case n.Join == "nack":
 		n.Unclean = true
-	case !terminate && expected == "down":
-		if inCluster || crmdOnline {
-			n.Pending = true
-		}
-	case terminate && n.Join == "down" && !inCluster && !crmdOnline:
-		// Just fenced.
 	case !inCluster:
-		n.Unclean = true
+		// Gone from the membership: clean only if it was expected to leave.
+		if n.ExpectedUp && !terminate {
+			n.Unclean = true
+		}
 	case !crmdOnline:
-		n.Unclean = true
+		// Member without a controller: lost unless it was shutting down.
+		if n.ExpectedUp || terminate {
+			n.Unclean = true
+			n.Online = n.Crmd == ""
+		}
 	case terminate:
 		n.Unclean = true
 		n.Online = true
 	case n.Join == "member":
 		n.Online = true
-	case n.Join == "pending" || n.Join == "down":
+	case n.Join == "pending" || n.Join == "down" || n.Join == "":
 		n.Pending = true
 	default:
 		n.Unclean = true
 	}
-	if n.Unclean && n.Online {
-		return
-	}
-	if n.Unclean && !inCluster {
-		n.Online = false
-	}
-	if n.Unclean && inCluster && crmdOnline && n.Join == "member" {
-		n.Online = true
+	if n.Online && !c.HaveQuorum && c.Properties.NoQuorumPolicy() == "suicide" {
+		// Without quorum, suicide means every node fences itself.
+		n.Unclean = true
 	}
 }
 
