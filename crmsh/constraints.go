@@ -14,8 +14,9 @@ var constraintTags = map[string]bool{"rsc_location": true, "rsc_colocation": tru
 // refAttrs are the constraint attributes that name a resource.
 var refAttrs = []string{"rsc", "with-rsc", "first", "then"}
 
-// redirect makes constraints that name from name to instead; with tags it also
-// updates tag members and template references (rename does, grouping does not).
+// redirect makes constraints that name from name to instead; with all it also
+// updates template references (rename does, grouping does not). Tags are left
+// alone: crmsh does not update them either.
 func (s *Session) redirect(from, to string, all bool) {
 	cons := s.config().SelectElement("constraints")
 	if cons != nil {
@@ -36,6 +37,7 @@ func (s *Session) redirect(from, to string, all bool) {
 			})
 			if changed {
 				fmt.Fprintf(s.log, "INFO: modified %s:%s from %s to %s\n", kindName(c.Tag), c.SelectAttrValue("id", ""), from, to)
+				dedupe(c)
 			}
 		}
 	}
@@ -43,14 +45,34 @@ func (s *Session) redirect(from, to string, all bool) {
 		return
 	}
 	walk(s.config(), func(e *etree.Element) bool {
-		if e.Tag == "obj_ref" && e.SelectAttrValue("id", "") == from {
-			e.SelectAttr("id").Value = to
-		}
 		if e.Tag == "primitive" && e.SelectAttrValue("template", "") == from {
 			e.SelectAttr("template").Value = to
 		}
 		return true
 	})
+}
+
+// dedupe drops repeated resources from a constraint's sets (a group swallowing two
+// of them) and collapses what is left to the simple form when it can.
+func dedupe(c *etree.Element) {
+	seen := map[string]bool{}
+	changed := false
+	for _, set := range c.SelectElements("resource_set") {
+		for _, r := range set.SelectElements("resource_ref") {
+			id := r.SelectAttrValue("id", "")
+			if seen[id] {
+				set.RemoveChild(r)
+				changed = true
+			}
+			seen[id] = true
+		}
+		if len(set.SelectElements("resource_ref")) == 0 {
+			c.RemoveChild(set)
+		}
+	}
+	if changed {
+		collapse(c)
+	}
 }
 
 var intRE = regexp.MustCompile(`^[-+]?[0-9]+$`)
@@ -63,8 +85,10 @@ func parseScore(w string) (attr, val string, ok bool) {
 	}
 	v := strings.TrimSuffix(w, ":")
 	switch strings.ToLower(v) {
-	case "inf", "+inf", "infinity", "+infinity", "mandatory":
+	case "inf", "infinity", "mandatory":
 		return "score", "INFINITY", true
+	case "+inf", "+infinity":
+		return "score", "+INFINITY", true
 	case "-inf", "-infinity":
 		return "score", "-INFINITY", true
 	case "advisory":
@@ -92,9 +116,7 @@ func (s *Session) location(p *parser) error {
 		return p.errHere("expected resource")
 	}
 	g := s.ids()
-	if s.byID(id) != nil {
-		return fmt.Errorf("Cannot create location with ID '%s': Found existing %s with same ID.", id, s.byID(id).Tag)
-	}
+	exists := s.byID(id)
 	g.take(id)
 	e := etree.NewElement("rsc_location")
 	e.CreateAttr("id", id)
@@ -173,6 +195,9 @@ func (s *Session) location(p *parser) error {
 		// crmsh puts the set before any rule.
 		e.RemoveChild(set)
 		e.InsertChildAt(0, set)
+	}
+	if exists != nil {
+		return fmt.Errorf("Cannot create location with ID '%s': Found existing %s with same ID.", id, exists.Tag)
 	}
 	s.section("constraints").AddChild(e)
 	return nil
@@ -562,11 +587,9 @@ func (s *Session) order(p *parser) error {
 			kind = v
 		} else if a, v, ok := parseScore(w); ok && a == "score" {
 			// crmsh turns an order score into a kind.
-			kind = "Optional"
-			if v == "INFINITY" {
-				kind = "Mandatory"
-			} else if n, err := strconv.Atoi(v); err == nil && n > 0 {
-				kind = "Mandatory"
+			kind = "Mandatory"
+			if n, err := strconv.Atoi(v); err == nil && n == 0 {
+				kind = "Optional"
 			}
 		} else {
 			return p.errHere("expected kind (Mandatory, Optional, Serialize) or score")

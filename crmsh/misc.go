@@ -280,40 +280,51 @@ func isObject(e *etree.Element) bool {
 func (s *Session) deleteObject(e *etree.Element) {
 	id := e.SelectAttrValue("id", "")
 	parent := e.Parent()
-	idx := e.Index()
-	deleted := []string{id}
 	switch e.Tag {
 	case "group", "clone", "master":
-		// Members survive their container, in its place.
-		members := []*etree.Element{}
+		// Members survive their container: constraints move to the first member
+		// and the members go to the end of <resources>, as crmsh does.
+		var members []*etree.Element
 		for _, c := range e.ChildElements() {
 			if resourceTags[c.Tag] {
 				members = append(members, c)
 			}
 		}
+		if len(members) > 0 {
+			s.redirect(id, members[0].SelectAttrValue("id", ""), false)
+		}
 		parent.RemoveChild(e)
-		for i, m := range members {
+		res := s.section("resources")
+		for _, m := range members {
 			e.RemoveChild(m)
-			parent.InsertChildAt(idx+i, m)
+			res.AddChild(m)
 		}
+		s.dropRefs(id)
+		return
 	case "primitive":
-		parent.RemoveChild(e)
-		if parent.Tag == "group" && len(parent.ChildElements()) == len(parent.SelectElements("meta_attributes"))+len(parent.SelectElements("instance_attributes")) {
+		if parent.Tag == "clone" || parent.Tag == "master" || parent.Tag == "group" && len(resourceChildren(parent)) == 1 {
 			s.deleteObject(parent)
-		} else if parent.Tag == "clone" || parent.Tag == "master" {
-			deleted = append(deleted, parent.SelectAttrValue("id", ""))
-			if gp := parent.Parent(); gp != nil {
-				gp.RemoveChild(parent)
-			}
+			parent = e.Parent()
 		}
-	default:
 		parent.RemoveChild(e)
+		s.dropRefs(id)
+		return
+	case "template":
+		parent.RemoveChild(e)
+		s.dropRefs(id)
+		return
 	}
-	if resourceTags[e.Tag] {
-		for _, d := range deleted {
-			s.dropRefs(d)
+	parent.RemoveChild(e)
+}
+
+func resourceChildren(e *etree.Element) []*etree.Element {
+	var out []*etree.Element
+	for _, c := range e.ChildElements() {
+		if resourceTags[c.Tag] {
+			out = append(out, c)
 		}
 	}
+	return out
 }
 
 // dropRefs removes a deleted resource from constraints and tags: constraints left

@@ -195,8 +195,13 @@ func (s *Session) primitive(p *parser, tag string) error {
 			g.take(opsID)
 			oe.CreateAttr("id", opsID)
 		}
+		// With an explicit operations id, op ids derive from it.
+		base := id
+		if opsID != "" {
+			base = opsID
+		}
 		for _, op := range ops {
-			addOp(g, oe, id, op)
+			addOp(g, oe, base, op)
 		}
 	}
 	return nil

@@ -230,8 +230,10 @@ func agentText(e *etree.Element) string {
 
 func scoreText(v string) string {
 	switch v {
-	case "INFINITY", "+INFINITY":
+	case "INFINITY":
 		return "inf"
+	case "+INFINITY":
+		return "+inf"
 	case "-INFINITY":
 		return "-inf"
 	}
@@ -249,6 +251,9 @@ func render(e *etree.Element) string {
 		}
 		lines := bodyLines(e, "params")
 		if ops := e.SelectElement("operations"); ops != nil {
+			if oid := ops.SelectAttrValue("id", ""); oid != "" {
+				lines = append(lines, "operations $id="+oid)
+			}
 			for _, op := range ops.SelectElements("op") {
 				l := "op " + op.SelectAttrValue("name", "")
 				for _, a := range op.Attr {
@@ -427,7 +432,7 @@ func ruleText(r *etree.Element) string {
 	if role := r.SelectAttrValue("role", ""); role != "" {
 		out += " $role=" + role
 	}
-	if sc := r.SelectAttrValue("score", ""); sc != "" && sc != "INFINITY" && sc != "+INFINITY" {
+	if sc := r.SelectAttrValue("score", ""); sc != "" && sc != "INFINITY" {
 		out += " " + scoreText(sc) + ":"
 	} else if sa := r.SelectAttrValue("score-attribute", ""); sa != "" {
 		out += " " + sa + ":"
