@@ -303,10 +303,11 @@ func (w *ws) probes(r *rsc) {
 
 // edge flags.
 const (
-	fImpliesThen  = 1 << iota // first required => then required
-	fImpliesFirst             // then required => first required
-	fRunnableLeft             // first unrunnable => then unrunnable
-	fOptionalOnly             // ordering only
+	fImpliesThen     = 1 << iota // first required => then required
+	fImpliesFirst                // then required => first required
+	fRunnableLeft                // first unrunnable => then unrunnable
+	fOptionalOnly                // ordering only
+	fRunnableLeftAll             // with fRunnableLeft: also for optional thens
 )
 
 type edge struct {

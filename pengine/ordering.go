@@ -59,7 +59,13 @@ func (w *ws) buildOrdering() {
 		t := endpoint(o.then, o.thenAction, false)
 		switch o.kind {
 		case orderMandatory:
-			w.order(f, t, fImpliesThen|fRunnableLeft)
+			flags := fImpliesThen | fRunnableLeft
+			if o.symmetrical {
+				// A symmetrical order also stops an active then whose first
+				// cannot start.
+				flags |= fRunnableLeftAll
+			}
+			w.order(f, t, flags)
 		case orderOptional:
 			w.order(f, t, fOptionalOnly)
 		default:
@@ -96,14 +102,14 @@ func (w *ws) propagate() {
 			for _, e := range a.out {
 				f, t := e.first, e.then
 				// An unrunnable first only blocks a then that has to happen.
-				if e.flags&fRunnableLeft != 0 && !f.Runnable && t.Runnable && !t.Optional && !f.Pseudo {
+				if e.flags&fRunnableLeft != 0 && !f.Runnable && t.Runnable && (!t.Optional || e.flags&fRunnableLeftAll != 0) && !f.Pseudo {
 					t.Runnable = false
 					if t.Reason == "" {
 						t.Reason = "unrunnable " + describe(f)
 					}
 					changed = true
 				}
-				if e.flags&fImpliesThen != 0 && !f.Optional && f.Runnable && t.Optional && t.Node != nil {
+				if e.flags&fImpliesThen != 0 && !f.Optional && f.Runnable && t.Optional && t.Node != nil && !migrating(f) {
 					t.Optional = false
 					if t.Reason == "" && f.Rsc != nil && f.Rsc != t.Rsc {
 						t.Reason = "required " + describe(f)
@@ -142,4 +148,10 @@ func (w *ws) propagate() {
 		}
 	}
 	w.warnf("Ordering propagation did not settle; the transition may be incomplete")
+}
+
+// migrating reports whether a is the pseudo start of a live migration, which does
+// not force what is ordered after it to restart.
+func migrating(a *Action) bool {
+	return a.Pseudo && a.Rsc != nil && a.Rsc.migrateTo != nil && a.Task == "start"
 }
