@@ -72,6 +72,9 @@ const (
 	outOK outcome = iota
 	outFailed
 	outIgnore
+	// outNotInstalled is a probe that found the agent missing: the
+	// resource is stopped there and the failure is only reported.
+	outNotInstalled
 )
 
 // classify decides whether a completed op succeeded and which role it
@@ -97,7 +100,7 @@ func classify(op *OpRecord) (outcome, Role) {
 	// For done or error, the rc decides against the expected result.
 	if op.Status != OpStatusDone && op.Status != OpStatusError {
 		if op.IsProbe() && (op.Status == OpStatusNotInstalled || rc == RCNotInstalled) {
-			return outFailed, RoleStopped
+			return outNotInstalled, RoleStopped
 		}
 		return outFailed, RoleUnknown
 	}
@@ -130,7 +133,7 @@ func classify(op *OpRecord) (outcome, Role) {
 		return outFailed, RolePromoted
 	case RCNotInstalled:
 		if probe {
-			return outFailed, RoleStopped
+			return outNotInstalled, RoleStopped
 		}
 	}
 	return outFailed, RoleUnknown
@@ -171,6 +174,13 @@ func (u *unpacker) replay(r *Resource, n *Node, st *RscNodeState) {
 		}
 		switch op.Operation {
 		case "notify", "meta-data", "validate-all":
+			continue
+		}
+		if res == outNotInstalled {
+			role = RoleStopped
+			st.Failures = append(st.Failures, op)
+			st.NotInstalled = op.Status == OpStatusDone || op.Status == OpStatusNotInstalled
+			st.LastOp = op
 			continue
 		}
 		if res == outFailed {
@@ -269,11 +279,8 @@ func failedRole(op *OpRecord, role, seen Role, onFail string) Role {
 	case "promote":
 		return RolePromoted
 	case "demote":
-		switch {
-		case onFail == "block":
+		if onFail == "block" {
 			return RolePromoted
-		case op.RC == RCNotRunning:
-			return RoleStopped
 		}
 		return RoleUnpromoted
 	case "monitor":
@@ -292,6 +299,12 @@ func failedRole(op *OpRecord, role, seen Role, onFail string) Role {
 
 // applyOnFail records the side effects of a failure's on-fail handling.
 func (u *unpacker) applyOnFail(r *Resource, n *Node, st *RscNodeState, op *OpRecord, onFail string) {
+	if rn := u.c.NodeByName[r.ID]; rn != nil && rn.Type == NodeRemote && rn.RemoteRsc == r &&
+		op.Operation == "monitor" && op.IntervalMS > 0 && r.Params["reconnect_interval"] == "" {
+		// A lost connection to a running remote node cannot be recovered
+		// without fencing the remote node.
+		rn.Unclean = true
+	}
 	if op.IsProbe() && op.RC == RCNotInstalled {
 		return
 	}

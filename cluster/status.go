@@ -71,6 +71,11 @@ func (u *unpacker) unpackStatus() {
 		if n.IsRemote() && !n.Unpacked {
 			u.remoteOnline(n)
 		}
+		if n.Type == NodeRemote && n.StateElement == nil && !n.Online && n.RemoteRsc != nil &&
+			fencing && c.Properties.StartupFencing() {
+			// Never seen and not connected: unclean until fenced.
+			n.Unclean = true
+		}
 	}
 	u.aggregate()
 }
@@ -147,9 +152,8 @@ func (u *unpacker) remoteOnline(n *Node) {
 		n.Unclean = true
 	case rsc.Role >= RoleStarted && !rsc.Failed:
 		n.Online = true
-	case rsc.Failed && rsc.Role >= RoleStarted:
+	case rsc.Failed:
 		n.Online = false
-		n.Unclean = true
 	default:
 		n.Online = false
 	}
@@ -441,11 +445,11 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element) {
 	if r.Status == nil {
 		r.Status = map[string]*RscNodeState{}
 	}
-	if n.Maintenance {
-		// Nothing on a node in maintenance is managed.
+	u.replay(r, n, st)
+	if n.Maintenance && st.Active {
+		// Nothing active on a node in maintenance is managed.
 		r.Managed = false
 	}
-	u.replay(r, n, st)
 	u.failcounts(r, n, st)
 	if old := r.Status[n.Name]; old != nil {
 		// Several history entries map to the same resource and node: each is
@@ -467,7 +471,7 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element) {
 		r.StatusOrder = append(r.StatusOrder, st)
 	}
 	r.Status[n.Name] = st
-	if st.Active && !n.Online && !n.Unclean && n.Type == NodeMember && r.Managed &&
+	if st.Active && !n.Online && !n.Unclean && n.Type != NodeGuest && r.Managed &&
 		u.c.Properties.StonithEnabled() {
 		// A managed resource believed active on a node that is down means
 		// the node must be fenced.

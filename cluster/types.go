@@ -461,6 +461,8 @@ type RscNodeState struct {
 	LastFailure int64
 	// Blocked/Unmanaged mark on-fail=block style outcomes.
 	Blocked bool
+	// NotInstalled is set when a probe found the agent missing here.
+	NotInstalled bool
 }
 
 // Tag is a <tag> with its object references in XML order.

@@ -361,20 +361,17 @@ func pendingFlag(task string) string {
 	return ""
 }
 
-// notInstalled reports whether a probe found r's agent missing on some node.
+// notInstalled reports whether a probe found r's agent missing on some node
+// and it is active nowhere.
 func notInstalled(r *cluster.Resource) bool {
+	found := false
 	for _, st := range r.StatusOrder {
 		if st.Active {
 			return false
 		}
+		found = found || st.NotInstalled
 	}
-	for _, st := range r.StatusOrder {
-		if st.FailedOp != nil && st.FailedOp.IsProbe() &&
-			(st.FailedOp.RC == cluster.RCNotInstalled || st.FailedOp.Status == cluster.OpStatusNotInstalled) {
-			return true
-		}
-	}
-	return false
+	return found
 }
 
 // primitiveText renders one primitive line in crm_mon's layout.
@@ -623,9 +620,7 @@ func stateRank(s string) int {
 func probeMissing(c *cluster.Resource, n *cluster.Node) bool {
 	for _, inst := range c.Children {
 		for _, x := range inst.Primitives() {
-			st := x.Status[n.Name]
-			if st != nil && st.FailedOp != nil && st.FailedOp.IsProbe() &&
-				(st.FailedOp.RC == cluster.RCNotInstalled || st.FailedOp.Status == cluster.OpStatusNotInstalled) {
+			if st := x.Status[n.Name]; st != nil && st.NotInstalled {
 				return true
 			}
 		}
