@@ -37,12 +37,9 @@ func (w *ws) initScores() {
 		}
 	}
 	for _, l := range w.locs {
-		if l.role == cluster.RolePromoted {
-			// Promotion preferences do not place the resource.
-			continue
-		}
 		for _, n := range w.nodes {
-			score, ok := w.locScore(l, n)
+			// Promotion preferences do not place the resource.
+			score, ok := w.locScore(l, n, false)
 			if !ok {
 				continue
 			}
@@ -112,13 +109,22 @@ func (w *ws) addLocation(p *rsc, n *node, score int, discovery string) {
 
 // locScore is the score a location constraint gives a node, ok=false when it does
 // not apply there.
-func (w *ws) locScore(l *location, n *node) (int, bool) {
+// promoted selects the constraints (or rules) for the Promoted role instead of the
+// others.
+func (w *ws) locScore(l *location, n *node, promoted bool) (int, bool) {
 	if l.hasScore {
-		return l.score, l.node == n.name
+		return l.score, l.node == n.name && (l.role == cluster.RolePromoted) == promoted
 	}
 	ctx := w.ruleCtx(n)
 	total, matched := 0, false
 	for _, rule := range l.rules {
+		role := l.role
+		if v := rule.SelectAttrValue("role", ""); v != "" {
+			role = cluster.ParseRole(v)
+		}
+		if (role == cluster.RolePromoted) != promoted {
+			continue
+		}
 		ok, err := rules.Eval(rule, ctx)
 		if err != nil {
 			w.warnf("Rule in constraint %s: %v", l.id, err)

@@ -21,11 +21,16 @@ func isPromotable(r *rsc) bool {
 func (w *ws) promotionScore(clone, inst *rsc, n *node) (int, bool) {
 	p := placeTarget(inst)
 	score, have := promotionAttr(p, n)
+	if !have {
+		// An instance whose agent set no promotion score starts from -1, so only
+		// constraints can make it promotable.
+		score, have = -1, true
+	}
 	for _, l := range w.locs {
-		if l.role != cluster.RolePromoted || (l.rsc != clone && l.rsc != inst && l.rsc != p) {
+		if l.rsc != clone && l.rsc != inst && l.rsc != p {
 			continue
 		}
-		if s, ok := w.locScore(l, n); ok {
+		if s, ok := w.locScore(l, n, true); ok {
 			score = rules.Add(score, s)
 			have = true
 		}
@@ -126,7 +131,7 @@ func (w *ws) promote(clone *rsc) {
 			perNode[p.assigned]++
 			continue
 		}
-		if !p.managed || blocked {
+		if !p.managed || blocked || !fullyPlaced(inst) {
 			continue
 		}
 		s, ok := w.promotionScore(clone, inst, p.assigned)
@@ -181,4 +186,15 @@ func (w *ws) promotionBlocked(clone *rsc) (blocked, freeze bool) {
 		}
 	}
 	return blocked, freeze
+}
+
+// fullyPlaced reports whether every member of an instance has a node: a partly
+// placed group instance cannot be promoted.
+func fullyPlaced(inst *rsc) bool {
+	for _, p := range primitivesOf(inst) {
+		if p.assigned == nil {
+			return false
+		}
+	}
+	return true
 }

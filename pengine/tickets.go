@@ -39,7 +39,8 @@ func (w *ws) applyTickets() {
 			continue
 		}
 		policy := t.lossPolicy
-		if s.standby {
+		if s.granted && s.standby {
+			// A standby ticket stops its resources gracefully.
 			policy = "stop"
 		}
 		for _, p := range primitivesOf(t.rsc) {
