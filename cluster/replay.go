@@ -378,6 +378,9 @@ func lrmResources(n *Node) []*etree.Element {
 
 // failcounts reads fail-count-* and last-failure-* transient attributes.
 func (u *unpacker) failcounts(r *Resource, n *Node, st *RscNodeState) {
+	if len(n.Transient) == 0 {
+		return
+	}
 	names := []string{st.HistoryID}
 	if r.ID != st.HistoryID {
 		names = append(names, r.ID)

@@ -255,8 +255,10 @@ func (u *unpacker) unpackNodeHistory(n *Node, ns *etree.Element) {
 	if lrs == nil {
 		return
 	}
-	for _, lr := range lrs.SelectElements("lrm_resource") {
-		u.unpackLRMResource(n, lr)
+	for _, tok := range lrs.Child {
+		if lr, ok := tok.(*etree.Element); ok && lr.Tag == "lrm_resource" {
+			u.unpackLRMResource(n, lr)
+		}
 	}
 }
 
@@ -423,10 +425,11 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element) {
 	if hid == "" {
 		return
 	}
-	ops := lr.SelectElements("lrm_rsc_op")
-	recs := make([]*OpRecord, 0, len(ops))
-	for _, e := range ops {
-		recs = append(recs, parseOp(e))
+	recs := make([]*OpRecord, 0, 4)
+	for _, tok := range lr.Child {
+		if e, ok := tok.(*etree.Element); ok && e.Tag == "lrm_rsc_op" {
+			recs = append(recs, parseOp(e))
+		}
 	}
 	sortOps(recs)
 	r := u.findHistoryResource(n, lr, hid)
@@ -582,10 +585,17 @@ func parseOp(e *etree.Element) *OpRecord {
 		}
 	}
 	if key != "" {
-		parts := strings.Split(key, ":")
-		if len(parts) >= 3 {
-			if t, err := strconv.Atoi(parts[2]); err == nil {
-				o.TargetRC = t
+		// "action:transition:target-rc:uuid" without allocating.
+		if i := strings.IndexByte(key, ':'); i >= 0 {
+			rest := key[i+1:]
+			if j := strings.IndexByte(rest, ':'); j >= 0 {
+				rest = rest[j+1:]
+				if k := strings.IndexByte(rest, ':'); k >= 0 {
+					rest = rest[:k]
+				}
+				if t, err := strconv.Atoi(rest); err == nil {
+					o.TargetRC = t
+				}
 			}
 		}
 	}
