@@ -343,7 +343,7 @@ func (w *ws) assign(r *rsc) {
 	var best *node
 	for _, n := range w.nodes {
 		s := scores[n.idx]
-		if s < 0 || !n.canRun() {
+		if s < 0 || !n.canRun() || !w.fits(r, n) {
 			continue
 		}
 		if best == nil || w.better(r, n, best, scores) {
@@ -358,6 +358,7 @@ func (w *ws) assign(r *rsc) {
 func (w *ws) place(r *rsc, n *node, clone *rsc, placing bool) {
 	r.assigned = n
 	n.count++
+	w.consume(r, n)
 	if clone != nil && placing {
 		clone.cloneCount[n.idx]++
 	}
@@ -369,7 +370,12 @@ func (w *ws) better(r *rsc, n, cur *node, scores []int) bool {
 	if scores[n.idx] != scores[cur.idx] {
 		return scores[n.idx] > scores[cur.idx]
 	}
-	if n.count != cur.count {
+	if w.util.strategy == "balanced" {
+		if c := w.moreFree(n, cur); c != 0 {
+			return c > 0
+		}
+	}
+	if w.util.strategy != "minimal" && n.count != cur.count {
 		return n.count < cur.count
 	}
 	nr, cr := isCurrent(r, n), isCurrent(r, cur)

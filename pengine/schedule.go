@@ -38,6 +38,7 @@ func ScheduleCluster(c *cluster.Cluster, now time.Time) *Transition {
 	w.unpackConstraints()
 	w.groupChain()
 	w.initScores()
+	w.initUtilization()
 	w.applyTickets()
 	w.allocate()
 	w.createActions()

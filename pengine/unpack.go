@@ -31,6 +31,8 @@ type ws struct {
 	stopAll        bool
 	maintenance    bool
 
+	util utilization
+
 	actions  []*Action
 	fencing  []*Action
 	warnings []string
