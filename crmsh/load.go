@@ -10,7 +10,7 @@ import (
 
 // Load implements `configure load update|replace`: text is configure-level
 // commands (typically `show` output). replace starts from an empty configuration
-// (nodes included); update replaces objects that already exist and adds the rest.
+// (nodes are kept: crmsh keeps nodes the text does not mention); update replaces objects that already exist and adds the rest.
 // Load is all or nothing: on any error the CIB is left as it was.
 func (s *Session) Load(method, text string) error {
 	if method != "update" && method != "replace" && method != "push" {
@@ -29,7 +29,7 @@ func (s *Session) Load(method, text string) error {
 
 func (s *Session) load(method, text string) error {
 	if method == "replace" || method == "push" {
-		if err := s.exec([]string{"erase", "nodes"}); err != nil {
+		if err := s.exec([]string{"erase"}); err != nil {
 			return err
 		}
 	}
