@@ -2,6 +2,7 @@ package pengine
 
 import (
 	"sort"
+	"time"
 
 	"github.com/pacer-ha/pacer/cluster"
 	"github.com/pacer-ha/pacer/rules"
@@ -78,7 +79,10 @@ func (w *ws) bannedByFailure(r *rsc, n *node) bool {
 	if st == nil {
 		return false
 	}
-	if r.cr.MigrationThreshold > 0 && st.FailCount >= r.cr.MigrationThreshold {
+	ignored := st.FailedOp == nil && len(st.IgnoredFailures) > 0
+	expired := r.cr.FailureTimeout > 0 && st.LastFailure > 0 &&
+		!w.now.Before(time.Unix(st.LastFailure, 0).Add(r.cr.FailureTimeout))
+	if r.cr.MigrationThreshold > 0 && st.FailCount >= r.cr.MigrationThreshold && !ignored && !expired {
 		return true
 	}
 	for _, op := range st.Failures {
