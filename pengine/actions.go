@@ -82,7 +82,7 @@ func (w *ws) fenceNodes() {
 		return
 	}
 	for _, n := range w.nodes {
-		if (!n.cn.Unclean && n.fenceWhy == "") || n.cn.Type != cluster.NodeMember {
+		if (!n.unclean && n.fenceWhy == "") || n.cn.Type != cluster.NodeMember {
 			continue
 		}
 		a := w.newAction(nil, "stonith", n, false)
@@ -104,7 +104,7 @@ func (w *ws) fenceNodes() {
 
 func (w *ws) shutdownNodes() {
 	for _, n := range w.nodes {
-		if !n.cn.Shutdown || !n.cn.Online || n.cn.Unclean {
+		if !n.cn.Shutdown || !n.cn.Online || n.unclean {
 			continue
 		}
 		a := w.newAction(nil, "do_shutdown", n, false)
@@ -137,7 +137,7 @@ func (w *ws) primitiveActions(r *rsc) {
 			s.Pseudo = true
 			s.Optional = false
 			w.order(cur.fence, s, fImpliesThen)
-		} else if !cur.cn.Online || cur.cn.Unclean {
+		} else if !cur.cn.Online || cur.unclean {
 			s.Runnable = false
 		}
 		if !keep && next == nil {
@@ -233,7 +233,7 @@ func (w *ws) maybeMigrate(r *rsc) {
 		return
 	}
 	cur := r.current[0]
-	if cur == next || !cur.cn.Online || cur.cn.Unclean || cur.fence != nil || !r.stop.Runnable {
+	if cur == next || !cur.cn.Online || cur.unclean || cur.fence != nil || !r.stop.Runnable {
 		return
 	}
 	to := w.newAction(r, "migrate_to", cur, false)
@@ -290,7 +290,7 @@ func (w *ws) monitors(r *rsc, n *node, st *Action) {
 // probes discovers the resource's state on nodes with no history for it.
 func (w *ws) probes(r *rsc) {
 	for _, n := range w.nodes {
-		if !n.cn.Online || n.cn.Unclean || n.cn.Pending || !r.discover[n.idx] {
+		if !n.cn.Online || n.unclean || n.cn.Pending || !r.discover[n.idx] {
 			continue
 		}
 		if r.cr.Status[n.name] != nil {

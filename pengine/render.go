@@ -16,7 +16,9 @@ type summaryItem struct {
 // then resources in configuration order.
 func (w *ws) summarize() []string {
 	var lines []string
-	for _, f := range w.fencing {
+	// Pacemaker lists fencing most recently scheduled first.
+	for i := len(w.fencing) - 1; i >= 0; i-- {
+		f := w.fencing[i]
 		if f.Runnable {
 			lines = append(lines, fmt.Sprintf("Fence (%s) %s '%s'", f.FenceAction, f.Node.name, f.Reason))
 		}

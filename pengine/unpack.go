@@ -47,6 +47,8 @@ type node struct {
 	count int
 	// fence is the fencing action for this node, when one is scheduled.
 	fence *Action
+	// unclean is set when the node's state is unknown and it must be fenced.
+	unclean bool
 	// fenceWhy is why the scheduler wants the node fenced ("" for no reason yet).
 	fenceWhy string
 	// shutdown is set when the node is shutting down cleanly.
@@ -56,7 +58,7 @@ type node struct {
 // canRun reports whether resources may be placed on the node.
 func (n *node) canRun() bool {
 	cn := n.cn
-	return cn.Online && !cn.Standby && !cn.Unclean && !cn.Maintenance && !cn.Shutdown && !cn.Pending
+	return cn.Online && !cn.Standby && !n.unclean && !cn.Maintenance && !cn.Shutdown && !cn.Pending
 }
 
 // rsc is one resource during scheduling.
@@ -110,7 +112,7 @@ func newWS(c *cluster.Cluster, now time.Time) *ws {
 	w.stopAll = p.StopAllResources()
 	w.maintenance = p.MaintenanceMode()
 	for i, cn := range c.Nodes {
-		n := &node{cn: cn, name: cn.Name, idx: i}
+		n := &node{cn: cn, name: cn.Name, idx: i, unclean: cn.Unclean}
 		w.nodes = append(w.nodes, n)
 		w.byName[n.name] = n
 	}
@@ -138,6 +140,7 @@ func newWS(c *cluster.Cluster, now time.Time) *ws {
 		if r.cr.Kind != cluster.Primitive {
 			continue
 		}
+		w.fenceForFailures(r)
 		w.forgiveFenced(r)
 		r.failed = r.cr.Failed
 		for _, cn := range r.cr.RunningOn {
@@ -149,6 +152,26 @@ func newWS(c *cluster.Cluster, now time.Time) *ws {
 	return w
 }
 
+// fenceForFailures asks for fencing of nodes where a failure's on-fail is fence
+// (the default for a failed stop when fencing is enabled).
+func (w *ws) fenceForFailures(r *rsc) {
+	if !w.stonithEnabled {
+		return
+	}
+	for _, st := range r.cr.StatusOrder {
+		f := st.FailedOp
+		if f == nil || !st.Failed {
+			continue
+		}
+		if st.OnFail == "fence" || (st.OnFail == "" && f.Operation == "stop") {
+			if n := w.byName[st.Node.Name]; n != nil {
+				w.fenceReason(n, r.id+" failed there")
+				n.unclean = true
+			}
+		}
+	}
+}
+
 // forgiveFenced ignores failures (and the blocking they caused) recorded only on
 // nodes that will be fenced: fencing resets whatever was running there.
 func (w *ws) forgiveFenced(r *rsc) {
@@ -157,7 +180,8 @@ func (w *ws) forgiveFenced(r *rsc) {
 	}
 	onlyFenced := true
 	for _, st := range r.cr.Status {
-		if (st.Failed || st.Blocked) && !(st.Node.Unclean && w.stonithEnabled) {
+		n := w.byName[st.Node.Name]
+		if (st.Failed || st.Blocked) && !(n != nil && n.unclean && w.stonithEnabled) {
 			onlyFenced = false
 		}
 	}
