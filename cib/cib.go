@@ -96,6 +96,24 @@ func Parse(data []byte) (*CIB, error) {
 	return c, nil
 }
 
+// ParseWithLines is Parse that also returns the line each element starts on, so
+// problems can be reported as FILE:LINE (crm_verify does).
+func ParseWithLines(data []byte) (*CIB, map[*etree.Element]int, error) {
+	lines := map[*etree.Element]int{}
+	doc, err := parseXMLLines(data, lines)
+	if err != nil {
+		return nil, nil, crmexit.New(crmexit.DataErr, "malformed XML: %v", err)
+	}
+	if doc.Root().Tag != "cib" {
+		return nil, nil, crmexit.New(crmexit.Config, "the document's root element is <%s>, not <cib>: not a CIB", doc.Root().Tag)
+	}
+	c := &CIB{doc: doc, sizeHint: len(data) + len(data)/16}
+	if !reproduces(doc, data) {
+		c.raw, c.rawSer = bytes.Clone(data), c.serialise()
+	}
+	return c, lines, nil
+}
+
 // parseDoc parses any XML document with exactly one root element.
 func parseDoc(data []byte) (*etree.Document, error) {
 	doc, err := parseXML(data)

@@ -22,6 +22,10 @@ type xmlParser struct {
 	data  []byte
 	pos   int
 	names map[string]string // interned tag and attribute names
+	// lines, when non-nil, records each element's starting line (for crm_verify).
+	lines   map[*etree.Element]int
+	lineNo  int
+	lineOff int
 }
 
 type syntaxError struct {
@@ -38,7 +42,11 @@ func (p *xmlParser) fail(format string, args ...any) error {
 
 // parseXML parses a whole document.
 func parseXML(data []byte) (*etree.Document, error) {
-	p := &xmlParser{data: data, names: make(map[string]string, 64)}
+	return parseXMLLines(data, nil)
+}
+
+func parseXMLLines(data []byte, lines map[*etree.Element]int) (*etree.Document, error) {
+	p := &xmlParser{data: data, names: make(map[string]string, 64), lines: lines, lineNo: 1}
 	doc := etree.NewDocument()
 	doc.ReadSettings = readSettings()
 	doc.WriteSettings = writeSettings()
@@ -222,12 +230,18 @@ func (p *xmlParser) content(parent *etree.Element, depth int, top bool) error {
 
 // element parses one element starting at '<' and adds it to parent.
 func (p *xmlParser) element(parent *etree.Element, depth int) error {
+	start := p.pos
 	p.pos++ // '<'
 	n, err := p.name()
 	if err != nil {
 		return err
 	}
 	e := parent.CreateElement(p.intern(n))
+	if p.lines != nil {
+		p.lineNo += bytes.Count(p.data[p.lineOff:start], []byte{'\n'})
+		p.lineOff = start
+		p.lines[e] = p.lineNo
+	}
 	for {
 		hadSpace := p.pos < len(p.data) && isSpace(p.data[p.pos])
 		p.skipSpace()

@@ -15,6 +15,12 @@ type Problem struct {
 	Tag     string
 	ID      string
 	Message string
+	// Schema is the problem in the words libxml2 uses when Pacemaker validates against
+	// its RNG schema (what crm_verify prints), e.g. "Relax-NG validity error : Did not
+	// expect element foo there".
+	Schema string
+	// Element is the element at fault (in the validated document).
+	Element *etree.Element `json:"-"`
 }
 
 func (p Problem) String() string {
@@ -86,12 +92,18 @@ type validator struct {
 	nodeIDs  map[string]*etree.Element
 }
 
-func (v *validator) add(e *etree.Element, format string, args ...any) {
+func (v *validator) add(e *etree.Element, schema, format string, args ...any) {
 	v.problems = append(v.problems, Problem{
 		Path: ElementPath(e), Tag: e.Tag, ID: e.SelectAttrValue("id", ""),
-		Message: fmt.Sprintf(format, args...),
+		Message: fmt.Sprintf(format, args...), Schema: schema, Element: e,
 	})
 }
+
+const rng = "Relax-NG validity error : "
+
+func notExpected(tag string) string { return rng + "Did not expect element " + tag + " there" }
+func badAttrs(tag string) string    { return rng + "Element " + tag + " failed to validate attributes" }
+func badContent(tag string) string  { return rng + "Element " + tag + " failed to validate content" }
 
 // Validate checks the CIB and returns a *ValidationError (exit code crmexit.Config)
 // listing every problem: the root and its sections, known element and attribute names
@@ -114,13 +126,13 @@ func (c *CIB) Problems() []Problem {
 		return []Problem{{Path: "/", Tag: "cib", Message: "the document has no root element"}}
 	}
 	if root.Tag != "cib" {
-		v.add(root, "the root element must be <cib>")
+		v.add(root, notExpected(root.Tag), "the root element must be <cib>")
 		return v.problems
 	}
 	for _, a := range []string{"admin_epoch", "epoch", "num_updates"} {
 		if val := root.SelectAttrValue(a, ""); val != "" {
 			if n, err := strconv.Atoi(val); err != nil || n < 0 {
-				v.add(root, "attribute %s=%q is not a non-negative integer", a, val)
+				v.add(root, badAttrs("cib"), "attribute %s=%q is not a non-negative integer", a, val)
 			}
 		}
 	}
@@ -130,23 +142,23 @@ func (c *CIB) Problems() []Problem {
 		switch ch.Tag {
 		case "configuration", "status":
 			if seen[ch.Tag] {
-				v.add(ch, "more than one <%s> section", ch.Tag)
+				v.add(ch, notExpected(ch.Tag), "more than one <%s> section", ch.Tag)
 			}
 			seen[ch.Tag] = true
 			if ch.Tag == "configuration" && conf == nil {
 				conf = ch
 			}
 		default:
-			v.add(ch, "element <%s> is not allowed here (the root holds only <configuration> and <status>)", ch.Tag)
+			v.add(ch, notExpected(ch.Tag), "element <%s> is not allowed here (the root holds only <configuration> and <status>)", ch.Tag)
 		}
 	}
 	if conf == nil {
-		v.add(root, "the <configuration> section is missing")
+		v.add(root, rng+"Expecting an element configuration, got nothing", "the <configuration> section is missing")
 		return v.problems
 	}
 	for _, s := range []string{"crm_config", "nodes", "resources", "constraints"} {
 		if conf.SelectElement(s) == nil {
-			v.add(conf, "required section <%s> is missing", s)
+			v.add(conf, rng+"Expecting an element "+s+", got nothing", "required section <%s> is missing", s)
 		}
 	}
 	v.element(conf)
@@ -158,35 +170,35 @@ func (c *CIB) Problems() []Problem {
 func (v *validator) element(e *etree.Element) {
 	spec, ok := schema[e.Tag]
 	if !ok {
-		v.add(e, "unknown element <%s>", e.Tag)
+		v.add(e, notExpected(e.Tag), "unknown element <%s>", e.Tag)
 		return
 	}
 	for _, a := range e.Attr {
 		name := a.FullKey()
 		if !contains(spec.attrs, name) {
-			v.add(e, "attribute %q is not allowed on <%s>", name, e.Tag)
+			v.add(e, rng+"Invalid attribute "+name+" for element "+e.Tag, "attribute %q is not allowed on <%s>", name, e.Tag)
 			continue
 		}
 		if scoreAttrs[name] {
 			if _, err := ParseScore(a.Value); err != nil {
-				v.add(e, "invalid %s: %v", name, err)
+				v.add(e, badAttrs(e.Tag), "invalid %s: %v", name, err)
 			}
 		}
 	}
 	id := e.SelectAttrValue("id", "")
 	if spec.needID && id == "" && e.SelectAttr("id-ref") == nil {
-		v.add(e, "required attribute \"id\" is missing or empty")
+		v.add(e, badAttrs(e.Tag), "required attribute \"id\" is missing or empty")
 	}
 	if id != "" && e.Tag == "node" {
 		// Node ids are cluster-layer names, not schema IDs: unique among nodes only.
 		if prev, dup := v.nodeIDs[id]; dup {
-			v.add(e, "node id %q is already used by %s", id, ElementPath(prev))
+			v.add(e, badAttrs(e.Tag), "node id %q is already used by %s", id, ElementPath(prev))
 		} else {
 			v.nodeIDs[id] = e
 		}
 	} else if id != "" && !refByID[e.Tag] {
 		if prev, dup := v.ids[id]; dup {
-			v.add(e, "id %q is already used by %s", id, ElementPath(prev))
+			v.add(e, "validity error : ID "+id+" already defined", "id %q is already used by %s", id, ElementPath(prev))
 		} else {
 			v.ids[id] = e
 		}
@@ -194,7 +206,7 @@ func (v *validator) element(e *etree.Element) {
 	for _, ch := range e.ChildElements() {
 		if !contains(spec.children, ch.Tag) {
 			if _, known := schema[ch.Tag]; known {
-				v.add(ch, "element <%s> is not allowed inside <%s>", ch.Tag, e.Tag)
+				v.add(ch, notExpected(ch.Tag), "element <%s> is not allowed inside <%s>", ch.Tag, e.Tag)
 				continue
 			}
 		}
@@ -217,45 +229,45 @@ func (v *validator) structure(e *etree.Element) {
 	switch e.Tag {
 	case "group":
 		if count("primitive") == 0 {
-			v.add(e, "a group must contain at least one primitive")
+			v.add(e, rng+"Expecting an element primitive, got nothing", "a group must contain at least one primitive")
 		}
 	case "clone", "master":
 		if n := count("primitive", "group"); n != 1 {
-			v.add(e, "a %s must contain exactly one primitive or group (it has %d)", e.Tag, n)
+			v.add(e, badContent(e.Tag), "a %s must contain exactly one primitive or group (it has %d)", e.Tag, n)
 		}
 	case "bundle":
 		if count("docker", "rkt", "podman") != 1 {
-			v.add(e, "a bundle must contain exactly one of <docker>, <rkt> or <podman>")
+			v.add(e, badContent(e.Tag), "a bundle must contain exactly one of <docker>, <rkt> or <podman>")
 		}
 		if count("primitive") > 1 {
-			v.add(e, "a bundle may contain at most one primitive")
+			v.add(e, badContent(e.Tag), "a bundle may contain at most one primitive")
 		}
 	case "primitive":
 		if e.SelectAttr("template") == nil && e.SelectAttrValue("type", "") == "" {
-			v.add(e, "required attribute \"type\" is missing (or name a template)")
+			v.add(e, badAttrs(e.Tag), "required attribute \"type\" is missing (or name a template)")
 		}
 		if e.SelectAttr("template") == nil && e.SelectAttrValue("class", "") == "" {
-			v.add(e, "required attribute \"class\" is missing (or name a template)")
+			v.add(e, badAttrs(e.Tag), "required attribute \"class\" is missing (or name a template)")
 		}
 	case "nvpair":
 		if e.SelectAttr("id-ref") == nil && e.SelectAttr("name") == nil {
-			v.add(e, "required attribute \"name\" is missing")
+			v.add(e, badAttrs(e.Tag), "required attribute \"name\" is missing")
 		}
 	case "rsc_colocation":
 		if e.SelectElement("resource_set") == nil && (e.SelectAttr("rsc") == nil || e.SelectAttr("with-rsc") == nil) {
-			v.add(e, "a colocation needs rsc and with-rsc, or resource sets")
+			v.add(e, badAttrs(e.Tag), "a colocation needs rsc and with-rsc, or resource sets")
 		}
 	case "rsc_order":
 		if e.SelectElement("resource_set") == nil && (e.SelectAttr("first") == nil || e.SelectAttr("then") == nil) {
-			v.add(e, "an ordering needs first and then, or resource sets")
+			v.add(e, badAttrs(e.Tag), "an ordering needs first and then, or resource sets")
 		}
 	case "rsc_location":
 		if e.SelectElement("resource_set") == nil && e.SelectAttr("rsc") == nil && e.SelectAttr("rsc-pattern") == nil {
-			v.add(e, "a location constraint needs rsc, rsc-pattern or a resource set")
+			v.add(e, badAttrs(e.Tag), "a location constraint needs rsc, rsc-pattern or a resource set")
 		}
 	case "op":
 		if e.SelectAttrValue("name", "") == "" {
-			v.add(e, "required attribute \"name\" is missing")
+			v.add(e, badAttrs(e.Tag), "required attribute \"name\" is missing")
 		}
 	}
 }
@@ -266,13 +278,13 @@ func (v *validator) references(conf *etree.Element) {
 		for _, a := range idRefAttrs[e.Tag] {
 			if val := e.SelectAttrValue(a, ""); val != "" || (a == "id" && refByID[e.Tag]) {
 				if _, ok := v.ids[val]; !ok {
-					v.add(e, "%s=%q refers to an id that does not exist", a, val)
+					v.add(e, fmt.Sprintf("validity error : IDREF attribute %s references an unknown ID %q", a, val), "%s=%q refers to an id that does not exist", a, val)
 				}
 			}
 		}
 		if ref := e.SelectAttr("id-ref"); ref != nil {
 			if _, ok := v.ids[ref.Value]; !ok {
-				v.add(e, "id-ref=%q refers to an id that does not exist", ref.Value)
+				v.add(e, fmt.Sprintf("validity error : IDREF attribute id-ref references an unknown ID %q", ref.Value), "id-ref=%q refers to an id that does not exist", ref.Value)
 			}
 		}
 		return true

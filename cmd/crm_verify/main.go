@@ -1,0 +1,237 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pacer-ha/pacer/cib"
+	"github.com/pacer-ha/pacer/cib/verify"
+	"github.com/pacer-ha/pacer/cibclient"
+	"github.com/pacer-ha/pacer/crmexit"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(int(code))
+}
+
+type options struct {
+	live      bool
+	xmlFile   string
+	xmlText   string
+	xmlPipe   bool
+	saveXML   string
+	verbose   int
+	outputAs  string
+	outputTo  string
+	textFancy bool
+	args      []string // the command line, echoed in --output-as=xml
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) crmexit.Code {
+	o := options{args: args}
+	code := crmexit.OK
+	cmd := &cobra.Command{
+		Use:   "crm_verify [OPTION?]",
+		Short: "Check a Pacemaker configuration for errors",
+		Long: `Check a Pacemaker configuration for errors
+
+Check the well-formedness of a complete Pacemaker XML configuration,
+its conformance to the configured schema, and the presence of common
+misconfigurations. Problems reported as errors must be fixed before the
+cluster will work properly. It is left to the administrator to decide
+whether to fix problems reported as warnings.`,
+		Example: `  Check the consistency of the configuration in the running cluster:
+	crm_verify --live-check
+  Check the consistency of the configuration in a given file and produce verbose output:
+	crm_verify --xml-file file.xml --verbose
+  Check a configuration piped in:
+	cibadmin -Q | crm_verify -p`,
+		Args:          cobra.NoArgs,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := verifyCmd(ctx, &o, stdin, stdout, stderr, getenv)
+			code = c
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&o.live, "live-check", "L", false, "Check the configuration used by the running cluster")
+	f.StringVarP(&o.xmlFile, "xml-file", "x", "", "Check the configuration in the named file")
+	f.BoolVarP(&o.xmlPipe, "xml-pipe", "p", false, "Check the configuration piped in via stdin")
+	f.StringVarP(&o.xmlText, "xml-text", "X", "", "Check the configuration in the supplied string")
+	f.StringVarP(&o.saveXML, "save-xml", "S", "", "Save verified XML to named file (most useful with -L)")
+	f.CountVarP(&o.verbose, "verbose", "V", "Increase debug output (may be specified multiple times)")
+	f.StringVar(&o.outputAs, "output-as", "text", "Specify output format as one of: text (default), xml")
+	f.StringVar(&o.outputTo, "output-to", "", "Specify file name for output (or \"-\" for stdout)")
+	f.BoolVar(&o.textFancy, "text-fancy", false, "Use more highly formatted output (requires --output-as=text)")
+	cmd.SetArgs(args)
+	cmd.SetIn(stdin)
+	cmd.SetOut(stdout)
+	cmd.SetErr(stderr)
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return crmexit.Wrap(crmexit.Usage, err)
+	})
+	if err := cmd.Execute(); err != nil {
+		if c := crmexit.Of(err); c != crmexit.Err || code == crmexit.OK {
+			code = c
+		}
+		fmt.Fprintf(stderr, "crm_verify: %v\n", err)
+		if code == crmexit.Usage {
+			fmt.Fprintln(stderr, "Try 'crm_verify --help' for usage.")
+		}
+	}
+	return code
+}
+
+// source reads the CIB the options name, with line numbers for messages. prefix is
+// what schema errors start with ("file.xml:" for files, "" otherwise).
+func source(ctx context.Context, o *options, stdin io.Reader, getenv func(string) string) (data []byte, prefix string, err error) {
+	n := 0
+	for _, b := range []bool{o.live, o.xmlFile != "", o.xmlText != "", o.xmlPipe} {
+		if b {
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		return nil, "", crmexit.New(crmexit.Err, "No configuration source specified.  Use --help for usage information.")
+	case n > 1:
+		return nil, "", crmexit.New(crmexit.Usage, "only one of -L, -x, -X and -p may be given")
+	case o.xmlFile != "":
+		d, err := os.ReadFile(o.xmlFile)
+		if err != nil {
+			return nil, "", crmexit.New(crmexit.Err, "Couldn't parse input file: %s", o.xmlFile)
+		}
+		return d, o.xmlFile + ":", nil
+	case o.xmlText != "":
+		return []byte(o.xmlText), "", nil
+	case o.xmlPipe:
+		d, err := io.ReadAll(stdin)
+		if err != nil {
+			return nil, "", crmexit.New(crmexit.Err, "Couldn't parse input from STDIN: %v", err)
+		}
+		return d, "", nil
+	}
+	b, err := cibclient.OpenEnv(ctx, getenv)
+	if err != nil {
+		return nil, "", err
+	}
+	defer b.Close()
+	c, err := b.Read(ctx)
+	if err != nil {
+		return nil, "", crmexit.Wrap(crmexit.Of(err), fmt.Errorf("CIB query failed: %w", err))
+	}
+	d, err := c.Bytes()
+	return d, "", err
+}
+
+func verifyCmd(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) (crmexit.Code, error) {
+	switch o.outputAs {
+	case "text", "xml":
+	default:
+		return crmexit.Usage, crmexit.New(crmexit.Usage, "Invalid output format %q: use text or xml", o.outputAs)
+	}
+	out := stdout
+	if o.outputTo != "" && o.outputTo != "-" {
+		f, err := os.Create(o.outputTo)
+		if err != nil {
+			return crmexit.CantCreate, crmexit.New(crmexit.CantCreate, "cannot write %s: %v", o.outputTo, err)
+		}
+		defer f.Close()
+		out = f
+	}
+	data, prefix, err := source(ctx, o, stdin, getenv)
+	if err != nil {
+		return crmexit.Of(err), err
+	}
+	errs, warns := check(data, prefix, o.verbose, stderr)
+	if o.saveXML != "" {
+		if err := cib.WriteFileAtomic(o.saveXML, data); err != nil {
+			return crmexit.Of(err), err
+		}
+	}
+	code := crmexit.OK
+	if errs > 0 || warns > 0 {
+		code = crmexit.Config
+	}
+	if o.outputAs == "xml" {
+		fmt.Fprintf(out, "<pacemaker-result api-version=\"2.25\" request=\"%s\">\n  <status code=\"%d\" message=\"%s\"/>\n</pacemaker-result>\n",
+			xmlEscape(strings.TrimSpace("crm_verify "+strings.Join(o.args, " "))), int(code), xmlEscape(code.String()))
+	}
+	switch {
+	case errs > 0:
+		fmt.Fprintln(stderr, "crm_verify: Errors found during check: config not valid")
+	case warns > 0:
+		fmt.Fprintln(stderr, "crm_verify: Warnings found during check: config may not be valid")
+	}
+	if code != crmexit.OK && o.verbose == 0 {
+		fmt.Fprintln(stderr, "-V may provide more details")
+	}
+	return code, nil
+}
+
+func xmlEscape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
+}
+
+// check parses and validates data, printing problems to w; it returns the numbers of
+// errors and warnings found.
+func check(data []byte, prefix string, verbose int, w io.Writer) (errs, warns int) {
+	c, lines, err := cib.ParseWithLines(data)
+	if err != nil {
+		loc := strings.TrimSuffix(prefix, ":")
+		if loc == "" {
+			loc = "input"
+		}
+		fmt.Fprintf(w, "%s: %v\n", loc, err)
+		return 1, 0
+	}
+	if probs := c.Problems(); len(probs) > 0 {
+		for _, p := range probs {
+			line := ""
+			if n, ok := lines[p.Element]; ok && prefix != "" {
+				line = fmt.Sprintf("%d:", n)
+			}
+			lead := prefix + line
+			if lead != "" {
+				lead += " "
+			}
+			fmt.Fprintf(w, "%selement %s: %s\n", lead, p.Tag, p.Schema)
+			if verbose > 0 {
+				fmt.Fprintf(w, "(validate) \terror: %s\n", p)
+			}
+		}
+		if verbose > 0 {
+			fmt.Fprintln(w, "(main) \terror: CIB did not pass schema validation")
+		}
+		return len(probs), 0
+	}
+	for _, f := range verify.Check(c) {
+		if f.Severity == verify.Error {
+			errs++
+			if verbose >= 1 {
+				fmt.Fprintln(w, f)
+			}
+		} else {
+			if f.Severity == verify.Warning {
+				warns++
+			}
+			if verbose >= 2 {
+				fmt.Fprintln(w, f)
+			}
+		}
+	}
+	return errs, warns
+}
+
