@@ -234,4 +234,3 @@ func check(data []byte, prefix string, verbose int, w io.Writer) (errs, warns in
 	}
 	return errs, warns
 }
-
