@@ -20,6 +20,8 @@ type Action struct {
 	Reason     string
 	// FenceAction is reboot/off for stonith actions.
 	FenceAction string
+	// forced is set on an action made required by an order (not by a child).
+	forced bool
 	// Probe marks a non-recurring monitor used to discover state.
 	Probe bool
 	// ExpectRunning marks a probe whose resource the history says is active.
@@ -66,6 +68,7 @@ func (w *ws) createActions() {
 			w.primitiveActions(r)
 		}
 	}
+	w.collectionActions()
 	w.shutdownNodes()
 }
 
@@ -303,11 +306,13 @@ func (w *ws) probes(r *rsc) {
 
 // edge flags.
 const (
-	fImpliesThen     = 1 << iota // first required => then required
-	fImpliesFirst                // then required => first required
-	fRunnableLeft                // first unrunnable => then unrunnable
-	fOptionalOnly                // ordering only
-	fRunnableLeftAll             // with fRunnableLeft: also for optional thens
+	fImpliesThen       = 1 << iota // first required => then required
+	fImpliesFirst                  // then required => first required
+	fRunnableLeft                  // first unrunnable => then unrunnable
+	fOptionalOnly                  // ordering only
+	fRunnableLeftAll               // with fRunnableLeft: also for optional thens
+	fImpliesThenForced             // first forced by an input => then required
+	fChild                         // between a collection's pseudo action and a child
 )
 
 type edge struct {

@@ -7,13 +7,11 @@ import (
 // endpoint finds the action standing for "task of r"; first says whether r is on
 // the first side of an order (a group is started once its last member is).
 func endpoint(r *rsc, task string, first bool) *Action {
-	if len(r.children) > 0 && r.cr.Kind == cluster.Group {
-		kids := r.children
-		pickLast := (task == "start" || task == "promote") == first
-		if pickLast {
-			return endpoint(kids[len(kids)-1], task, first)
+	if r.pseudo != nil {
+		if first {
+			return r.pseudo[doneTask(task)]
 		}
-		return endpoint(kids[0], task, first)
+		return r.pseudo[task]
 	}
 	switch task {
 	case "start":
@@ -106,17 +104,31 @@ func (w *ws) propagate() {
 					t.Runnable = false
 					if t.Reason == "" {
 						t.Reason = "unrunnable " + describe(f)
+						if f.Pseudo && f.Rsc != nil && f.Rsc.pseudo != nil && f.Reason != "" && e.flags&fChild != 0 {
+							t.Reason = f.Reason
+						}
 					}
 					changed = true
 				}
-				if e.flags&fImpliesThen != 0 && !f.Optional && f.Runnable && t.Optional && t.Node != nil && !migrating(f) {
+				if e.flags&fImpliesThenForced != 0 && f.forced && t.Optional && (t.Node != nil || t.Pseudo) {
 					t.Optional = false
+					t.forced = true
+					if t.Reason == "" {
+						t.Reason = f.Reason
+					}
+					changed = true
+				}
+				if e.flags&fImpliesThen != 0 && !f.Optional && f.Runnable && t.Optional && (t.Node != nil || t.Pseudo) && !migrating(f) && !cloneDone(f, e) {
+					t.Optional = false
+					if e.flags&fChild == 0 {
+						t.forced = true
+					}
 					if t.Reason == "" && f.Rsc != nil && f.Rsc != t.Rsc {
 						t.Reason = "required " + describe(f)
 					}
 					changed = true
 				}
-				if e.flags&fImpliesFirst != 0 && !t.Optional && f.Optional && f.Node != nil {
+				if e.flags&fImpliesFirst != 0 && !t.Optional && f.Optional && (f.Node != nil || f.Pseudo) {
 					f.Optional = false
 					if f.Reason == "" && t.Rsc != nil && f.Rsc != t.Rsc {
 						f.Reason = "required " + describe(t)
@@ -143,6 +155,9 @@ func (w *ws) propagate() {
 				}
 			}
 		}
+		if w.settleCollections() {
+			changed = true
+		}
 		if !changed {
 			return
 		}
@@ -154,4 +169,12 @@ func (w *ws) propagate() {
 // not force what is ordered after it to restart.
 func migrating(a *Action) bool {
 	return a.Pseudo && a.Rsc != nil && a.Rsc.migrateTo != nil && a.Task == "start"
+}
+
+// cloneDone reports whether a is a clone's completion pseudo action feeding an
+// order: a clone finishing a change on some instances does not force what is
+// ordered after the clone as a whole to be redone.
+func cloneDone(a *Action, e *edge) bool {
+	return a.Pseudo && e.flags&fChild == 0 && a.Rsc != nil && a.Rsc.cr.Kind == cluster.Clone &&
+		(a.Task == "running" || a.Task == "promoted")
 }

@@ -95,7 +95,9 @@ type rsc struct {
 	stopped    bool         // must not run anywhere (target-role Stopped, etc.)
 	reason     string       // why it stops, for the summary
 
-	start, stop     *Action
+	start, stop *Action
+	// pseudo holds a group's or clone's pseudo actions by task.
+	pseudo          map[string]*Action
 	promote, demote *Action
 	// migrateTo/migrateFrom are set when a move is done by live migration.
 	migrateTo, migrateFrom *Action

@@ -1,0 +1,135 @@
+package pengine
+
+import (
+	"github.com/pacer-ha/pacer/cluster"
+)
+
+// Collections (groups and clones) get pseudo actions standing for "start all",
+// "all started", "stop all" and "all stopped" (and promote/demote for promotable
+// clones), so that orders naming a collection bind to the whole of it.
+var collectionTasks = []string{"start", "running", "stop", "stopped", "promote", "promoted", "demote", "demoted"}
+
+func isCollection(r *rsc) bool {
+	return r.cr.Kind == cluster.Group || r.cr.Kind == cluster.Clone
+}
+
+// collectionActions creates the pseudo actions of every group and clone, children
+// before parents so that a clone of groups links to its group instances.
+func (w *ws) collectionActions() {
+	for i := len(w.all) - 1; i >= 0; i-- {
+		r := w.all[i]
+		if !isCollection(r) || len(r.children) == 0 {
+			continue
+		}
+		r.pseudo = map[string]*Action{}
+		tasks := collectionTasks[:4]
+		if r.cr.Kind == cluster.Clone && r.cr.Promotable {
+			tasks = collectionTasks
+		}
+		for _, task := range tasks {
+			a := w.newAction(r, task, nil, true)
+			a.Pseudo = true
+			r.pseudo[task] = a
+		}
+		for _, ch := range r.children {
+			w.linkChild(r, ch, "start", "running")
+			w.linkChild(r, ch, "stop", "stopped")
+			if r.pseudo["promote"] != nil {
+				w.linkChild(r, ch, "promote", "promoted")
+				w.linkChild(r, ch, "demote", "demoted")
+			}
+		}
+	}
+}
+
+// childAction is the action of a child for a collection task.
+func childAction(ch *rsc, task string) *Action {
+	if ch.pseudo != nil {
+		return ch.pseudo[task]
+	}
+	switch task {
+	case "start":
+		return ch.start
+	case "stop":
+		return ch.stop
+	case "promote":
+		return ch.promote
+	case "demote":
+		return ch.demote
+	}
+	return nil
+}
+
+// childDone is the action that says a child finished a task.
+func childDone(ch *rsc, task string) *Action {
+	if ch.pseudo != nil {
+		return ch.pseudo[doneTask(task)]
+	}
+	return childAction(ch, task)
+}
+
+func doneTask(task string) string {
+	switch task {
+	case "start":
+		return "running"
+	case "stop":
+		return "stopped"
+	case "promote":
+		return "promoted"
+	case "demote":
+		return "demoted"
+	}
+	return task
+}
+
+func (w *ws) linkChild(r, ch *rsc, task, done string) {
+	if a := childAction(ch, task); a != nil {
+		// Forcing the collection's task forces every child's; a child's own need
+		// only marks the collection's pseudo action as part of the transition.
+		w.order(r.pseudo[task], a, fImpliesThenForced|fImpliesFirst|fRunnableLeft|fChild)
+	}
+	if a := childDone(ch, task); a != nil {
+		w.order(a, r.pseudo[done], fImpliesThen|fChild)
+	}
+}
+
+// settleCollections recomputes whether each "all started" pseudo action can run: a
+// group needs every member, a clone at least one instance.
+func (w *ws) settleCollections() bool {
+	changed := false
+	for i := len(w.all) - 1; i >= 0; i-- {
+		r := w.all[i]
+		if r.pseudo == nil {
+			continue
+		}
+		for _, pair := range [][2]string{{"start", "running"}, {"promote", "promoted"}} {
+			done := r.pseudo[pair[1]]
+			if done == nil {
+				continue
+			}
+			any, all, n := false, true, 0
+			for _, ch := range r.children {
+				a := childDone(ch, pair[0])
+				if a == nil {
+					continue
+				}
+				n++
+				ok := a.Runnable && (ch.pseudo != nil || a.Node != nil)
+				any = any || ok
+				all = all && ok
+			}
+			runnable := all
+			if r.cr.Kind == cluster.Clone {
+				runnable = any
+			}
+			if n == 0 {
+				runnable = false
+			}
+			if done.Runnable && !runnable {
+				done.Runnable = false
+				changed = true
+			}
+		}
+	}
+	return changed
+}
