@@ -203,6 +203,11 @@ func (s *Session) location(p *parser) error {
 	return nil
 }
 
+// durationKeys are the fields of date_spec and duration.
+var durationKeys = map[string]bool{"seconds": true, "minutes": true, "hours": true, "monthdays": true,
+	"weekdays": true, "yeardays": true, "months": true, "weeks": true, "years": true,
+	"weekyears": true, "moon": true, "days": true}
+
 var binOps = map[string]bool{"lt": true, "gt": true, "lte": true, "gte": true, "eq": true, "ne": true}
 var valueTypes = map[string]bool{"string": true, "integer": true, "number": true, "version": true}
 
@@ -312,10 +317,10 @@ func (p *parser) expression(g *idgen, ruleID string) (*etree.Element, error) {
 	x := etree.NewElement("expression")
 	x.CreateAttr("operation", op)
 	x.CreateAttr("attribute", w)
-	x.CreateAttr("value", p.next())
 	if typ != "" {
 		x.CreateAttr("type", typ)
 	}
+	x.CreateAttr("value", p.next())
 	x.CreateAttr("id", g.new(ruleID+"-expression"))
 	return x, nil
 }
@@ -336,20 +341,56 @@ func (p *parser) dateExpression(g *idgen, ruleID string) (*etree.Element, error)
 			x.CreateAttr("end", p.next())
 		}
 	case "in", "in_range":
+		// start=/end= go on the expression, anything else is a duration.
 		x.CreateAttr("operation", "in_range")
+		var dur []nvpair
 		n := 0
 		for !p.done() {
 			k, v, ok := splitNV(p.peek())
-			if !ok || (k != "start" && k != "end") {
+			if !ok {
 				break
 			}
-			x.CreateAttr(k, v)
+			if k == "start" || k == "end" {
+				x.CreateAttr(k, v)
+			} else if durationKeys[k] {
+				dur = append(dur, nvpair{k, v, true})
+			} else {
+				return nil, p.errHere("unknown date attribute")
+			}
 			p.pos++
 			n++
 		}
-		if n == 0 {
-			return nil, p.errHere("expected start= and/or end=")
+		if n < 2 {
+			return nil, p.errHere("expected at least 2 name-value pairs")
 		}
+		id := g.new(ruleID + "-expression")
+		x.CreateAttr("id", id)
+		if len(dur) > 0 {
+			d := x.CreateElement("duration")
+			for _, nv := range dur {
+				d.CreateAttr(nv.Name, nv.Value)
+			}
+			d.CreateAttr("id", g.new(id+"-duration"))
+		}
+		return x, nil
+	case "spec", "date_spec":
+		x.CreateAttr("operation", "date_spec")
+		id := g.new(ruleID + "-expression")
+		x.CreateAttr("id", id)
+		d := x.CreateElement("date_spec")
+		for !p.done() {
+			k, v, ok := splitNV(p.peek())
+			if !ok || !durationKeys[k] {
+				break
+			}
+			d.CreateAttr(k, v)
+			p.pos++
+		}
+		if len(d.Attr) == 0 {
+			return nil, p.errHere("expected date spec name=value")
+		}
+		d.CreateAttr("id", g.new(id+"-date_spec"))
+		return x, nil
 	default:
 		return nil, p.errAt(opAt, "expected date operation (gt lt in)")
 	}

@@ -15,8 +15,9 @@ import (
 )
 
 // oracle runs real crmsh on an empty CIB file and returns the resulting CIB and
-// crmsh's `show` of it. The script gets a final `show` line so that one crmsh
-// process (slow to start) does both.
+// crmsh's `show` of it. The script gets final `commit`, `refresh` (re-read the
+// CIB, so show renders the stored XML rather than crmsh's parse) and `show` lines
+// so that one crmsh process (slow to start) does both.
 func oracle(t *testing.T, script string) (cibXML []byte, show string) {
 	t.Helper()
 	dir := t.TempDir()
@@ -33,7 +34,7 @@ func oracle(t *testing.T, script string) (cibXML []byte, show string) {
 		t.Fatal(err)
 	}
 	withShow := filepath.Join(dir, "script.crm")
-	if err := os.WriteFile(withShow, append(text, []byte("\nshow\n")...), 0o600); err != nil {
+	if err := os.WriteFile(withShow, append(text, []byte("\ncommit\nrefresh\nshow\n")...), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command("crm", "-F", "-D", "plain", "-f", withShow)

@@ -463,7 +463,7 @@ func exprText(x *etree.Element) string {
 		if op == "defined" || op == "not_defined" {
 			return op + " " + attr
 		}
-		if t := x.SelectAttrValue("type", ""); t != "" {
+		if t := x.SelectAttrValue("type", ""); t != "" && t != "string" {
 			op = t + ":" + op
 		}
 		return attr + " " + op + " " + ruleValue(x.SelectAttrValue("value", ""))
@@ -475,9 +475,19 @@ func exprText(x *etree.Element) string {
 			return "date lt " + ruleValue(x.SelectAttrValue("end", ""))
 		}
 		out := "date in"
+		if op == "date_spec" {
+			out = "date spec"
+		}
 		for _, a := range []string{"start", "end"} {
 			if v := x.SelectAttr(a); v != nil {
 				out += " " + a + "=" + ruleValue(v.Value)
+			}
+		}
+		for _, c := range x.ChildElements() {
+			for _, a := range c.Attr {
+				if a.Key != "id" {
+					out += " " + a.Key + "=" + ruleValue(a.Value)
+				}
 			}
 		}
 		return out
