@@ -53,6 +53,8 @@ type ordering struct {
 	kind        orderKind
 	symmetrical bool
 	firstAny    []*rsc
+	// anyID names the require-all=false set, for its one-or-more pseudo action.
+	anyID string
 }
 
 // ticket binds resources to a ticket's state.
@@ -296,6 +298,7 @@ func (w *ws) unpackOrder(e *etree.Element) {
 		return
 	}
 	type member struct {
+		id         string
 		rscs       []*rsc
 		action     string
 		seq        bool
@@ -304,7 +307,7 @@ func (w *ws) unpackOrder(e *etree.Element) {
 	}
 	var ms []member
 	for _, s := range sets {
-		m := member{action: s.SelectAttrValue("action", "start"),
+		m := member{id: s.SelectAttrValue("id", ""), action: s.SelectAttrValue("action", "start"),
 			seq: s.SelectAttrValue("sequential", "true") != "false", requireAll: s.SelectAttrValue("require-all", "true") != "false", kind: kind}
 		if s.SelectAttr("kind") != nil || s.SelectAttr("score") != nil {
 			m.kind = orderKindOf(s)
@@ -338,7 +341,7 @@ func (w *ws) unpackOrder(e *etree.Element) {
 		for _, t := range thens {
 			if !a.requireAll {
 				w.addOrder(&ordering{id: id, first: firsts[0], then: t, firstAction: a.action, thenAction: b.action,
-					kind: kind, symmetrical: sym, firstAny: firsts})
+					kind: kind, symmetrical: sym, firstAny: firsts, anyID: a.id})
 				continue
 			}
 			for _, f := range firsts {

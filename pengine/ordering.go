@@ -52,9 +52,25 @@ func (w *ws) buildOrdering() {
 			w.order(endpoint(b, "stop", true), endpoint(a, "stop", false), fImpliesFirst)
 		}
 	}
+	anyOf := map[string]*Action{}
 	for _, o := range w.ords {
 		f := endpoint(o.first, o.firstAction, true)
 		t := endpoint(o.then, o.thenAction, false)
+		if o.firstAny != nil {
+			// require-all=false: one member of the set is enough.
+			a := anyOf[o.anyID]
+			if a == nil {
+				a = w.newAction(nil, "one-or-more:"+o.anyID, nil, true)
+				a.Pseudo = true
+				anyOf[o.anyID] = a
+				w.anyActions = append(w.anyActions, a)
+				for _, x := range o.firstAny {
+					w.order(endpoint(x, o.firstAction, true), a, fImpliesThen)
+				}
+			}
+			w.order(a, t, fImpliesThen|fRunnableLeft)
+			continue
+		}
 		switch o.kind {
 		case orderMandatory:
 			flags := fImpliesThen | fRunnableLeft
@@ -100,7 +116,7 @@ func (w *ws) propagate() {
 			for _, e := range a.out {
 				f, t := e.first, e.then
 				// An unrunnable first only blocks a then that has to happen.
-				if e.flags&fRunnableLeft != 0 && !f.Runnable && t.Runnable && (!t.Optional || e.flags&fRunnableLeftAll != 0) && !f.Pseudo {
+				if e.flags&fRunnableLeft != 0 && !f.Runnable && t.Runnable && (!t.Optional || e.flags&fRunnableLeftAll != 0) && !(f.Pseudo && f.Node != nil) {
 					t.Runnable = false
 					if t.Reason == "" {
 						t.Reason = "unrunnable " + describe(f)
@@ -155,6 +171,9 @@ func (w *ws) propagate() {
 				}
 			}
 		}
+		if w.settleAny() {
+			changed = true
+		}
 		if w.settleCollections() {
 			changed = true
 		}
@@ -177,4 +196,22 @@ func migrating(a *Action) bool {
 func cloneDone(a *Action, e *edge) bool {
 	return a.Pseudo && e.flags&fChild == 0 && a.Rsc != nil && a.Rsc.cr.Kind == cluster.Clone &&
 		(a.Task == "running" || a.Task == "promoted")
+}
+
+// settleAny makes a one-or-more pseudo action unrunnable when none of its inputs can run.
+func (w *ws) settleAny() bool {
+	changed := false
+	for _, a := range w.anyActions {
+		ok := false
+		for _, e := range a.in {
+			if e.first.Runnable && (e.first.Node != nil || e.first.Pseudo) {
+				ok = true
+			}
+		}
+		if a.Runnable && !ok {
+			a.Runnable = false
+			changed = true
+		}
+	}
+	return changed
 }

@@ -32,6 +32,8 @@ type ws struct {
 	maintenance    bool
 
 	util utilization
+	// anyActions are the one-or-more pseudo actions of require-all=false sets.
+	anyActions []*Action
 
 	actions  []*Action
 	fencing  []*Action
