@@ -32,6 +32,7 @@ type pendingWrite struct {
 	seq    uint64
 	origin string // "" for the DC's own internal ops
 	req    uint64
+	kind   OpKind
 }
 
 type clientReq struct {
@@ -59,6 +60,9 @@ type Node struct {
 
 	doc []byte
 	ver Version
+	// qterm is the term of the last write made by a DC that had quorum: it
+	// ranks documents before their version does (see better).
+	qterm uint64
 
 	members map[string]bool // alive configured nodes (self included)
 	term    uint64          // highest term seen
@@ -67,7 +71,7 @@ type Node struct {
 	// Election.
 	electing   bool
 	electStart int64
-	heard      map[string]Version
+	heard      map[string]rank
 
 	// DC state.
 	ready       bool
@@ -88,14 +92,16 @@ type Node struct {
 	seenAll, seenOther, quorate bool
 
 	// Outputs.
-	persist bool
-	msgs    []Message
-	events  []Event
+	persist   bool
+	savedTerm uint64
+	msgs      []Message
+	events    []Event
 }
 
 // New creates a node holding doc (its persisted CIB). The node starts alone and at
 // once elects itself DC of a one-node partition; MemberUp grows it.
-func New(cfg Config, doc []byte) (*Node, error) {
+func New(cfg Config, hs HardState) (*Node, error) {
+	doc, qterm := hs.Doc, hs.QTerm
 	if cfg.Model == nil {
 		return nil, errors.New("controller: no model")
 	}
@@ -110,7 +116,8 @@ func New(cfg Config, doc []byte) (*Node, error) {
 		return nil, fmt.Errorf("controller: reading the stored CIB's version: %w", err)
 	}
 	n := &Node{
-		cfg: cfg, model: cfg.Model, doc: doc, ver: ver,
+		cfg: cfg, model: cfg.Model, doc: doc, ver: ver, qterm: qterm,
+		term: max(hs.Term, qterm), savedTerm: max(hs.Term, qterm),
 		members: map[string]bool{cfg.Self: true},
 		reqs:    map[uint64]*clientReq{},
 		damp:    map[[2]string]*dampened{},
@@ -136,13 +143,19 @@ func (n *Node) Status() Status {
 }
 
 // HasReady reports whether Ready has work.
-func (n *Node) HasReady() bool { return n.persist || len(n.msgs) > 0 || len(n.events) > 0 }
+func (n *Node) HasReady() bool {
+	return n.persist || n.term != n.savedTerm || len(n.msgs) > 0 || len(n.events) > 0
+}
 
 // Ready returns and clears the pending work.
 func (n *Node) Ready() Ready {
 	r := Ready{Messages: n.msgs, Events: n.events}
-	if n.persist {
-		r.Persist, r.Version = n.doc, n.ver
+	// The term is durable too: a restarted node must not reuse an old term, or
+	// its partition's quorate writes could rank below older ones.
+	if n.persist || n.term != n.savedTerm {
+		r.Persist = &HardState{Doc: n.doc, QTerm: n.qterm, Term: n.term}
+		r.Version = n.ver
+		n.savedTerm = n.term
 	}
 	n.persist, n.msgs, n.events = false, nil, nil
 	return r
@@ -229,9 +242,31 @@ func (n *Node) setDC(dc string) {
 	}
 }
 
-// rank orders candidates: the newest CIB first, ties to the smaller name.
-func better(aName string, aVer Version, bName string, bVer Version) bool {
-	if c := aVer.Compare(bVer); c != 0 {
+// rank is how documents are ordered when members converge.
+type rank struct {
+	QTerm uint64
+	Ver   Version
+}
+
+func (r rank) compare(o rank) int {
+	switch {
+	case r.QTerm < o.QTerm:
+		return -1
+	case r.QTerm > o.QTerm:
+		return 1
+	}
+	return r.Ver.Compare(o.Ver)
+}
+
+func (n *Node) rank() rank { return rank{n.qterm, n.ver} }
+
+// better orders DC candidates: the document last written with quorum in the most
+// recent term first, then the newest version, ties to the smaller name. Ranking
+// by quorum term first means a minority partition, which writes nothing with
+// quorum, can never out-rank writes the majority acknowledged meanwhile, however
+// its version counters moved.
+func better(aName string, a rank, bName string, b rank) bool {
+	if c := a.compare(b); c != 0 {
 		return c > 0
 	}
 	return aName < bName
@@ -243,7 +278,7 @@ func (n *Node) startElection() {
 	n.setDC("")
 	n.electing = true
 	n.electStart = n.now
-	n.heard = map[string]Version{n.cfg.Self: n.ver}
+	n.heard = map[string]rank{n.cfg.Self: n.rank()}
 	n.ready = false
 	if wasDC {
 		// Writes still waiting for confirmations are kept: if this node wins
@@ -253,7 +288,7 @@ func (n *Node) startElection() {
 	n.failForwarded("the DC changed while the request was in flight; its outcome is unknown")
 	for _, m := range sortedKeys(n.members) {
 		if m != n.cfg.Self {
-			n.send(Message{Type: MsgHello, To: m, Term: n.term, Version: n.ver})
+			n.send(Message{Type: MsgHello, To: m, Term: n.term, Version: n.ver, QTerm: n.qterm})
 		}
 	}
 	n.maybeDecide()
@@ -292,7 +327,7 @@ func (n *Node) maybeDecide() {
 	if !all && n.now-n.electStart < int64(n.cfg.ElectionTicks) {
 		return
 	}
-	best, bestVer := n.cfg.Self, n.ver
+	best, bestVer := n.cfg.Self, n.rank()
 	for m, v := range n.heard {
 		if n.members[m] && better(m, v, best, bestVer) {
 			best, bestVer = m, v
@@ -331,7 +366,7 @@ func (n *Node) becomeDC() {
 func (n *Node) sendSync(to string) {
 	n.pendingSync[to] = n.now
 	n.lastSync[to] = n.now
-	n.send(Message{Type: MsgSync, To: to, Term: n.term, Version: n.ver, Doc: n.doc})
+	n.send(Message{Type: MsgSync, To: to, Term: n.term, Version: n.ver, QTerm: n.qterm, Doc: n.doc})
 }
 
 // checkSynced makes the DC ready once every member confirmed the sync.
@@ -340,12 +375,13 @@ func (n *Node) checkSynced() {
 		return
 	}
 	n.ready = true
-	// Writes from an earlier term are in the synced document: durable everywhere.
+	// Writes from an earlier term are in the synced document: durable on every
+	// member (confirmWrite checks the partition still has quorum).
+	n.onPartitionChange()
 	for _, w := range n.waiting {
-		n.answer(w.origin, w.req, 0, "")
+		n.confirmWrite(w)
 	}
 	n.waiting = nil
-	n.onPartitionChange()
 	q := n.queue
 	n.queue = nil
 	for _, o := range q {
@@ -468,8 +504,10 @@ func (n *Node) evict(m string) {
 		n.checkSynced()
 		return
 	}
-	n.completeWrites()
+	// Quorum first: a write only this shrunken partition confirms is not
+	// acknowledged if the partition no longer has quorum.
 	n.onPartitionChange()
+	n.completeWrites()
 }
 
 // Propose submits a client request with a caller-chosen ID unique on this node; the
@@ -559,15 +597,35 @@ func (n *Node) dcApply(origin string, req uint64, op Op) {
 		return
 	}
 	n.doc, n.ver, n.persist = next, v, true
+	if n.quorate {
+		n.qterm = n.term
+	}
 	n.seq++
 	n.sentAt[n.seq] = n.now
 	for _, m := range sortedKeys(n.partition) {
 		if m != n.cfg.Self {
-			n.send(Message{Type: MsgReplicate, To: m, Term: n.term, Seq: n.seq, Version: v, Doc: next})
+			n.send(Message{Type: MsgReplicate, To: m, Term: n.term, Seq: n.seq, Version: v, QTerm: n.qterm, Doc: next})
 		}
 	}
-	n.waiting = append(n.waiting, pendingWrite{seq: n.seq, origin: origin, req: req})
+	n.waiting = append(n.waiting, pendingWrite{seq: n.seq, origin: origin, req: req, kind: op.Kind})
 	n.completeWrites()
+}
+
+// confirmWrite answers a write that is durable on every partition member. That is
+// only a guarantee if the partition has quorum: a minority's copies lose to the
+// majority's when partitions heal, so there the outcome is reported unknown.
+func (n *Node) confirmWrite(w pendingWrite) {
+	if w.origin == "" {
+		return
+	}
+	// Attributes are accepted without quorum, as attrd does; they are only as
+	// durable as the partition they were written in.
+	// Only members that confirmed count here, not those still being synced.
+	if w.kind == OpReplace && !n.computeQuorum(len(n.partition)) {
+		n.answer(w.origin, w.req, int(crmexit.TempFail), "the partition lost quorum before the write was confirmed; its outcome is unknown")
+		return
+	}
+	n.answer(w.origin, w.req, 0, "")
 }
 
 // completeWrites answers writes now confirmed by every partition member.
@@ -583,8 +641,7 @@ func (n *Node) completeWrites() {
 	}
 	i := 0
 	for ; i < len(n.waiting) && n.waiting[i].seq <= min; i++ {
-		w := n.waiting[i]
-		n.answer(w.origin, w.req, 0, "")
+		n.confirmWrite(n.waiting[i])
 	}
 	n.waiting = n.waiting[i:]
 	for s := range n.sentAt {
@@ -647,9 +704,9 @@ func (n *Node) Step(m Message) error {
 }
 
 func (n *Node) onHello(m Message) {
-	n.heard[m.From] = m.Version
+	n.heard[m.From] = rank{m.QTerm, m.Version}
 	if !m.Reply {
-		n.send(Message{Type: MsgHello, To: m.From, Term: n.term, Version: n.ver, Reply: true})
+		n.send(Message{Type: MsgHello, To: m.From, Term: n.term, Version: n.ver, QTerm: n.qterm, Reply: true})
 	}
 	if n.electing {
 		n.maybeDecide()
@@ -658,7 +715,7 @@ func (n *Node) onHello(m Message) {
 	if n.dc == n.cfg.Self && !m.Reply {
 		// The sender is electing. If it outranks this DC, let the election move
 		// the role to it; otherwise bring it (back) into the partition.
-		if better(m.From, m.Version, n.cfg.Self, n.ver) {
+		if better(m.From, rank{m.QTerm, m.Version}, n.cfg.Self, n.rank()) {
 			n.startElection()
 			return
 		}
@@ -674,14 +731,14 @@ func (n *Node) onSync(m Message) {
 	}
 	if m.Term == n.term && n.dc != "" && n.dc != m.From {
 		// Two DCs chose the same term: the better-ranked one wins.
-		if !better(m.From, m.Version, n.dc, n.heard[n.dc]) {
+		if !better(m.From, rank{m.QTerm, m.Version}, n.dc, n.heard[n.dc]) {
 			return
 		}
 	}
-	if m.Version.Compare(n.ver) < 0 {
+	if (rank{m.QTerm, m.Version}).compare(n.rank()) < 0 {
 		// This node has newer data: the sender must not be DC. Tell it so.
 		n.term = max(n.term, m.Term)
-		n.send(Message{Type: MsgHello, To: m.From, Term: n.term, Version: n.ver})
+		n.send(Message{Type: MsgHello, To: m.From, Term: n.term, Version: n.ver, QTerm: n.qterm})
 		if !n.electing {
 			n.startElection()
 		}
@@ -691,11 +748,11 @@ func (n *Node) onSync(m Message) {
 	n.failWaiting("this node lost the DC role while the request was in flight; its outcome is unknown")
 	n.term = m.Term
 	n.electing = false
-	n.heard[m.From] = m.Version
+	n.heard[m.From] = rank{m.QTerm, m.Version}
 	n.setDC(m.From)
 	n.ready = false
-	if !bytes.Equal(m.Doc, n.doc) {
-		n.doc, n.ver, n.persist = m.Doc, m.Version, true
+	if !bytes.Equal(m.Doc, n.doc) || m.QTerm != n.qterm {
+		n.doc, n.ver, n.qterm, n.persist = m.Doc, m.Version, m.QTerm, true
 	}
 	n.send(Message{Type: MsgSyncAck, To: m.From, Term: m.Term, Version: n.ver})
 	// The node now follows m.From: its quorum is the DC's, learned from the CIB
@@ -737,7 +794,7 @@ func (n *Node) onReplicate(m Message) {
 		return // not our DC: its ack timeout will drop us and we will be re-synced
 	}
 	if m.Version.Compare(n.ver) > 0 {
-		n.doc, n.ver, n.persist = m.Doc, m.Version, true
+		n.doc, n.ver, n.qterm, n.persist = m.Doc, m.Version, m.QTerm, true
 	}
 	n.send(Message{Type: MsgAck, To: m.From, Term: m.Term, Seq: m.Seq})
 }

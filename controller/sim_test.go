@@ -111,6 +111,7 @@ type sim struct {
 	cfg      func(name string) Config
 	nodes    map[string]*Node
 	stored   map[string][]byte
+	hard     map[string]HardState
 	now      int
 	seq      int
 	queue    []envelope
@@ -133,7 +134,7 @@ func newSim(t *testing.T, seed int64, names []string, tweak func(*Config)) *sim 
 // newStoppedSim makes a simulation whose nodes are not started yet.
 func newStoppedSim(t *testing.T, seed int64, names []string, tweak func(*Config)) *sim {
 	s := &sim{t: t, rng: rand.New(rand.NewSource(seed)), names: names, nodes: map[string]*Node{},
-		stored: map[string][]byte{}, cut: map[[2]string]bool{}, maxDelay: 2, results: map[string]map[uint64]Event{}}
+		stored: map[string][]byte{}, hard: map[string]HardState{}, cut: map[[2]string]bool{}, maxDelay: 2, results: map[string]map[uint64]Event{}}
 	s.cfg = func(name string) Config {
 		c := Config{Self: name, Nodes: names, Model: kvModel{}, ElectionTicks: 5, AckTicks: 8, RequestTicks: 200}
 		if tweak != nil {
@@ -148,7 +149,9 @@ func newStoppedSim(t *testing.T, seed int64, names []string, tweak func(*Config)
 }
 
 func (s *sim) start(name string) {
-	n, err := New(s.cfg(name), s.stored[name])
+	hs := s.hard[name]
+	hs.Doc = s.stored[name]
+	n, err := New(s.cfg(name), hs)
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -229,7 +232,8 @@ func (s *sim) flush(name string) {
 	for n != nil && n.HasReady() {
 		rd := n.Ready()
 		if rd.Persist != nil {
-			s.stored[name] = rd.Persist
+			s.stored[name] = rd.Persist.Doc
+			s.hard[name] = *rd.Persist
 		}
 		for _, m := range rd.Messages {
 			b, err := m.Encode()
@@ -280,7 +284,7 @@ func (s *sim) tick() {
 			s.t.Logf("t=%d %s: %v", s.now, m.To, err)
 		}
 		if s.trace {
-			s.t.Logf("t=%d %s -> %s %s term=%d ver=%v seq=%d req=%d reply=%v", s.now, m.From, m.To, m.Type, m.Term, m.Version, m.Seq, m.Req, m.Reply)
+			s.t.Logf("t=%d %s -> %s %s term=%d qterm=%d ver=%v seq=%d req=%d reply=%v", s.now, m.From, m.To, m.Type, m.Term, m.QTerm, m.Version, m.Seq, m.Req, m.Reply)
 		}
 		s.flush(m.To)
 	}

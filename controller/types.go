@@ -115,6 +115,7 @@ type Message struct {
 	To      string  `json:"to"`
 	Term    uint64  `json:"term,omitempty"`
 	Version Version `json:"ver,omitzero"`
+	QTerm   uint64  `json:"qterm,omitempty"`
 	Reply   bool    `json:"reply,omitempty"`
 	Doc     []byte  `json:"doc,omitempty"`
 	Seq     uint64  `json:"seq,omitempty"`
@@ -185,12 +186,19 @@ type Event struct {
 	Quorate bool
 }
 
+// HardState is what a node persists and gives back to New on restart.
+type HardState struct {
+	Doc   []byte
+	QTerm uint64 // term of the last write made with quorum (ranks documents)
+	Term  uint64 // highest term seen
+}
+
 // Ready is the work the caller must do, in order: persist, send, deliver events.
 type Ready struct {
 	// Persist, when non-nil, is the document to store durably before any message
 	// in this Ready is sent or any event delivered.
-	Persist  []byte
-	Version  Version
+	Persist  *HardState
+	Version  Version // of Persist.Doc
 	Messages []Message
 	Events   []Event
 }
