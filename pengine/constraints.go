@@ -361,18 +361,25 @@ func (w *ws) addOrder(o *ordering) {
 func (w *ws) unpackTicket(e *etree.Element) {
 	id := e.SelectAttrValue("id", "")
 	base := ticket{id: id, ticket: e.SelectAttrValue("ticket", ""), lossPolicy: e.SelectAttrValue("loss-policy", "stop"), role: roleAttr(e, "rsc-role")}
-	var targets []*rsc
-	if v := e.SelectAttrValue("rsc", ""); v != "" {
-		targets = w.resolve(v)
-	}
-	for _, set := range e.SelectElements("resource_set") {
-		for _, ref := range set.SelectElements("resource_ref") {
-			targets = append(targets, w.resolve(ref.SelectAttrValue("id", ""))...)
-		}
-	}
-	for _, r := range targets {
+	add := func(r *rsc, role cluster.Role) {
 		t := base
 		t.rsc = r
+		if role != cluster.RoleUnknown {
+			t.role = role
+		}
 		w.tickets = append(w.tickets, &t)
+	}
+	if v := e.SelectAttrValue("rsc", ""); v != "" {
+		for _, r := range w.resolve(v) {
+			add(r, cluster.RoleUnknown)
+		}
+	}
+	for _, set := range e.SelectElements("resource_set") {
+		role := roleAttr(set, "role")
+		for _, ref := range set.SelectElements("resource_ref") {
+			for _, r := range w.resolve(ref.SelectAttrValue("id", "")) {
+				add(r, role)
+			}
+		}
 	}
 }

@@ -34,11 +34,20 @@ func (w *ws) applyTickets() {
 		if s.granted && !s.standby {
 			continue
 		}
-		if t.role == cluster.RolePromoted {
-			// Losing the ticket only forbids promotion, handled with promotion.
+		policy := t.lossPolicy
+		if t.rsc.cr.Promotable && (policy == "demote" || (t.role == cluster.RolePromoted && policy != "stop")) {
+			if policy == "fence" && !s.granted {
+				for _, p := range primitivesOf(t.rsc) {
+					if p.curRole() == cluster.RolePromoted {
+						for _, n := range p.current {
+							w.fenceReason(n, "deadman ticket was lost")
+						}
+					}
+				}
+			}
+			// These only forbid promotion, handled with promotion.
 			continue
 		}
-		policy := t.lossPolicy
 		if s.granted && s.standby {
 			// A standby ticket stops its resources gracefully.
 			policy = "stop"
