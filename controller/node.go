@@ -378,6 +378,11 @@ func (n *Node) checkSynced() {
 	// Writes from an earlier term are in the synced document: durable on every
 	// member (confirmWrite checks the partition still has quorum).
 	n.onPartitionChange()
+	// The status of every node comes from its own executor, not from whatever
+	// copy of the status section won the election.
+	for _, m := range sortedKeys(n.partition) {
+		n.emit(Event{Kind: EventRefreshStatus, Node: m})
+	}
 	for _, w := range n.waiting {
 		n.confirmWrite(w)
 	}
@@ -394,7 +399,7 @@ func (n *Node) checkSynced() {
 func (n *Node) onPartitionChange() {
 	votes := len(n.partition) + len(n.pendingSync)
 	n.setQuorate(n.computeQuorum(votes))
-	n.dcApply("", 0, Op{Kind: OpQuorum, Quorate: n.quorate})
+	n.dcApply("", 0, Op{Kind: OpQuorum, Quorate: n.quorate, Node: n.cfg.Self})
 	for _, node := range n.cfg.Nodes {
 		if n.partition[node] {
 			n.dcApply("", 0, Op{Kind: OpNodeUp, Node: node})
@@ -725,8 +730,14 @@ func (n *Node) onHello(m Message) {
 	}
 }
 
+// docOK checks that a received document parses and carries the version claimed.
+func (n *Node) docOK(m Message) bool {
+	v, err := n.model.Version(m.Doc)
+	return err == nil && v == m.Version
+}
+
 func (n *Node) onSync(m Message) {
-	if m.Term < n.term {
+	if m.Term < n.term || !n.docOK(m) {
 		return
 	}
 	if m.Term == n.term && n.dc != "" && n.dc != m.From {
@@ -784,13 +795,14 @@ func (n *Node) onSyncAck(m Message) {
 	if n.ready {
 		n.onPartitionChange()
 		n.completeWrites()
+		n.emit(Event{Kind: EventRefreshStatus, Node: m.From})
 	} else {
 		n.checkSynced()
 	}
 }
 
 func (n *Node) onReplicate(m Message) {
-	if m.From != n.dc || m.Term != n.term {
+	if m.From != n.dc || m.Term != n.term || !n.docOK(m) {
 		return // not our DC: its ack timeout will drop us and we will be re-synced
 	}
 	if m.Version.Compare(n.ver) > 0 {

@@ -1,0 +1,97 @@
+package cibmodel
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/pacer-ha/pacer/cib"
+	"github.com/pacer-ha/pacer/controller"
+	"github.com/pacer-ha/pacer/crmexit"
+)
+
+var ids = map[string]int{"alpha": 1, "beta": 2}
+
+func empty(t *testing.T) []byte {
+	b, err := cib.Empty().Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestStatusOps(t *testing.T) {
+	m := New(ids)
+	doc := empty(t)
+	v0, err := m.Version(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := func(op controller.Op) {
+		t.Helper()
+		next, err := m.Apply(doc, op)
+		if err != nil {
+			t.Fatalf("%+v: %v", op, err)
+		}
+		doc = next
+	}
+	step(controller.Op{Kind: controller.OpNodeUp, Node: "beta"})
+	step(controller.Op{Kind: controller.OpQuorum, Quorate: true, Node: "alpha"})
+	step(controller.Op{Kind: controller.OpAttrSet, Node: "beta", Name: "pingd", Value: "100"})
+	v, _ := m.Version(doc)
+	if v.Epoch != v0.Epoch || v.NumUpdates != v0.NumUpdates+3 {
+		t.Errorf("version %v after 3 status changes from %v", v, v0)
+	}
+	s := string(doc)
+	for _, want := range []string{`have-quorum="1"`, `dc-uuid="1"`, `uname="beta"`, `crmd="online"`, `name="pingd"`, `value="100"`, `id="status-2-pingd"`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("CIB lacks %s:\n%s", want, s)
+		}
+	}
+	if val, ok, err := Attribute(doc, ids, "beta", "pingd"); err != nil || !ok || val != "100" {
+		t.Errorf("Attribute = %q %v %v", val, ok, err)
+	}
+	// Setting the same value again changes nothing, not even the version.
+	same, err := m.Apply(doc, controller.Op{Kind: controller.OpAttrSet, Node: "beta", Name: "pingd", Value: "100"})
+	if err != nil || string(same) != string(doc) {
+		t.Errorf("idempotent set changed the CIB (%v)", err)
+	}
+	step(controller.Op{Kind: controller.OpNodeDown, Node: "beta"})
+	if _, ok, _ := Attribute(doc, ids, "beta", "pingd"); ok {
+		t.Error("transient attribute survived the node going down")
+	}
+	if !strings.Contains(string(doc), `crmd="offline"`) {
+		t.Error("node not marked offline")
+	}
+	if _, err := m.Apply(doc, controller.Op{Kind: controller.OpAttrSet, Node: "nobody", Name: "x", Value: "1"}); crmexit.Of(err) != crmexit.NoHost {
+		t.Errorf("attribute on unknown node: %v", err)
+	}
+}
+
+func TestReplaceCAS(t *testing.T) {
+	m := New(ids)
+	doc := empty(t)
+	base, _ := m.Version(doc)
+	c, _ := cib.Parse(doc)
+	w := c.Clone()
+	v := w.Version()
+	v.Epoch++
+	w.SetVersion(v)
+	nb, _ := w.Bytes()
+	next, err := m.Apply(doc, controller.Op{Kind: controller.OpReplace, Base: base, Doc: nb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := m.Version(next); got.Epoch != base.Epoch+1 {
+		t.Errorf("version after replace %v", got)
+	}
+	// Same base again: the CIB moved on, so this is a conflict.
+	_, err = m.Apply(next, controller.Op{Kind: controller.OpReplace, Base: base, Doc: nb})
+	if err == nil || !strings.Contains(err.Error(), ConflictPrefix) || crmexit.Of(err) != crmexit.TempFail {
+		t.Errorf("stale base: %v", err)
+	}
+	// A replacement that is not newer is refused like Pacemaker does.
+	_, err = m.Apply(doc, controller.Op{Kind: controller.OpReplace, Base: base, Doc: doc})
+	if crmexit.Of(err) != crmexit.Old {
+		t.Errorf("not-newer replace: %v", err)
+	}
+}
