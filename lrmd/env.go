@@ -1,0 +1,106 @@
+package lrmd
+
+import (
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// metaEnvName turns a meta attribute name into its environment form:
+// Pacemaker passes clone-max as OCF_RESKEY_CRM_meta_clone_max.
+func metaEnvName(name string) string {
+	return "OCF_RESKEY_CRM_meta_" + strings.ReplaceAll(name, "-", "_")
+}
+
+// validEnvName reports whether s can be part of an environment variable name
+// a shell can read; others are skipped rather than corrupting the env.
+func validEnvName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '_' || c == '-' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// agentEnv builds the environment an OCF agent runs with, as Pacemaker's
+// executor builds it.
+func (e *Executor) agentEnv(req *Request, ocfRoot string, timeoutMS uint64) []string {
+	env := make([]string, 0, 16+len(req.Params)+len(req.Meta))
+	path := os.Getenv("PATH")
+	if path == "" {
+		path = "/usr/sbin:/usr/bin:/sbin:/bin"
+	}
+	if e.opts.ToolDir != "" {
+		path = e.opts.ToolDir + ":" + path
+		env = append(env, "HA_SBIN_DIR="+e.opts.ToolDir)
+	}
+	env = append(env,
+		"PATH="+path,
+		"LC_ALL=C",
+		"OCF_RA_VERSION_MAJOR=1",
+		"OCF_RA_VERSION_MINOR=1",
+		"OCF_ROOT="+ocfRoot,
+		"OCF_RESKEY_crm_feature_set="+e.opts.FeatureSet,
+	)
+	for _, k := range []string{"HOME", "TMPDIR", "HA_LOGFACILITY", "HA_debug", "HA_LOGFILE", "HA_DEBUGLOG"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	if e.opts.NodeName != "" {
+		env = append(env, "OCF_RESKEY_CRM_meta_on_node="+e.opts.NodeName)
+	}
+	if req.RscID != "" {
+		env = append(env, "OCF_RESOURCE_INSTANCE="+req.RscID)
+	}
+	if req.Type != "" {
+		env = append(env, "OCF_RESOURCE_TYPE="+req.Type)
+	}
+	if req.Provider != "" {
+		env = append(env, "OCF_RESOURCE_PROVIDER="+req.Provider)
+	}
+	// Sorted so runs are reproducible (and testable).
+	for _, k := range sortedMapKeys(req.Params) {
+		if !validEnvName(k) {
+			continue
+		}
+		v := req.Params[k]
+		env = append(env, "OCF_RESKEY_"+k+"="+v)
+		if k == "OCF_CHECK_LEVEL" {
+			env = append(env, "OCF_CHECK_LEVEL="+v)
+		}
+	}
+	meta := map[string]string{}
+	for k, v := range req.Meta {
+		meta[k] = v
+	}
+	meta["timeout"] = strconv.FormatUint(timeoutMS, 10)
+	meta["interval"] = strconv.FormatUint(req.IntervalMS, 10)
+	if req.Action != "" {
+		if _, ok := meta["name"]; !ok {
+			meta["name"] = req.Action
+		}
+	}
+	for _, k := range sortedMapKeys(meta) {
+		if !validEnvName(k) {
+			continue
+		}
+		env = append(env, metaEnvName(k)+"="+meta[k])
+	}
+	return env
+}
+
+func sortedMapKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
