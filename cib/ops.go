@@ -375,7 +375,7 @@ func (c *CIB) Delete(scope string, x *etree.Element) error {
 }
 
 // DeleteXPath removes the first element the XPath selects, or all of them. Nothing
-// matching is crmexit.NoSuch.
+// matching is not an error (as with Pacemaker's cibadmin -D -A).
 func (c *CIB) DeleteXPath(xpath string, all bool) error {
 	return c.apply(func(w *CIB) (change, error) {
 		m, err := w.XPath(xpath)
@@ -383,7 +383,7 @@ func (c *CIB) DeleteXPath(xpath string, all bool) error {
 			return noChange, err
 		}
 		if len(m) == 0 {
-			return noChange, crmexit.New(crmexit.NoSuch, "no element matches XPath %s", xpath)
+			return noChange, nil
 		}
 		if !all {
 			m = m[:1]
@@ -401,13 +401,19 @@ func (c *CIB) DeleteXPath(xpath string, all bool) error {
 }
 
 // Erase empties the configuration and status, keeping the root's attributes, and
-// bumps admin_epoch so the empty CIB wins over any copy elsewhere.
+// bumps admin_epoch so the empty CIB wins over any copy elsewhere. Like any other
+// change it also bumps epoch when the configuration changed, else num_updates.
 func (c *CIB) Erase() {
 	e := Empty()
 	e.Root().Attr = append([]etree.Attr(nil), c.Root().Attr...)
 	v := c.Version()
 	v.AdminEpoch++
-	v.NumUpdates++
+	if old := c.Section("configuration"); old != nil && string(compactBytes(old)) == string(compactBytes(e.Section("configuration"))) {
+		v.NumUpdates++
+	} else {
+		v.Epoch++
+		v.NumUpdates = 0
+	}
 	e.SetVersion(v)
 	e.reformat()
 	c.doc, c.raw, c.rawSer = e.doc, nil, nil

@@ -326,8 +326,9 @@ func TestDelete(t *testing.T) {
 
 func TestDeleteXPath(t *testing.T) {
 	c := mustParse(t, xpDoc)
-	if err := c.DeleteXPath("//nothing", false); codeOf(err) != crmexit.NoSuch {
-		t.Errorf("no match: %v", err)
+	v0 := c.Version()
+	if err := c.DeleteXPath("//nothing", false); err != nil || c.Version() != v0 {
+		t.Errorf("no match should be a no-op: %v", err)
 	}
 	if err := c.DeleteXPath("//nvpair", false); err != nil {
 		t.Fatal(err)
@@ -382,8 +383,12 @@ func TestQuery(t *testing.T) {
 func TestErase(t *testing.T) {
 	c := mustParse(t, xpDoc)
 	c.Erase()
-	if v := c.Version(); v != (Version{1, 1, 1}) {
-		t.Errorf("version %v", v)
+	if v := c.Version(); v != (Version{1, 2, 0}) {
+		t.Errorf("version after erasing a configuration %v, want 1.2.0", v)
+	}
+	c.Erase() // nothing left in the configuration: only num_updates moves
+	if v := c.Version(); v != (Version{2, 2, 1}) {
+		t.Errorf("version after erasing an empty CIB %v, want 2.2.1", v)
 	}
 	if len(c.Section("resources").ChildElements()) != 0 || len(c.Section("status").ChildElements()) != 0 {
 		t.Error("not erased")

@@ -178,6 +178,13 @@ func compact(buf sink, e *etree.Element) {
 	buf.WriteByte('>')
 }
 
+// compactBytes is e written without layout.
+func compactBytes(e *etree.Element) []byte {
+	var buf bytes.Buffer
+	compact(&buf, e)
+	return buf.Bytes()
+}
+
 // OnDiskDigest is the MD5 digest Pacemaker's `cibadmin -5` prints for an element:
 // computed over the element written without layout.
 func OnDiskDigest(e *etree.Element) string {

@@ -222,6 +222,10 @@ func execute(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io
 		if !o.force {
 			return crmexit.New(crmexit.Unsafe, dangerous)
 		}
+	case "delete":
+		if o.deleteAll && !o.force {
+			return crmexit.New(crmexit.Unsafe, dangerous)
+		}
 	}
 
 	backend, err := cibclient.OpenEnv(ctx, getenv)

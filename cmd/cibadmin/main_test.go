@@ -129,6 +129,8 @@ func TestCommands(t *testing.T) {
 		{[]string{"-D", "-X", `<primitive id="zz"/>`}, "", 0, "", ""},
 		{[]string{"-D", "-X", `<primitive id="nonexist"/>`}, "", 0, "", ""},
 		{[]string{"-D", "-A", "//primitive"}, "", 0, "", ""},
+		{[]string{"-D", "-A", "//nothing"}, "", 0, "", ""},
+		{[]string{"-D", "-d", "-A", "//primitive"}, "", 107, "", "--force flag is required"},
 		{[]string{"-Q", "-A", "//primitive", "-e"}, "", 0, "primitive[@id='b']", ""},
 		{[]string{"-B"}, "", 0, "", ""},
 		{[]string{"-C", "-o", "resources"}, "", 70, "", "needs XML"},
