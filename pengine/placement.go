@@ -436,6 +436,11 @@ func (w *ws) applyDep(scores []int, c *colocation) {
 		// Colocating the dependent's Promoted role steers promotion, not placement.
 		return
 	}
+	if placing(c.prim) {
+		// A colocation loop: the primary is still being placed further up, so
+		// this link cannot be honoured and is ignored.
+		return
+	}
 	pns := primNodes(c.prim, c.primRole)
 	near := func(n *node) bool {
 		for _, p := range pns {
@@ -512,4 +517,10 @@ func anyUsable(w *ws, scores []int) bool {
 		}
 	}
 	return false
+}
+
+// placing reports whether r (or, for a clone, the clone itself) is being placed
+// further up the call chain.
+func placing(r *rsc) bool {
+	return r.inAlloc && !r.allocated
 }

@@ -1,0 +1,132 @@
+package pengine
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Each testdata/features/NAME.xml is a small CIB written for one feature (generated
+// by testdata/features/gen.py.txt); NAME.expected is the Transition Summary that
+// Pacemaker 2.1.5's crm_simulate printed for it when the case was written. Why each
+// answer is right:
+var featureWhy = map[string]string{
+	"location-score":      "a positive location score on node2 is the only preference",
+	"location-rule":       "A: ram>8 matches node2 only; B: -INFINITY on node1 or where ram is undefined leaves node3",
+	"asymmetric":          "symmetric-cluster=false: only nodes named by a constraint (score 0 counts) are allowed; B has none",
+	"stickiness":          "stickiness 100 outweighs the location score 50, so A stays",
+	"move-no-stickiness":  "without stickiness the location score 50 moves A",
+	"colocation":          "B must be with A (node2), C must not be, and goes to the emptier node1",
+	"order-unrunnable":    "C needs B started (mandatory, symmetrical) but B is disabled, so running C stops; the optional order on A changes nothing",
+	"order-restart":       "A starts, and B, ordered after it, is placed on the other node to balance load",
+	"group":               "the group's location score beats the members' summed stickiness (2): all move and C starts with them",
+	"standby":             "a standby node may not run resources",
+	"target-role-stopped": "target-role=Stopped stops the resource (reported as node availability)",
+	"unmanaged":           "is-managed=false: no action even though a -INFINITY location bans node1",
+	"failure-threshold":   "the failed monitors are recovered; without fail-count attributes no ban, but B is spread to node2",
+	"fence-unclean":       "node1 left the membership while running A: it is fenced and A moves; the fence device starts",
+	"no-quorum-stop":      "no-quorum-policy=stop (default) stops everything without quorum",
+	"clone":               "the clone runs everywhere but node3 (-INFINITY) and A follows an instance",
+	"ticket":              "A needs ticket T1, never granted: stop; B's ticket T2 is granted",
+	"colocation-loop":     "a colocation loop (and an order loop) must still settle: both together",
+}
+
+var spaces = regexp.MustCompile(`\s+`)
+
+func TestFeatureCIBs(t *testing.T) {
+	files, err := filepath.Glob("testdata/features/*.expected")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no feature cases: %v", err)
+	}
+	for _, exp := range files {
+		name := strings.TrimSuffix(filepath.Base(exp), ".expected")
+		t.Run(name, func(t *testing.T) {
+			if featureWhy[name] == "" {
+				t.Errorf("feature case %s has no explanation", name)
+			}
+			raw, err := os.ReadFile(exp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []string
+			for _, l := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+				if l = strings.TrimSpace(l); l != "" {
+					want = append(want, l)
+				}
+			}
+			data, err := os.ReadFile(strings.TrimSuffix(exp, ".expected") + ".xml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr, err := Schedule(parseCIB(t, string(data)), time.Unix(1700000000, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, l := range tr.Summary {
+				got = append(got, strings.TrimSpace(spaces.ReplaceAllString(l, " ")))
+			}
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("%s (%s)\nwant:\n%s\ngot:\n%s", name, featureWhy[name], strings.Join(want, "\n"), strings.Join(got, "\n"))
+			}
+		})
+	}
+}
+
+// TestBadReferences: constraints naming missing resources are reported Pacemaker's
+// way and ignored; the rest of the configuration is still scheduled.
+func TestBadReferences(t *testing.T) {
+	data, err := os.ReadFile("testdata/features/missing-reference.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := Schedule(parseCIB(t, string(data)), time.Unix(1700000000, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(tr.SchedulerWarnings()); n != 3 {
+		t.Errorf("want 3 warnings (colocation, order, location), got %d: %q", n, tr.SchedulerWarnings())
+	}
+	for _, w := range tr.SchedulerWarnings() {
+		if !strings.Contains(w, "because resource 'Nope' does not exist") {
+			t.Errorf("unexpected warning %q", w)
+		}
+	}
+	if len(tr.Summary) != 1 || !strings.HasPrefix(tr.Summary[0], "Start") {
+		t.Errorf("A should still start, got %q", tr.Summary)
+	}
+}
+
+// TestUnknownClass: a primitive with an agent class Pacemaker does not know is
+// scheduled like any other without crashing the scheduler.
+func TestUnknownClass(t *testing.T) {
+	data, err := os.ReadFile("testdata/features/unknown-class.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Schedule(parseCIB(t, string(data)), time.Unix(1700000000, 0)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDeterministic: the same input gives the same transition, byte for byte.
+func TestDeterministic(t *testing.T) {
+	root := parseCIB(t, genCIB(5, 60, "failover"))
+	now := time.Unix(1700000000, 0)
+	first, err := Schedule(root, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		again, err := Schedule(root, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.GraphXML() != first.GraphXML() || again.SummaryText() != first.SummaryText() {
+			t.Fatal("transition differs between runs")
+		}
+	}
+}
