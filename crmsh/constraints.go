@@ -38,6 +38,12 @@ func (s *Session) redirect(from, to string, all bool) {
 			if changed {
 				fmt.Fprintf(s.log, "INFO: modified %s:%s from %s to %s\n", kindName(c.Tag), c.SelectAttrValue("id", ""), from, to)
 				dedupe(c)
+				// Two ends now naming the same resource make no constraint.
+				if c.SelectAttr("with-rsc") != nil && c.SelectAttrValue("rsc", "") == c.SelectAttrValue("with-rsc", "") ||
+					c.SelectAttr("first") != nil && c.SelectAttrValue("first", "") == c.SelectAttrValue("then", "") {
+					cons.RemoveChild(c)
+					fmt.Fprintf(s.log, "INFO: hanging %s:%s deleted\n", kindName(c.Tag), c.SelectAttrValue("id", ""))
+				}
 			}
 		}
 	}

@@ -128,7 +128,6 @@ func TestFailedCommandChangesNothing(t *testing.T) {
 	}
 	before := configString(root)
 	for _, cmd := range []string{
-		"delete p1 nosuch",
 		"rename p1 p2",
 		"colocation c9 inf: ( p1:Started p2:Promoted )",
 		"primitive p1 ocf:heartbeat:Dummy",
@@ -236,6 +235,25 @@ func TestShowSelectedAndXML(t *testing.T) {
 	}
 	if err := s.ExecLine("show nosuch"); err == nil {
 		t.Error("show of a missing object should fail")
+	}
+}
+
+func TestDeleteMissing(t *testing.T) {
+	root := newRoot(t)
+	var log bytes.Buffer
+	s := NewSession(root, nil, &log)
+	if err := s.RunScript("primitive p1 ocf:heartbeat:Dummy\nprimitive p2 ocf:heartbeat:Dummy\n"); err != nil {
+		t.Fatal(err)
+	}
+	// crmsh: missing ids are ignored when others exist; alone they only print.
+	if err := s.ExecLine("delete p1 nosuch"); err != nil || s.byID("p1") != nil {
+		t.Errorf("delete p1 nosuch: %v, p1 still there: %v", err, s.byID("p1") != nil)
+	}
+	if err := s.ExecLine("delete nosuch"); err != nil || !strings.Contains(log.String(), "object nosuch does not exist") {
+		t.Errorf("delete nosuch: %v, log %q", err, log.String())
+	}
+	if s.byID("p2") == nil {
+		t.Error("p2 was deleted")
 	}
 }
 

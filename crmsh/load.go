@@ -82,7 +82,8 @@ func (s *Session) loadOne(words []string) error {
 	if err := s.exec(words); err != nil {
 		return err
 	}
-	if e := s.byID(id); e != nil && e.Parent() != nil && e.Parent().Tag == parent.Tag && !resourceTags[parent.Tag] {
+	// The new definition takes the old one's place, inside its group or clone too.
+	if e := s.byID(id); e != nil && e.Parent() != nil && (e.Parent().Tag == parent.Tag || resourceTags[parent.Tag] && resourceTags[e.Tag]) {
 		e.Parent().RemoveChild(e)
 		parent.InsertChildAt(min(at, len(parent.Child)), e)
 	}

@@ -246,18 +246,32 @@ func (s *Session) modgroup(p *parser) error {
 	return nil
 }
 
-// deleteCmd parses `delete <id> [<id>...]`.
+// deleteCmd parses `delete <id> [<id>...]`. Like crmsh, ids that do not exist
+// are skipped; when none exists crmsh only prints an error and still succeeds.
 func (s *Session) deleteCmd(p *parser) error {
 	if p.done() {
 		return p.errHere("expected object id")
 	}
+	var found []*etree.Element
+	var missing []string
 	for !p.done() {
 		id := p.next()
-		e := s.byID(id)
-		if e == nil || !isObject(e) {
-			return fmt.Errorf("object %s does not exist", id)
+		if e := s.byID(id); e != nil && isObject(e) {
+			found = append(found, e)
+		} else {
+			missing = append(missing, id)
 		}
-		s.deleteObject(e)
+	}
+	if len(found) == 0 {
+		for _, id := range missing {
+			fmt.Fprintf(s.log, "ERROR: object %s does not exist\n", id)
+		}
+		return nil
+	}
+	for _, e := range found {
+		if e.Parent() != nil {
+			s.deleteObject(e)
+		}
 	}
 	return nil
 }
