@@ -149,6 +149,7 @@ func (u *unpacker) replay(r *Resource, n *Node, st *RscNodeState) {
 			if op.IsProbe() {
 				continue // pending probes say nothing yet
 			}
+			st.PendingOnly = role < RoleStarted
 			st.Pending = op
 			switch op.Operation {
 			case "start", "migrate_from":

@@ -463,6 +463,9 @@ type RscNodeState struct {
 	Blocked bool
 	// NotInstalled is set when a probe found the agent missing here.
 	NotInstalled bool
+	// PendingOnly is set when the resource is active here only because an
+	// action (a start) is in flight.
+	PendingOnly bool
 }
 
 // Tag is a <tag> with its object references in XML order.

@@ -34,6 +34,8 @@ type Options struct {
 	Constraints bool
 	// NoFailures hides failed actions.
 	NoFailures bool
+	// HideHeaders drops the cluster summary (-D).
+	HideHeaders bool
 }
 
 // printer accumulates output; errors surface once at Flush.
@@ -289,7 +291,7 @@ func (p *printer) visible(r *cluster.Resource) bool {
 	if p.o.Inactive {
 		return true
 	}
-	return activeOrPending(r) || r.Failed
+	return settled(r) || r.Failed
 }
 
 func activeOrPending(r *cluster.Resource) bool {
@@ -298,6 +300,23 @@ func activeOrPending(r *cluster.Resource) bool {
 			return true
 		}
 	}
+	return bundleActive(r)
+}
+
+// settled reports whether r is active somewhere other than through an
+// action still in flight (crm_mon's "Active Resources" filter).
+func settled(r *cluster.Resource) bool {
+	for _, x := range r.Primitives() {
+		for _, n := range x.RunningOn {
+			if st := x.Status[n.Name]; st == nil || !st.PendingOnly {
+				return true
+			}
+		}
+	}
+	return bundleActive(r)
+}
+
+func bundleActive(r *cluster.Resource) bool {
 	if r.Kind == cluster.Bundle && r.Bundle != nil {
 		for _, rep := range r.Bundle.Replica {
 			for _, x := range []*cluster.Resource{rep.IP, rep.Container, rep.Remote, rep.Child} {
@@ -458,6 +477,20 @@ func (p *printer) group(depth int, g *cluster.Resource, name string, anon bool) 
 	if disabled(g) {
 		flags = append(flags, "disabled")
 	}
+	if !p.o.Inactive {
+		hidden := 0
+		for _, m := range g.Children {
+			if !activeOrPending(m) && !m.Failed {
+				hidden++
+			}
+		}
+		switch {
+		case hidden == 1:
+			flags = append(flags, "1 member inactive")
+		case hidden > 1:
+			flags = append(flags, fmt.Sprintf("%d members inactive", hidden))
+		}
+	}
 	head := "Resource Group: " + name
 	if len(flags) > 0 {
 		head += " (" + strings.Join(flags, ", ") + ")"
@@ -526,9 +559,6 @@ func (p *printer) clone(depth int, c *cluster.Resource) {
 
 	if c.GloballyUnique {
 		for _, inst := range c.Children {
-			if !p.o.Inactive && !activeOrPending(inst) && !inst.Failed {
-				continue
-			}
 			if inst.Orphan && !activeOrPending(inst) {
 				continue
 			}

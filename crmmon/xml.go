@@ -1,0 +1,332 @@
+package crmmon
+
+import (
+	"io"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/beevik/etree"
+
+	"github.com/pacer-ha/pacer/cluster"
+)
+
+// APIVersion is the crm_mon XML API version Pacemaker 2.1.5 reports.
+const APIVersion = "2.25"
+
+func boolStr(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+func newResult(request string) (*etree.Document, *etree.Element) {
+	doc := etree.NewDocument()
+	root := doc.CreateElement("pacemaker-result")
+	root.CreateAttr("api-version", APIVersion)
+	root.CreateAttr("request", request)
+	return doc, root
+}
+
+func writeDoc(w io.Writer, doc *etree.Document) error {
+	doc.Indent(2)
+	_, err := doc.WriteTo(w)
+	return err
+}
+
+// RenderXMLError writes a pacemaker-result carrying only an error.
+func RenderXMLError(w io.Writer, request string, cause error) error {
+	doc, root := newResult(request)
+	st := root.CreateElement("status")
+	st.CreateAttr("code", "0")
+	st.CreateAttr("message", "OK")
+	st.CreateElement("errors").CreateElement("error").SetText(cause.Error())
+	return writeDoc(w, doc)
+}
+
+// RenderXML writes crm_mon --output-as=xml.
+//
+// XML output always carries every section, as crm_mon's does, so opts only
+// matter for future filtering.
+func RenderXML(w io.Writer, c *cluster.Cluster, h Header, opts Options) error {
+	_ = opts
+	doc, root := newResult(h.Request)
+	sum := root.CreateElement("summary")
+	stack := h.Stack
+	if stack == "" {
+		stack = c.Properties.ClusterInfrastructure()
+		if stack == "" {
+			stack = "unknown"
+		}
+	}
+	sum.CreateElement("stack").CreateAttr("type", stack)
+	dc := sum.CreateElement("current_dc")
+	if c.DC != nil {
+		dc.CreateAttr("present", "true")
+		v := c.Properties.DCVersion()
+		if v == "" {
+			v = "unknown"
+		}
+		dc.CreateAttr("version", v)
+		dc.CreateAttr("name", c.DC.Name)
+		dc.CreateAttr("id", c.DC.ID)
+		dc.CreateAttr("with_quorum", boolStr(c.HaveQuorum))
+		dc.CreateAttr("mixed_version", "false")
+	} else {
+		dc.CreateAttr("present", "false")
+	}
+	sum.CreateElement("last_update").CreateAttr("time", ctime(h.Now))
+	lc := sum.CreateElement("last_change")
+	lc.CreateAttr("time", c.LastWritten)
+	lc.CreateAttr("user", c.UpdateUser)
+	lc.CreateAttr("client", c.UpdateClient)
+	lc.CreateAttr("origin", c.UpdateOrigin)
+	cnt := CountResources(c)
+	sum.CreateElement("nodes_configured").CreateAttr("number", strconv.Itoa(cnt.Nodes))
+	rc := sum.CreateElement("resources_configured")
+	rc.CreateAttr("number", strconv.Itoa(cnt.Instances))
+	rc.CreateAttr("disabled", strconv.Itoa(cnt.Disabled))
+	rc.CreateAttr("blocked", strconv.Itoa(cnt.Blocked))
+	co := sum.CreateElement("cluster_options")
+	p := c.Properties
+	co.CreateAttr("stonith-enabled", boolStr(p.StonithEnabled()))
+	co.CreateAttr("symmetric-cluster", boolStr(p.SymmetricCluster()))
+	co.CreateAttr("no-quorum-policy", p.NoQuorumPolicy())
+	co.CreateAttr("maintenance-mode", boolStr(p.MaintenanceMode()))
+	co.CreateAttr("stop-all-resources", boolStr(p.StopAllResources()))
+	co.CreateAttr("stonith-timeout-ms", strconv.FormatInt(p.StonithTimeout().Milliseconds(), 10))
+	co.CreateAttr("priority-fencing-delay-ms", strconv.FormatInt(p.Duration("priority-fencing-delay", 0).Milliseconds(), 10))
+
+	nodes := root.CreateElement("nodes")
+	for _, n := range sortedNodes(c) {
+		e := nodes.CreateElement("node")
+		e.CreateAttr("name", n.Name)
+		e.CreateAttr("id", n.ID)
+		e.CreateAttr("online", boolStr(n.Online))
+		e.CreateAttr("standby", boolStr(n.Standby))
+		e.CreateAttr("standby_onfail", boolStr(n.StandbyOnFail))
+		e.CreateAttr("maintenance", boolStr(n.Maintenance))
+		e.CreateAttr("pending", boolStr(n.Pending))
+		e.CreateAttr("unclean", boolStr(n.Unclean))
+		health := "green"
+		switch healthState(c, n) {
+		case "RED":
+			health = "red"
+		case "YELLOW":
+			health = "yellow"
+		}
+		e.CreateAttr("health", health)
+		e.CreateAttr("shutdown", boolStr(n.Shutdown))
+		e.CreateAttr("expected_up", boolStr(n.ExpectedUp))
+		e.CreateAttr("is_dc", boolStr(c.DC == n))
+		e.CreateAttr("resources_running", strconv.Itoa(len(n.RunningRsc)))
+		t := string(n.Type)
+		if n.Type == cluster.NodeGuest {
+			t = "remote"
+		}
+		e.CreateAttr("type", t)
+		if n.Type == cluster.NodeGuest && n.Container != nil {
+			e.CreateAttr("id_as_resource", n.Container.ID)
+		}
+	}
+
+	res := root.CreateElement("resources")
+	for _, r := range c.Resources {
+		if r.Implicit || (r.Orphan && !activeOrPending(r)) {
+			continue
+		}
+		xmlResource(res, r)
+	}
+
+	na := root.CreateElement("node_attributes")
+	for _, n := range sortedNodes(c) {
+		if !n.Online {
+			continue
+		}
+		ne := na.CreateElement("node")
+		ne.CreateAttr("name", n.Name)
+		for _, k := range visibleAttrNames(n) {
+			a := ne.CreateElement("attribute")
+			a.CreateAttr("name", k)
+			a.CreateAttr("value", n.Attrs[k])
+		}
+	}
+
+	nh := root.CreateElement("node_history")
+	for _, n := range historyNodes(c) {
+		if !n.Online && !n.Unclean {
+			continue
+		}
+		ne := nh.CreateElement("node")
+		ne.CreateAttr("name", n.Name)
+		for _, hst := range nodeHistory(c, n) {
+			re := ne.CreateElement("resource_history")
+			re.CreateAttr("id", hst.name)
+			re.CreateAttr("orphan", boolStr(hst.st.Rsc.Orphan))
+			re.CreateAttr("migration-threshold", strconv.Itoa(hst.st.Rsc.MigrationThreshold))
+			if hst.st.FailCount > 0 {
+				re.CreateAttr("fail-count", cluster.ScoreString(hst.st.FailCount))
+				if hst.st.LastFailure > 0 {
+					re.CreateAttr("last-failure", epochTime(hst.st.LastFailure))
+				}
+			}
+			for _, op := range hst.st.History {
+				if (op.IsProbe() && op.RC == cluster.RCNotRunning) || op.Pending() {
+					continue
+				}
+				oe := re.CreateElement("operation_history")
+				oe.CreateAttr("call", strconv.Itoa(op.CallID))
+				oe.CreateAttr("task", op.Operation)
+				oe.CreateAttr("rc", strconv.Itoa(op.RC))
+				oe.CreateAttr("rc_text", RCText(op.RC))
+				if op.IntervalMS > 0 {
+					oe.CreateAttr("interval", strconv.FormatInt(op.IntervalMS, 10)+"ms")
+				}
+				if op.LastRCChange > 0 {
+					oe.CreateAttr("last-rc-change", epochTime(op.LastRCChange))
+				}
+				oe.CreateAttr("exec-time", strconv.FormatInt(op.ExecTime, 10)+"ms")
+				oe.CreateAttr("queue-time", strconv.FormatInt(op.QueueTime, 10)+"ms")
+			}
+		}
+	}
+
+	if fa := FailedActions(c); len(fa) > 0 {
+		fe := root.CreateElement("failures")
+		for _, f := range fa {
+			e := fe.CreateElement("failure")
+			id := f.Op.Key
+			if id == "" {
+				id = f.Op.ID
+			}
+			e.CreateAttr("id", id)
+			e.CreateAttr("node", f.Node.Name)
+			e.CreateAttr("exitstatus", RCText(f.Op.RC))
+			reason := f.Op.ExitReason
+			if reason == "" {
+				reason = "none"
+			}
+			e.CreateAttr("exitreason", reason)
+			e.CreateAttr("exitcode", strconv.Itoa(f.Op.RC))
+			e.CreateAttr("call", strconv.Itoa(f.Op.CallID))
+			status := "complete"
+			if f.Op.Status != cluster.OpStatusDone {
+				status = StatusText(f.Op.Status)
+			}
+			e.CreateAttr("status", status)
+			if f.Op.LastRCChange > 0 {
+				e.CreateAttr("last-rc-change", time.Unix(f.Op.LastRCChange, 0).UTC().Format("2006-01-02 15:04:05Z"))
+			}
+			e.CreateAttr("queued", strconv.FormatInt(f.Op.QueueTime, 10))
+			e.CreateAttr("exec", strconv.FormatInt(f.Op.ExecTime, 10))
+			e.CreateAttr("interval", strconv.FormatInt(f.Op.IntervalMS, 10))
+			e.CreateAttr("task", f.Op.Operation)
+		}
+	}
+	st := root.CreateElement("status")
+	st.CreateAttr("code", "0")
+	st.CreateAttr("message", "OK")
+	return writeDoc(w, doc)
+}
+
+// visibleAttrNames lists a node's displayable attributes, sorted.
+func visibleAttrNames(n *cluster.Node) []string {
+	var names []string
+	for k := range n.Attrs {
+		if !hiddenAttr(k) {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+func xmlPrimitive(parent *etree.Element, r *cluster.Resource, name string) {
+	e := parent.CreateElement("resource")
+	e.CreateAttr("id", name)
+	e.CreateAttr("resource_agent", classSpec(r))
+	role := r.Role
+	if len(r.RunningOn) == 0 {
+		role = cluster.RoleStopped
+	}
+	e.CreateAttr("role", role.String())
+	if r.TargetRoleSet {
+		e.CreateAttr("target_role", r.TargetRole.String())
+	}
+	e.CreateAttr("active", boolStr(len(r.RunningOn) > 0))
+	e.CreateAttr("orphaned", boolStr(r.Orphan))
+	e.CreateAttr("blocked", boolStr(r.Blocked))
+	e.CreateAttr("managed", boolStr(r.Managed))
+	e.CreateAttr("failed", boolStr(r.Failed))
+	e.CreateAttr("failure_ignored", boolStr(r.FailureIgnored))
+	e.CreateAttr("nodes_running_on", strconv.Itoa(len(r.RunningOn)))
+	if r.PendingNode != nil {
+		e.CreateAttr("pending", r.PendingTask)
+	}
+	for _, n := range r.RunningOn {
+		ne := e.CreateElement("node")
+		ne.CreateAttr("name", n.Name)
+		ne.CreateAttr("id", n.ID)
+		ne.CreateAttr("cached", "true")
+	}
+}
+
+func xmlResource(parent *etree.Element, r *cluster.Resource) {
+	switch r.Kind {
+	case cluster.Primitive:
+		name := r.ID
+		if r.InstanceNum >= 0 && !r.Top().GloballyUnique {
+			name = r.BaseID
+		}
+		xmlPrimitive(parent, r, name)
+	case cluster.Group:
+		e := parent.CreateElement("group")
+		e.CreateAttr("id", r.ID)
+		e.CreateAttr("number_resources", strconv.Itoa(len(r.Children)))
+		e.CreateAttr("managed", boolStr(r.Managed))
+		e.CreateAttr("disabled", boolStr(disabled(r)))
+		for _, ch := range r.Children {
+			xmlResource(e, ch)
+		}
+	case cluster.Clone:
+		e := parent.CreateElement("clone")
+		e.CreateAttr("id", r.ID)
+		e.CreateAttr("multi_state", boolStr(r.Promotable))
+		e.CreateAttr("unique", boolStr(r.GloballyUnique))
+		e.CreateAttr("managed", boolStr(r.Managed))
+		e.CreateAttr("disabled", boolStr(disabled(r)))
+		e.CreateAttr("failed", boolStr(r.Failed))
+		e.CreateAttr("failure_ignored", boolStr(r.FailureIgnored))
+		for _, ch := range r.Children {
+			xmlResource(e, ch)
+		}
+	case cluster.Bundle:
+		e := parent.CreateElement("bundle")
+		e.CreateAttr("id", r.ID)
+		if r.Bundle != nil {
+			e.CreateAttr("type", r.Bundle.ContainerType)
+			e.CreateAttr("image", r.Bundle.Image)
+		}
+		e.CreateAttr("unique", "false")
+		e.CreateAttr("managed", boolStr(r.Managed))
+		e.CreateAttr("failed", boolStr(r.Failed))
+		if r.Bundle == nil {
+			return
+		}
+		for _, rep := range r.Bundle.Replica {
+			re := e.CreateElement("replica")
+			re.CreateAttr("id", strconv.Itoa(rep.Num))
+			for _, x := range []*cluster.Resource{rep.IP, rep.Child, rep.Container, rep.Remote} {
+				if x == nil {
+					continue
+				}
+				name := x.ID
+				if x == rep.Child {
+					name = x.BaseID
+				}
+				xmlPrimitive(re, x, name)
+			}
+		}
+	}
+}
