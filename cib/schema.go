@@ -46,7 +46,7 @@ var schema = map[string]elemSpec{
 	"instance_attributes":  {attrs: nvsetAttrs, children: nvsetChildren, needID: true},
 	"utilization":          {attrs: nvsetAttrs, children: nvsetChildren, needID: true},
 	"operations":           {attrs: []string{"id", "id-ref"}, children: []string{"op"}},
-	"op": {attrs: []string{"id", "name", "interval", "description", "start-delay", "interval-origin", "timeout", "enabled", "record-pending", "role", "requires", "on-fail"},
+	"op": {attrs: []string{"id", "name", "interval", "description", "start-delay", "interval-origin", "timeout", "enabled", "record-pending", "role", "on-fail"},
 		children: []string{"meta_attributes", "instance_attributes"}, needID: true},
 	"rule":            {attrs: []string{"id", "id-ref", "score", "score-attribute", "boolean-op", "role"}, children: ruleChildren, needID: true},
 	"expression":      {attrs: []string{"id", "attribute", "operation", "value", "type", "value-source"}, needID: true},
