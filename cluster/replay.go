@@ -187,13 +187,16 @@ func (u *unpacker) replay(r *Resource, n *Node, st *RscNodeState) {
 		if res == outFailed {
 			onFail := u.configuredOnFail(r, op)
 			if u.expired(r, n, op, onFail) {
-				st.IgnoredFailures = append(st.IgnoredFailures, op)
+				st.ExpiredFailures = append(st.ExpiredFailures, op)
 				continue
 			}
 			if n.Unclean && n.Type == NodeMember {
 				// The node will be fenced: its failures no longer matter,
 				// only the role the resource may still be in.
 				role = failedRole(op, role, seen, onFail)
+				if n.Online {
+					st.Failures = append(st.Failures, op)
+				}
 				st.LastOp = op
 				continue
 			}
@@ -213,6 +216,10 @@ func (u *unpacker) replay(r *Resource, n *Node, st *RscNodeState) {
 			}
 		}
 		st.LastOp = op
+		if op.RC == RCDegraded || op.RC == RCDegradedPromoted {
+			// Degraded results keep the role but are reported as failures.
+			st.Failures = append(st.Failures, op)
+		}
 		if seen == RoleStopped || seen == RolePromoted {
 			role = seen
 			if seen == RoleStopped {

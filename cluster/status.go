@@ -617,7 +617,7 @@ func transitionNum(key string) (int, bool) {
 func sortOps(recs []*OpRecord) {
 	sort.SliceStable(recs, func(i, j int) bool {
 		a, b := recs[i], recs[j]
-		ap, bp := a.CallID < 0, b.CallID < 0
+		ap, bp := a.Pending(), b.Pending()
 		if ap || bp {
 			// A pending op's call-id is unknown: order by transition number.
 			ta, oka := transitionNum(a.TransitionKey)

@@ -445,8 +445,10 @@ type RscNodeState struct {
 	Failed bool
 	// FailedOp is the last failed operation that still counts.
 	FailedOp *OpRecord
-	// IgnoredFailures were failures that on-fail=ignore or expiry discarded.
+	// IgnoredFailures were failures that on-fail=ignore discarded.
 	IgnoredFailures []*OpRecord
+	// ExpiredFailures are failures older than the failure-timeout.
+	ExpiredFailures []*OpRecord
 	// Failures lists every failed op that counts, in history order.
 	Failures []*OpRecord
 	Pending  *OpRecord

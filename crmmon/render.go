@@ -381,7 +381,7 @@ func RCText(rc int) string {
 	case 190:
 		return "degraded"
 	case 191:
-		return "degraded promoted"
+		return "promoted (degraded)"
 	}
 	return "unknown"
 }
@@ -458,17 +458,38 @@ func (p *printer) operations() {
 	}
 }
 
-// IntervalText renders an interval as crm_mon's failed actions do: whole
-// seconds as "10s", anything else in milliseconds.
+// IntervalText renders an interval the way Pacemaker's readable interval
+// does: each unit is used only when the rest exceeds it, so 60000 is "60s"
+// and 1000 is "1000ms".
 func IntervalText(ms int64) string {
-	if ms%1000 != 0 {
-		return strconv.FormatInt(ms, 10) + "ms"
+	const (
+		sec  = 1000
+		min  = 60 * sec
+		hour = 60 * min
+		day  = 24 * hour
+	)
+	var b strings.Builder
+	for _, u := range []struct {
+		size int64
+		unit string
+	}{{day, "d"}, {hour, "h"}, {min, "m"}, {sec, "s"}} {
+		if ms > u.size {
+			fmt.Fprintf(&b, "%d%s", ms/u.size, u.unit)
+			ms %= u.size
+		}
 	}
-	return strconv.FormatInt(ms/1000, 10) + "s"
+	if ms > 0 || b.Len() == 0 {
+		fmt.Fprintf(&b, "%dms", ms)
+	}
+	return b.String()
 }
 
+// execText renders an execution time: "657ms", "15.001s", "2m59.014s".
 func execText(ms int64) string {
-	if ms >= 1000 {
+	switch {
+	case ms >= 60000:
+		return fmt.Sprintf("%dm%d.%03ds", ms/60000, (ms%60000)/1000, ms%1000)
+	case ms >= 1000:
 		return fmt.Sprintf("%d.%03ds", ms/1000, ms%1000)
 	}
 	return fmt.Sprintf("%dms", ms)
@@ -541,12 +562,13 @@ func FailedActions(c *cluster.Cluster) []struct {
 	}
 	for _, n := range historyNodes(c) {
 		for _, h := range nodeHistory(c, n) {
-			seen := map[*cluster.OpRecord]bool{}
+			seen := map[string]bool{}
 			for _, op := range append(append([]*cluster.OpRecord(nil), h.st.Failures...), h.st.IgnoredFailures...) {
-				if seen[op] || (op.IsProbe() && op.RC == cluster.RCNotInstalled) {
+				key := op.ID + "\x00" + strconv.Itoa(op.CallID)
+				if seen[key] || (op.IsProbe() && op.RC == cluster.RCNotInstalled) {
 					continue
 				}
-				seen[op] = true
+				seen[key] = true
 				out = append(out, struct {
 					Op   *cluster.OpRecord
 					Node *cluster.Node

@@ -291,26 +291,13 @@ func (p *printer) visible(r *cluster.Resource) bool {
 	if p.o.Inactive {
 		return true
 	}
-	return settled(r) || r.Failed
+	return activeOrPending(r) || r.Failed
 }
 
 func activeOrPending(r *cluster.Resource) bool {
 	for _, x := range r.Primitives() {
 		if len(x.RunningOn) > 0 || x.PendingNode != nil {
 			return true
-		}
-	}
-	return bundleActive(r)
-}
-
-// settled reports whether r is active somewhere other than through an
-// action still in flight (crm_mon's "Active Resources" filter).
-func settled(r *cluster.Resource) bool {
-	for _, x := range r.Primitives() {
-		for _, n := range x.RunningOn {
-			if st := x.Status[n.Name]; st == nil || !st.PendingOnly {
-				return true
-			}
 		}
 	}
 	return bundleActive(r)
