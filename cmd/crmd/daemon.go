@@ -1,0 +1,457 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/pacer-ha/pacer/cib"
+	"github.com/pacer-ha/pacer/cib/store"
+	"github.com/pacer-ha/pacer/clusterconf"
+	"github.com/pacer-ha/pacer/controller"
+	"github.com/pacer-ha/pacer/controller/cibmodel"
+	"github.com/pacer-ha/pacer/crmexit"
+	"github.com/pacer-ha/pacer/ipc"
+	"github.com/pacer-ha/pacer/membership"
+)
+
+// hardStateFile keeps the controller's terms next to the CIB store.
+const hardStateFile = "controller.json"
+
+type hardState struct {
+	QTerm uint64 `json:"qterm"`
+	Term  uint64 `json:"term"`
+}
+
+// call is an ipc request handed to the event loop.
+type call struct {
+	q     ipc.Request
+	reply chan ipc.Response
+}
+
+type daemon struct {
+	cfg   *clusterconf.Config
+	self  clusterconf.Node
+	log   *slog.Logger
+	ids   map[string]int
+	names []string
+	ticks func(time.Duration) int
+
+	ml    *membership.Membership
+	node  *controller.Node
+	store *store.Store
+
+	calls   chan call
+	pending map[uint64]chan ipc.Response
+	nextID  uint64
+
+	sendMu  sync.Mutex
+	senders map[string]chan []byte
+	meta    chan membership.Meta
+}
+
+func runDaemon(ctx context.Context, o runOptions, stderr io.Writer, getenv func(string) string) error {
+	cfg, err := clusterconf.Load(o.config)
+	if err != nil {
+		return err
+	}
+	self, err := cfg.Local(o.name)
+	if err != nil {
+		return err
+	}
+	lg := newLogger(stderr, o.verbose, self.Name)
+	key, err := membership.ReadKeyFile(cfg.KeyFile)
+	if err != nil {
+		return err
+	}
+	sock := o.socket
+	if sock == "" {
+		sock = getenv("PACER_SOCKET")
+	}
+	if sock == "" {
+		sock = filepath.Join(cfg.RunDir, "crmd.sock")
+	}
+	d := &daemon{cfg: cfg, self: self, log: lg, ids: map[string]int{}, calls: make(chan call),
+		pending: map[uint64]chan ipc.Response{}, senders: map[string]chan []byte{}, meta: make(chan membership.Meta, 1)}
+	for _, n := range cfg.Nodes {
+		d.ids[n.Name] = n.ID
+		d.names = append(d.names, n.Name)
+	}
+	tick := cfg.Timing.Tick
+	d.ticks = func(x time.Duration) int { return max(1, int((x+tick-1)/tick)) }
+
+	st, err := store.Open(cfg.StateDir, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	d.store = st
+	doc, err := d.loadCIB()
+	if err != nil {
+		return err
+	}
+	hs, err := d.loadHardState()
+	if err != nil {
+		return err
+	}
+	model := cibmodel.New(d.ids)
+	d.node, err = controller.New(controller.Config{
+		Self: self.Name, Nodes: d.names, Model: model,
+		TwoNode: cfg.TwoNode, WaitForAll: cfg.WaitForAll, ForceStart: o.forceStart,
+		ElectionTicks: d.ticks(cfg.Timing.Election), AckTicks: d.ticks(cfg.Timing.AckTimeout),
+		RequestTicks: d.ticks(30 * time.Second),
+	}, controller.HardState{Doc: doc, QTerm: hs.QTerm, Term: hs.Term})
+	if err != nil {
+		return crmexit.Wrap(crmexit.Software, err)
+	}
+
+	host, port := cfg.Bind(self)
+	v, _ := model.Version(doc)
+	d.ml, err = membership.Create(membership.Config{
+		ClusterName: cfg.ClusterName, NodeName: self.Name, BindAddr: host, BindPort: port,
+		Key: key, Timing: cfg.Timing, Meta: membership.Meta{ID: self.ID, CIB: [3]int{v.AdminEpoch, v.Epoch, v.NumUpdates}}, Logger: lg,
+	})
+	if err != nil {
+		return crmexit.Wrap(crmexit.OSErr, err)
+	}
+	defer d.ml.Shutdown()
+
+	srv, err := ipc.Listen(sock, lg)
+	if err != nil {
+		return err
+	}
+	lg.Info("crmd started", "cluster", cfg.ClusterName, "addr", d.ml.LocalAddr(), "socket", sock, "cib", v.String())
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(ctx, ipc.HandlerFunc(d.handle)); err != nil {
+			lg.Error("local API stopped", "err", err)
+			cancel()
+		}
+	}()
+	go func() { defer wg.Done(); d.rejoin(ctx) }()
+	go func() { defer wg.Done(); d.publishMeta(ctx) }()
+
+	err = d.loop(ctx)
+	cancel()
+	// Announce a graceful departure so peers do not wait for failure detection.
+	if lerr := d.ml.Leave(time.Second); lerr != nil {
+		lg.Warn("leaving the cluster", "err", lerr)
+	}
+	wg.Wait()
+	lg.Info("crmd stopped")
+	return err
+}
+
+func (d *daemon) loadCIB() ([]byte, error) {
+	c, _, err := d.store.Current()
+	if errors.Is(err, store.ErrNoCIB) {
+		// A new node starts from the empty CIB; the cluster's newest copy wins
+		// as soon as it joins.
+		c = cib.Empty()
+		if _, err := d.store.Commit(c); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	return c.Bytes()
+}
+
+func (d *daemon) loadHardState() (hardState, error) {
+	var hs hardState
+	b, err := os.ReadFile(filepath.Join(d.cfg.StateDir, hardStateFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return hs, nil
+	}
+	if err != nil {
+		return hs, crmexit.New(crmexit.IOErr, "reading controller state: %w", err)
+	}
+	if err := json.Unmarshal(b, &hs); err != nil {
+		return hs, crmexit.New(crmexit.DataErr, "controller state %s is damaged: %w", filepath.Join(d.cfg.StateDir, hardStateFile), err)
+	}
+	return hs, nil
+}
+
+// persist stores the document first and the terms second: a crash in between
+// leaves a lower quorum term, which can only make this copy rank lower.
+func (d *daemon) persist(p *controller.HardState) error {
+	c, err := cib.Parse(p.Doc)
+	if err != nil {
+		return fmt.Errorf("persisting CIB: %w", err)
+	}
+	if _, err := d.store.Commit(c); err != nil {
+		return err
+	}
+	b, _ := json.Marshal(hardState{QTerm: p.QTerm, Term: p.Term})
+	if err := cib.WriteFileAtomic(filepath.Join(d.cfg.StateDir, hardStateFile), b); err != nil {
+		return fmt.Errorf("persisting controller state: %w", err)
+	}
+	return nil
+}
+
+func (d *daemon) loop(ctx context.Context) error {
+	t := time.NewTicker(d.cfg.Timing.Tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			d.node.Tick()
+		case ev := <-d.ml.Events():
+			d.membershipEvent(ev)
+		case b := <-d.ml.Messages():
+			m, err := controller.DecodeMessage(b)
+			if err != nil {
+				d.log.Warn("dropping malformed cluster message", "err", err)
+				break
+			}
+			if m.To != d.self.Name {
+				d.log.Warn("dropping cluster message for another node", "to", m.To, "from", m.From)
+				break
+			}
+			if err := d.node.Step(m); err != nil {
+				d.log.Debug("ignored cluster message", "type", m.Type, "from", m.From, "err", err)
+			}
+		case c := <-d.calls:
+			d.serve(c)
+		}
+		if err := d.ready(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+func (d *daemon) membershipEvent(ev membership.Event) {
+	if _, ok := d.ids[ev.Node]; !ok {
+		d.log.Warn("a node that is not in the node list has the cluster key", "node", ev.Node, "addr", ev.Addr)
+		return
+	}
+	if ev.Node == d.self.Name {
+		return
+	}
+	switch ev.Kind {
+	case membership.Join:
+		d.log.Info("node joined", "peer", ev.Node, "addr", ev.Addr)
+		d.node.MemberUp(ev.Node)
+	case membership.Leave:
+		d.log.Info("node left", "peer", ev.Node)
+		d.node.MemberDown(ev.Node)
+	case membership.Fail:
+		d.log.Warn("node failed", "peer", ev.Node)
+		d.node.MemberDown(ev.Node)
+	}
+}
+
+// ready does the controller's work in the required order: persist, send, events.
+func (d *daemon) ready(ctx context.Context) error {
+	for d.node.HasReady() {
+		rd := d.node.Ready()
+		if rd.Persist != nil {
+			if err := d.persist(rd.Persist); err != nil {
+				// Acknowledging what is not on disk would break the durability
+				// promise: stop instead.
+				return crmexit.Wrap(crmexit.IOErr, err)
+			}
+			select {
+			case <-d.meta:
+			default:
+			}
+			v := rd.Version
+			d.meta <- membership.Meta{ID: d.self.ID, CIB: [3]int{v.AdminEpoch, v.Epoch, v.NumUpdates}}
+		}
+		for _, m := range rd.Messages {
+			d.send(ctx, m)
+		}
+		for _, e := range rd.Events {
+			d.event(e)
+		}
+	}
+	return nil
+}
+
+func (d *daemon) event(e controller.Event) {
+	switch e.Kind {
+	case controller.EventResult:
+		if ch, ok := d.pending[e.ID]; ok {
+			delete(d.pending, e.ID)
+			ch <- ipc.Response{Code: e.Code, Err: e.Err, Version: [3]int{e.Version.AdminEpoch, e.Version.Epoch, e.Version.NumUpdates}}
+		} else if e.Code != 0 {
+			d.log.Warn("controller operation failed", "code", e.Code, "err", e.Err)
+		}
+	case controller.EventDC:
+		if e.Node == "" {
+			d.log.Info("electing a DC")
+		} else {
+			d.log.Info("DC elected", "dc", e.Node, "self", e.Node == d.self.Name)
+		}
+	case controller.EventQuorum:
+		d.log.Info("quorum changed", "quorate", e.Quorate)
+	case controller.EventEvicted:
+		d.log.Warn("dropped a member that did not confirm in time", "peer", e.Node)
+	case controller.EventRefreshStatus:
+		// Hook: the executor will report this node's resource history here.
+		d.log.Debug("status refresh due", "peer", e.Node)
+	}
+}
+
+// send queues m for its peer; a full queue drops it (the protocol recovers lost
+// messages by timeouts and re-syncs).
+func (d *daemon) send(ctx context.Context, m controller.Message) {
+	b, err := m.Encode()
+	if err != nil {
+		d.log.Error("encoding cluster message", "err", err)
+		return
+	}
+	d.sendMu.Lock()
+	q, ok := d.senders[m.To]
+	if !ok {
+		q = make(chan []byte, 4096)
+		d.senders[m.To] = q
+		go d.sender(ctx, m.To, q)
+	}
+	d.sendMu.Unlock()
+	select {
+	case q <- b:
+	default:
+		d.log.Warn("send queue full, dropping message", "to", m.To, "type", m.Type)
+	}
+}
+
+// sender delivers one peer's messages in order.
+func (d *daemon) sender(ctx context.Context, peer string, q chan []byte) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case b := <-q:
+			sctx, cancel := context.WithTimeout(ctx, time.Second)
+			err := d.ml.Send(sctx, peer, b)
+			cancel()
+			if err != nil {
+				d.log.Debug("send failed", "to", peer, "err", err)
+			}
+		}
+	}
+}
+
+// rejoin keeps contacting configured nodes that are not members, so partitions
+// heal and restarted nodes are found without waiting for gossip.
+func (d *daemon) rejoin(ctx context.Context) {
+	t := time.NewTicker(d.cfg.Timing.Rejoin)
+	defer t.Stop()
+	for {
+		members := map[string]bool{}
+		for _, m := range d.ml.Members() {
+			members[m.Name] = true
+		}
+		var addrs []string
+		for _, n := range d.cfg.Nodes {
+			if n.Name != d.self.Name && !members[n.Name] {
+				addrs = append(addrs, n.Name+"/"+n.Addr)
+			}
+		}
+		if len(addrs) > 0 {
+			if _, err := d.ml.Join(addrs); err != nil {
+				d.log.Debug("contacting absent nodes", "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (d *daemon) publishMeta(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m := <-d.meta:
+			if err := d.ml.SetMeta(m, time.Second); err != nil {
+				d.log.Debug("publishing metadata", "err", err)
+			}
+		}
+	}
+}
+
+// handle runs in the ipc server's goroutines and hands the request to the loop.
+func (d *daemon) handle(ctx context.Context, q ipc.Request) ipc.Response {
+	c := call{q: q, reply: make(chan ipc.Response, 1)}
+	select {
+	case d.calls <- c:
+	case <-ctx.Done():
+		return ipc.Response{Code: int(crmexit.Disconnect), Err: "crmd is shutting down"}
+	}
+	select {
+	case r := <-c.reply:
+		return r
+	case <-ctx.Done():
+		return ipc.Response{Code: int(crmexit.Disconnect), Err: "crmd is shutting down"}
+	}
+}
+
+func toArr(v controller.Version) [3]int { return [3]int{v.AdminEpoch, v.Epoch, v.NumUpdates} }
+
+// serve answers reads at once from the local copy and turns writes into proposals.
+func (d *daemon) serve(c call) {
+	q := c.q
+	doc, ver := d.node.Doc()
+	node := q.Node
+	if node == "" {
+		node = d.self.Name
+	}
+	var op controller.Op
+	switch q.Op {
+	case ipc.OpQuery:
+		c.reply <- ipc.Response{Doc: doc, Version: toArr(ver)}
+		return
+	case ipc.OpStatus:
+		s := d.node.Status()
+		c.reply <- ipc.Response{Status: &ipc.Status{Cluster: d.cfg.ClusterName, Node: d.self.Name, DC: s.DC, Term: s.Term,
+			Quorate: s.Quorate, Members: s.Members, Nodes: slices.Clone(d.names), Version: toArr(s.Version), Partition: s.Partition}}
+		return
+	case ipc.OpAttrGet:
+		v, ok, err := cibmodel.Attribute(doc, d.ids, node, q.Name)
+		if err != nil {
+			c.reply <- ipc.Response{Code: int(crmexit.Of(err)), Err: err.Error()}
+			return
+		}
+		c.reply <- ipc.Response{Value: v, Found: ok}
+		return
+	case ipc.OpReplace:
+		op = controller.Op{Kind: controller.OpReplace, Base: controller.Version{AdminEpoch: q.Base[0], Epoch: q.Base[1], NumUpdates: q.Base[2]}, Doc: q.Doc}
+	case ipc.OpAttrSet:
+		op = controller.Op{Kind: controller.OpAttrSet, Node: node, Name: q.Name, Value: q.Value}
+		if q.DampenMS > 0 {
+			op.Dampen = d.ticks(time.Duration(q.DampenMS) * time.Millisecond)
+		}
+	case ipc.OpAttrDelete:
+		op = controller.Op{Kind: controller.OpAttrDel, Node: node, Name: q.Name}
+	default:
+		c.reply <- ipc.Response{Code: int(crmexit.Protocol), Err: "unknown operation " + q.Op}
+		return
+	}
+	if _, ok := d.ids[node]; !ok {
+		c.reply <- ipc.Response{Code: int(crmexit.NoHost), Err: "node " + node + " is not in the cluster"}
+		return
+	}
+	d.nextID++
+	d.pending[d.nextID] = c.reply
+	d.node.Propose(d.nextID, op)
+}
