@@ -394,24 +394,53 @@ func (s *Session) dropRefs(id string) {
 	})
 }
 
-// collapse turns a constraint with one plain set of two resources back into the
-// simple two-resource form.
+// collapse turns a colocation or order whose sets hold two resources in all back
+// into the simple two-resource form, as crmsh does after a delete or a grouping.
 func collapse(c *etree.Element) {
-	sets := c.SelectElements("resource_set")
-	if len(sets) != 1 || len(sets[0].Attr) != 1 {
+	suffixAttr := map[string]string{"rsc_colocation": "role", "rsc_order": "action"}[c.Tag]
+	if suffixAttr == "" {
 		return
 	}
-	refs := sets[0].SelectElements("resource_ref")
-	switch {
-	case c.Tag == "rsc_colocation" && len(refs) == 2:
-		c.RemoveChild(sets[0])
-		// In a colocation set each member follows the previous one.
-		c.CreateAttr("rsc", refs[1].SelectAttrValue("id", ""))
-		c.CreateAttr("with-rsc", refs[0].SelectAttrValue("id", ""))
-	case c.Tag == "rsc_order" && len(refs) == 2:
-		c.RemoveChild(sets[0])
-		c.CreateAttr("first", refs[0].SelectAttrValue("id", ""))
-		c.CreateAttr("then", refs[1].SelectAttrValue("id", ""))
+	sets := c.SelectElements("resource_set")
+	type item struct{ id, suffix string }
+	var items []item
+	for _, set := range sets {
+		for _, a := range set.Attr {
+			switch a.Key {
+			case "id", suffixAttr:
+			case "sequential", "require-all":
+				if len(sets) == 1 {
+					return // a lone unordered set means something else
+				}
+			default:
+				return
+			}
+		}
+		for _, r := range set.SelectElements("resource_ref") {
+			items = append(items, item{r.SelectAttrValue("id", ""), set.SelectAttrValue(suffixAttr, "")})
+		}
+	}
+	if len(items) != 2 {
+		return
+	}
+	if len(sets) == 1 && c.Tag == "rsc_colocation" {
+		// In one colocation set each member follows the previous one.
+		items[0], items[1] = items[1], items[0]
+	}
+	for _, set := range sets {
+		c.RemoveChild(set)
+	}
+	names := map[string][4]string{
+		"rsc_colocation": {"rsc", "rsc-role", "with-rsc", "with-rsc-role"},
+		"rsc_order":      {"first", "first-action", "then", "then-action"},
+	}[c.Tag]
+	c.CreateAttr(names[0], items[0].id)
+	if items[0].suffix != "" {
+		c.CreateAttr(names[1], items[0].suffix)
+	}
+	c.CreateAttr(names[2], items[1].id)
+	if items[1].suffix != "" {
+		c.CreateAttr(names[3], items[1].suffix)
 	}
 }
 
@@ -439,8 +468,8 @@ func (s *Session) rename(p *parser) error {
 	return nil
 }
 
-// erase parses `erase [nodes]`: everything but the nodes goes (nodes too with
-// `nodes`); the section elements stay.
+// erase parses `erase [nodes]`: without argument everything but the nodes goes,
+// `erase nodes` removes only the nodes (as crmsh does); section elements stay.
 func (s *Session) erase(p *parser) error {
 	nodes := false
 	if !p.done() {
@@ -450,7 +479,7 @@ func (s *Session) erase(p *parser) error {
 		nodes = true
 	}
 	for _, sec := range s.config().ChildElements() {
-		if sec.Tag == "nodes" && !nodes {
+		if (sec.Tag == "nodes") != nodes {
 			continue
 		}
 		for _, c := range sec.ChildElements() {

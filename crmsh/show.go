@@ -288,7 +288,7 @@ func render(e *etree.Element) string {
 		if id != uname {
 			head = "node " + id + ": " + uname
 		}
-		if t := e.SelectAttrValue("type", ""); t != "" && t != "member" && t != "normal" {
+		if t := e.SelectAttrValue("type", ""); t != "" {
 			head += ":" + t
 		}
 		return joinLines(head, bodyLines(e, "attributes"))
