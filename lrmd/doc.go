@@ -26,7 +26,7 @@
 // Options.OCFRoots (Pacer's own lib/ocf next to bin/, then /usr/lib/ocf);
 // OCF_ROOT is set to the root the agent was found in. lsb: /etc/init.d/TYPE,
 // monitor runs "status", exit codes mapped to OCF (status 1-3 not running,
-// 4 and unknown codes a generic error; stop returning 7 is success). service:
+// 4 and unknown codes a generic error). service:
 // an LSB script of that name, else a systemd unit. systemd: systemctl
 // start/stop/is-active/reload of TYPE(.service). stonith: handed to
 // Options.Fencer.

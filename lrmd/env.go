@@ -32,12 +32,8 @@ func validEnvName(s string) bool {
 // executor builds it.
 func (e *Executor) agentEnv(req *Request, ocfRoot string, timeoutMS uint64) []string {
 	env := make([]string, 0, 16+len(req.Params)+len(req.Meta))
-	path := os.Getenv("PATH")
-	if path == "" {
-		path = "/usr/sbin:/usr/bin:/sbin:/bin"
-	}
+	path := agentPath(e.opts.ToolDir)
 	if e.opts.ToolDir != "" {
-		path = e.opts.ToolDir + ":" + path
 		env = append(env, "HA_SBIN_DIR="+e.opts.ToolDir)
 	}
 	env = append(env,
@@ -94,6 +90,28 @@ func (e *Executor) agentEnv(req *Request, ocfRoot string, timeoutMS uint64) []st
 		env = append(env, metaEnvName(k)+"="+meta[k])
 	}
 	return env
+}
+
+// agentPath is the PATH agents run with: Pacer's tools first, then the
+// executor's own PATH, then the system directories agents expect (a daemon
+// started without sbin directories on PATH would break most agents).
+func agentPath(toolDir string) string {
+	var dirs []string
+	seen := map[string]bool{}
+	add := func(d string) {
+		if d != "" && !seen[d] {
+			seen[d] = true
+			dirs = append(dirs, d)
+		}
+	}
+	add(toolDir)
+	for _, d := range strings.Split(os.Getenv("PATH"), ":") {
+		add(d)
+	}
+	for _, d := range []string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"} {
+		add(d)
+	}
+	return strings.Join(dirs, ":")
 }
 
 func sortedMapKeys(m map[string]string) []string {

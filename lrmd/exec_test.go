@@ -222,7 +222,7 @@ func TestPerResourceSerialAndNodeLimit(t *testing.T) {
 	root := testRoot(t, map[string]string{
 		"busy": `d=` + dir + `/$OCF_RESOURCE_INSTANCE
 mkdir "$d" 2>/dev/null || { echo overlap >> ` + dir + `/overlaps; }
-sleep 0.1
+sleep 0.3
 rmdir "$d" 2>/dev/null
 exit 0
 `,
@@ -251,12 +251,12 @@ exit 0
 	if _, err := os.Stat(filepath.Join(dir, "overlaps")); err == nil {
 		t.Error("two actions of one resource ran at the same time")
 	}
-	// Two resources, three 100ms runs each, serialised per resource but in
-	// parallel across them: about 300ms, not 600ms.
-	if took > 550*time.Millisecond {
+	// Two resources, three 300ms runs each, serialised per resource but in
+	// parallel across them: about 900ms, not 1800ms.
+	if took > 1500*time.Millisecond {
 		t.Errorf("6 runs took %v: resources did not run in parallel", took)
 	}
-	if took < 290*time.Millisecond {
+	if took < 890*time.Millisecond {
 		t.Errorf("6 runs took %v: runs of one resource overlapped", took)
 	}
 }

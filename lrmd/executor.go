@@ -341,7 +341,7 @@ func applyProc(res *Result, pr procResult, class string, req Request, timeout ti
 // mapLSB maps an LSB init script's exit status to an OCF result.
 // For status (monitor), LSB 1-3 mean "not running" and 4 "unknown";
 // for other actions LSB 0-7 have the OCF meanings and anything else is a
-// generic error. Stopping an already stopped service (7) succeeds.
+// generic error.
 func mapLSB(action string, rc int, st ExecStatus) int {
 	if st != StatusDone {
 		return rc
@@ -356,9 +356,6 @@ func mapLSB(action string, rc int, st ExecStatus) int {
 			return OCFUnknownError
 		}
 	}
-	if action == "stop" && rc == OCFNotRunning {
-		return OCFSuccess
-	}
 	if rc >= 0 && rc <= 7 {
 		return rc
 	}
@@ -366,14 +363,7 @@ func mapLSB(action string, rc int, st ExecStatus) int {
 }
 
 func (e *Executor) lsbEnv() []string {
-	path := os.Getenv("PATH")
-	if path == "" {
-		path = "/usr/sbin:/usr/bin:/sbin:/bin"
-	}
-	if e.opts.ToolDir != "" {
-		path = e.opts.ToolDir + ":" + path
-	}
-	return []string{"PATH=" + path, "LC_ALL=C"}
+	return []string{"PATH=" + agentPath(e.opts.ToolDir), "LC_ALL=C"}
 }
 
 // addDigests fills the op digests of an OCF action from the request and the
