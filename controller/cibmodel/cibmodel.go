@@ -46,6 +46,10 @@ func (m *Model) Apply(doc []byte, op controller.Op) ([]byte, error) {
 		return m.replace(cur, op)
 	}
 	w := cur.Clone()
+	configChanged := false
+	if op.Kind == controller.OpNodeUp {
+		configChanged = m.ensureNode(w, op.Node)
+	}
 	if err := m.status(w, op); err != nil {
 		return nil, err
 	}
@@ -56,9 +60,15 @@ func (m *Model) Apply(doc []byte, op controller.Op) ([]byte, error) {
 	if bytes.Equal(out, doc) {
 		return doc, nil
 	}
-	// Status changes move num_updates only, as in Pacemaker.
+	// Status changes move num_updates only, configuration changes the epoch, as
+	// in Pacemaker.
 	v := w.Version()
-	v.NumUpdates++
+	if configChanged {
+		v.Epoch++
+		v.NumUpdates = 0
+	} else {
+		v.NumUpdates++
+	}
 	w.SetVersion(v)
 	return w.Bytes()
 }
@@ -78,6 +88,33 @@ func (m *Model) replace(cur *cib.CIB, op controller.Op) ([]byte, error) {
 		return nil, err
 	}
 	return next.Bytes()
+}
+
+// ensureNode adds the node to configuration/nodes the first time it is a member,
+// as Pacemaker does; it reports whether it changed anything.
+func (m *Model) ensureNode(c *cib.CIB, node string) bool {
+	id, ok := m.ids[node]
+	if !ok {
+		return false
+	}
+	nodes := c.Section("nodes")
+	if nodes == nil {
+		conf := c.Section("configuration")
+		if conf == nil {
+			conf = c.Root().CreateElement("configuration")
+		}
+		nodes = conf.CreateElement("nodes")
+	}
+	sid := strconv.Itoa(id)
+	for _, n := range nodes.SelectElements("node") {
+		if n.SelectAttrValue("id", "") == sid || n.SelectAttrValue("uname", "") == node {
+			return false
+		}
+	}
+	n := nodes.CreateElement("node")
+	n.CreateAttr("id", sid)
+	n.CreateAttr("uname", node)
+	return true
 }
 
 func (m *Model) nodeState(c *cib.CIB, node string) (*etree.Element, error) {
