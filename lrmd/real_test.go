@@ -185,7 +185,7 @@ func TestPacerAgents(t *testing.T) {
 	}
 }
 
-// netns creates a network namespace with a dummy interface 10.250.x.1/24.
+// netns creates a network namespace with a veth interface 10.250.x.1/24.
 func netns(t *testing.T) (name, nic, prefix string) {
 	t.Helper()
 	needRoot(t)
@@ -201,9 +201,11 @@ func netns(t *testing.T) (name, nic, prefix string) {
 	prefix = fmt.Sprintf("10.250.%d", rand.Intn(250)+1)
 	for _, args := range [][]string{
 		{"link", "set", "lo", "up"},
-		{"link", "add", nic, "type", "dummy"},
+		// A veth pair with both ends inside: works without the dummy module.
+		{"link", "add", nic, "type", "veth", "peer", "name", "pcr1"},
 		{"addr", "add", prefix + ".1/24", "dev", nic},
 		{"link", "set", nic, "up"},
+		{"link", "set", "pcr1", "up"},
 	} {
 		if out, err := exec.Command("ip", append([]string{"-n", name}, args...)...).CombinedOutput(); err != nil {
 			t.Skipf("setting up namespace (%v): %v: %s", args, err, out)
