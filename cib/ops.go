@@ -37,7 +37,8 @@ func changeOf(e *etree.Element) change {
 }
 
 // apply runs op on a private copy, validates the result, bumps the counters and only
-// then swaps the copy in, so a failed operation leaves c exactly as it was.
+// then swaps the copy in, so a failed operation leaves c exactly as it was. It is for
+// the rare whole-document operations; the common ones edit in place (applyInPlace).
 func (c *CIB) apply(op func(w *CIB) (change, error)) error {
 	w := c.Clone()
 	ch, err := op(w)
@@ -50,22 +51,145 @@ func (c *CIB) apply(op func(w *CIB) (change, error)) error {
 	if err := w.Validate(); err != nil {
 		return err
 	}
-	v := w.Version()
+	w.bump(ch)
+	w.reformat()
+	c.doc, c.raw, c.rawSer = w.doc, nil, nil
+	return nil
+}
+
+// bump moves the counters for a change.
+func (c *CIB) bump(ch change) {
+	v := c.Version()
 	if ch == configChange {
 		v.Epoch++
 		v.NumUpdates = 0
 	} else {
 		v.NumUpdates++
 	}
-	w.SetVersion(v)
-	w.reformat()
-	c.doc, c.raw, c.rawSer = w.doc, nil, nil
+	c.SetVersion(v)
+}
+
+// edit records an in-place operation: how to undo it, and what to lay out again
+// once it is accepted.
+type edit struct {
+	ch       change
+	validate bool             // something outside <status> changed
+	undo     []func()         // run in reverse order on failure
+	tidy     []*etree.Element // elements whose own child layout changed
+	fresh    []*etree.Element // inserted or merged subtrees to indent
+}
+
+// touched records a change at e.
+func (ed *edit) touched(e *etree.Element) {
+	ed.ch = ed.ch.max(changeOf(e))
+	if !underStatus(e) {
+		ed.validate = true
+	}
+}
+
+// underStatus reports whether e is inside (or is) the <status> section.
+func underStatus(e *etree.Element) bool {
+	for p := e; p != nil; p = p.Parent() {
+		if p.Tag == "status" && p.Parent() != nil && p.Parent().Tag == "cib" {
+			return true
+		}
+	}
+	return false
+}
+
+// applyInPlace runs op directly on c. Copying a large CIB for every change costs more
+// than the change itself (a status update on a 17 MB CIB would copy it all), so op
+// records how to undo itself instead. Validation only runs when something outside
+// the status section changed: status is free-form in Pacemaker's schema.
+func (c *CIB) applyInPlace(op func(ed *edit) error) error {
+	ed := &edit{}
+	err := op(ed)
+	if err == nil && ed.ch != noChange && ed.validate {
+		err = c.Validate()
+	}
+	if err != nil {
+		for i := len(ed.undo) - 1; i >= 0; i-- {
+			ed.undo[i]()
+		}
+		return err
+	}
+	if ed.ch == noChange {
+		return nil
+	}
+	c.bump(ed.ch)
+	for _, p := range ed.tidy {
+		tidyChildren(p, depthOf(p))
+	}
+	for _, e := range ed.fresh {
+		if e.Parent() != nil {
+			indentSubtree(e, depthOf(e))
+		}
+	}
+	c.raw, c.rawSer = nil, nil
 	return nil
 }
 
 // reformat re-indents a changed document the way Pacemaker writes it (two spaces).
 func (c *CIB) reformat() {
 	c.doc.Indent(2)
+}
+
+// depthOf is e's nesting depth: 0 for the root element.
+func depthOf(e *etree.Element) int {
+	d := 0
+	for p := e.Parent(); p != nil && p.Tag != ""; p = p.Parent() {
+		d++
+	}
+	return d
+}
+
+func hasText(e *etree.Element) bool {
+	for _, t := range e.Child {
+		if cd, ok := t.(*etree.CharData); ok && (!cd.IsWhitespace() || cd.IsCData()) {
+			return true
+		}
+	}
+	return false
+}
+
+func newWhitespace(s string) *etree.CharData {
+	cd := etree.NewText(s)
+	cd.SetData(s) // marks it as whitespace for etree
+	return cd
+}
+
+// tidyChildren lays out e's children one per line at depth+1, as Pacemaker writes
+// XML; elements with text content are left as they are.
+func tidyChildren(e *etree.Element, depth int) {
+	if hasText(e) {
+		return
+	}
+	var kids []etree.Token
+	for _, t := range e.Child {
+		if _, ws := t.(*etree.CharData); !ws {
+			kids = append(kids, t)
+		}
+	}
+	for len(e.Child) > 0 {
+		e.RemoveChildAt(len(e.Child) - 1)
+	}
+	if len(kids) == 0 {
+		return
+	}
+	inner := "\n" + strings.Repeat("  ", depth+1)
+	for _, k := range kids {
+		e.AddChild(newWhitespace(inner))
+		e.AddChild(k)
+	}
+	e.AddChild(newWhitespace("\n" + strings.Repeat("  ", depth)))
+}
+
+// indentSubtree lays out e's whole subtree (e itself is at depth).
+func indentSubtree(e *etree.Element, depth int) {
+	tidyChildren(e, depth)
+	for _, ch := range e.ChildElements() {
+		indentSubtree(ch, depth+1)
+	}
 }
 
 // scopeElement resolves a cibadmin scope (-o). An empty or unknown name means the
@@ -159,31 +283,62 @@ func (c *CIB) Create(scope string, x *etree.Element) error {
 	if x == nil {
 		return crmexit.New(crmexit.DataErr, "nothing to create: no XML given")
 	}
-	return c.apply(func(w *CIB) (change, error) {
+	return c.applyInPlace(func(ed *edit) error {
 		if scope == "" || !IsSection(scope) {
 			if _, ok := sectionParent[x.Tag]; !ok {
-				return noChange, crmexit.New(crmexit.NoSuch, "cannot create %s: no section given; name the section with -o/--scope (e.g. -o resources)", describe(x))
+				return crmexit.New(crmexit.NoSuch, "cannot create %s: no section given; name the section with -o/--scope (e.g. -o resources)", describe(x))
 			}
 			scope = sectionParent[x.Tag]
 			if scope == "" {
 				scope = "cib"
 			}
 		}
-		parent, err := w.scopeElement(scope)
+		parent, err := c.scopeElement(scope)
 		if err != nil {
-			return noChange, err
+			return err
 		}
 		for _, ch := range parent.ChildElements() {
 			if ch.Tag == x.Tag && ch.SelectAttrValue("id", "") == x.SelectAttrValue("id", "") {
 				if x.SelectAttr("id") != nil || IsSection(x.Tag) {
-					return noChange, crmexit.New(crmexit.Exists, "cannot create %s in %s: it already exists", describe(x), parent.Tag)
+					return crmexit.New(crmexit.Exists, "cannot create %s in %s: it already exists", describe(x), parent.Tag)
 				}
 			}
 		}
-		e := x.Copy()
-		parent.AddChild(e)
-		return changeOf(e), nil
+		ed.add(parent, x.Copy())
+		return nil
 	})
+}
+
+// add appends e to parent, recording the undo and layout work.
+func (ed *edit) add(parent, e *etree.Element) {
+	parent.AddChild(e)
+	ed.undo = append(ed.undo, func() { parent.RemoveChild(e) })
+	ed.touched(e)
+	ed.tidy = append(ed.tidy, parent)
+	ed.fresh = append(ed.fresh, e)
+}
+
+// remove takes e out of its parent, recording the undo and layout work.
+func (ed *edit) remove(e *etree.Element) {
+	parent, idx := e.Parent(), e.Index()
+	ed.touched(e)
+	parent.RemoveChildAt(idx)
+	ed.undo = append(ed.undo, func() { parent.InsertChildAt(idx, e) })
+	ed.tidy = append(ed.tidy, parent)
+}
+
+// swap puts n where old is.
+func (ed *edit) swap(old, n *etree.Element) {
+	parent, idx := old.Parent(), old.Index()
+	parent.RemoveChildAt(idx)
+	parent.InsertChildAt(idx, n)
+	ed.undo = append(ed.undo, func() {
+		parent.RemoveChildAt(idx)
+		parent.InsertChildAt(idx, old)
+	})
+	ed.touched(n)
+	ed.tidy = append(ed.tidy, parent)
+	ed.fresh = append(ed.fresh, n)
 }
 
 // expandValue applies Pacemaker's "name++" and "name+=N" modify syntax against the
@@ -240,33 +395,41 @@ func (c *CIB) Modify(scope string, x *etree.Element, allowCreate bool) error {
 	if x == nil {
 		return crmexit.New(crmexit.DataErr, "nothing to modify: no XML given")
 	}
-	return c.apply(func(w *CIB) (change, error) {
-		base, err := w.scopeElement(scope)
-		if err != nil {
-			return noChange, err
-		}
-		target := findByID(base, x.Tag, x.SelectAttrValue("id", ""))
+	base, err := c.scopeElement(scope)
+	if err != nil {
+		return err
+	}
+	target := findByID(base, x.Tag, x.SelectAttrValue("id", ""))
+	if target != nil && target == c.Root() {
+		return c.modifyRoot(x)
+	}
+	return c.applyInPlace(func(ed *edit) error {
 		if target == nil {
 			if !allowCreate {
-				return noChange, crmexit.New(crmexit.NoSuch, "cannot modify %s: no such element in %s", describe(x), base.Tag)
+				return crmexit.New(crmexit.NoSuch, "cannot modify %s: no such element in %s", describe(x), base.Tag)
 			}
-			e := x.Copy()
-			base.AddChild(e)
-			return changeOf(e), nil
+			ed.add(base, x.Copy())
+			return nil
 		}
-		merge(target, x)
-		if target == w.Root() {
-			// Root attributes (e.g. epoch itself) are not configuration.
-			if len(x.ChildElements()) == 0 {
-				return statusChange, nil
-			}
-			ch := noChange
-			for _, xc := range x.ChildElements() {
-				ch = ch.max(changeOfTag(xc.Tag))
-			}
-			return ch.max(statusChange), nil
+		// Merge into a copy and swap it in: undo is then a swap back.
+		n := target.Copy()
+		merge(n, x)
+		ed.swap(target, n)
+		return nil
+	})
+}
+
+// modifyRoot merges into the <cib> element itself (root attributes such as
+// admin_epoch, or whole sections): rare, so done on a private copy.
+func (c *CIB) modifyRoot(x *etree.Element) error {
+	return c.apply(func(w *CIB) (change, error) {
+		merge(w.Root(), x)
+		// Root attributes (e.g. epoch itself) are not configuration.
+		ch := statusChange
+		for _, xc := range x.ChildElements() {
+			ch = ch.max(changeOfTag(xc.Tag))
 		}
-		return changeOf(target), nil
+		return ch, nil
 	})
 }
 
@@ -287,10 +450,10 @@ func (c *CIB) Replace(scope string, x *etree.Element, force bool) error {
 	if x.Tag == "cib" {
 		return c.replaceWhole(x, force)
 	}
-	return c.apply(func(w *CIB) (change, error) {
-		base, err := w.scopeElement(scope)
+	return c.applyInPlace(func(ed *edit) error {
+		base, err := c.scopeElement(scope)
 		if err != nil {
-			return noChange, err
+			return err
 		}
 		var target *etree.Element
 		if base.Tag == x.Tag && x.SelectAttr("id") == nil {
@@ -299,16 +462,13 @@ func (c *CIB) Replace(scope string, x *etree.Element, force bool) error {
 			target = findByID(base, x.Tag, x.SelectAttrValue("id", ""))
 		}
 		if target == nil {
-			return noChange, crmexit.New(crmexit.NoSuch, "cannot replace %s: no such element in %s", describe(x), base.Tag)
+			return crmexit.New(crmexit.NoSuch, "cannot replace %s: no such element in %s", describe(x), base.Tag)
 		}
-		if target == w.Root() {
-			return noChange, crmexit.New(crmexit.DataErr, "cannot replace the root element this way")
+		if target == c.Root() {
+			return crmexit.New(crmexit.DataErr, "cannot replace the root element this way")
 		}
-		parent := target.Parent()
-		e := x.Copy()
-		parent.InsertChildAt(target.Index(), e)
-		parent.RemoveChild(target)
-		return changeOf(e), nil
+		ed.swap(target, x.Copy())
+		return nil
 	})
 }
 
@@ -349,10 +509,10 @@ func (c *CIB) Delete(scope string, x *etree.Element) error {
 	if x == nil {
 		return crmexit.New(crmexit.DataErr, "nothing to delete: no XML given")
 	}
-	return c.apply(func(w *CIB) (change, error) {
-		base, err := w.scopeElement(scope)
+	return c.applyInPlace(func(ed *edit) error {
+		base, err := c.scopeElement(scope)
 		if err != nil {
-			return noChange, err
+			return err
 		}
 		var target *etree.Element
 		walk(base, func(e *etree.Element) bool {
@@ -363,40 +523,39 @@ func (c *CIB) Delete(scope string, x *etree.Element) error {
 			return true
 		})
 		if target == nil {
-			return noChange, nil
+			return nil
 		}
-		if target == w.Root() {
-			return noChange, crmexit.New(crmexit.InvalidParam, "refusing to delete the whole CIB; use -E/--erase --force")
+		if target == c.Root() {
+			return crmexit.New(crmexit.InvalidParam, "refusing to delete the whole CIB; use -E/--erase --force")
 		}
-		ch := changeOf(target)
-		target.Parent().RemoveChild(target)
-		return ch, nil
+		ed.remove(target)
+		return nil
 	})
 }
 
 // DeleteXPath removes the first element the XPath selects, or all of them. Nothing
 // matching is not an error (as with Pacemaker's cibadmin -D -A).
 func (c *CIB) DeleteXPath(xpath string, all bool) error {
-	return c.apply(func(w *CIB) (change, error) {
-		m, err := w.XPath(xpath)
+	return c.applyInPlace(func(ed *edit) error {
+		m, err := c.XPath(xpath)
 		if err != nil {
-			return noChange, err
+			return err
 		}
 		if len(m) == 0 {
-			return noChange, nil
+			return nil
 		}
 		if !all {
 			m = m[:1]
 		}
-		ch := noChange
 		for _, e := range m {
-			if e == w.Root() || e.Parent() == nil {
-				return noChange, crmexit.New(crmexit.InvalidParam, "refusing to delete the whole CIB; use -E/--erase --force")
+			if e == c.Root() || e.Parent() == nil {
+				return crmexit.New(crmexit.InvalidParam, "refusing to delete the whole CIB; use -E/--erase --force")
 			}
-			ch = ch.max(changeOf(e))
-			e.Parent().RemoveChild(e)
 		}
-		return ch, nil
+		for _, e := range m {
+			ed.remove(e)
+		}
+		return nil
 	})
 }
 

@@ -1,6 +1,7 @@
 package cib
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,3 +56,32 @@ func BenchmarkValidateLarge(b *testing.B) {
 }
 
 var _ = os.Getenv
+
+func BenchmarkModifyStatusLarge(b *testing.B) {
+	c, err := Parse(benchInput(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ns := c.Section("status").SelectElement("node_state")
+	x, _ := ParseElement([]byte(`<node_state id="` + ns.SelectAttrValue("id", "") + `" join="member"/>`))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := c.Modify("status", x, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkCreateResourceLarge(b *testing.B) {
+	c, err := Parse(benchInput(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		x, _ := ParseElement([]byte(fmt.Sprintf(`<primitive id="bench-%d" class="ocf" provider="pacemaker" type="Dummy"/>`, i)))
+		if err := c.Create("resources", x); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -162,7 +162,7 @@ func TestMissingFileAndLive(t *testing.T) {
 	}
 	var out, errb bytes.Buffer
 	code = run(context.Background(), []string{"-Q"}, strings.NewReader(""), &out, &errb, func(string) string { return "" })
-	if code != crmexit.Disconnect || !strings.Contains(errb.String(), "CIB_file") {
+	if code != crmexit.Disconnect || !strings.Contains(errb.String(), "cannot connect to the cluster") {
 		t.Errorf("live: %d %q", code, errb.String())
 	}
 }
