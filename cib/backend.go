@@ -52,7 +52,8 @@ func (f *FileBackend) Update(ctx context.Context, fn func(*CIB) error) error {
 	if err != nil {
 		return err
 	}
-	w := c.Clone()
+	// c is private to this call: fn may change it freely, nothing is written on error.
+	w := c
 	if err := fn(w); err != nil {
 		return err
 	}
