@@ -28,27 +28,38 @@ func validEnvName(s string) bool {
 	return true
 }
 
+// inheritedEnv is the executor's own environment without the variables
+// the executor sets for each agent (so nothing stale leaks through).
+func inheritedEnv() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch {
+		case strings.HasPrefix(k, "OCF_RESKEY_"), strings.HasPrefix(k, "OCF_RESOURCE_"),
+			k == "OCF_CHECK_LEVEL", k == "OCF_ROOT", k == "OCF_RA_VERSION_MAJOR", k == "OCF_RA_VERSION_MINOR",
+			k == "PATH", k == "HA_SBIN_DIR":
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
 // agentEnv builds the environment an OCF agent runs with, as Pacemaker's
-// executor builds it.
+// executor builds it: its own environment plus the OCF variables.
 func (e *Executor) agentEnv(req *Request, ocfRoot string, timeoutMS uint64) []string {
-	env := make([]string, 0, 16+len(req.Params)+len(req.Meta))
-	path := agentPath(e.opts.ToolDir)
+	env := inheritedEnv()
+	env = append(env, e.opts.Env...)
 	if e.opts.ToolDir != "" {
 		env = append(env, "HA_SBIN_DIR="+e.opts.ToolDir)
 	}
 	env = append(env,
-		"PATH="+path,
-		"LC_ALL=C",
+		"PATH="+agentPath(e.opts.ToolDir),
 		"OCF_RA_VERSION_MAJOR=1",
 		"OCF_RA_VERSION_MINOR=1",
 		"OCF_ROOT="+ocfRoot,
 		"OCF_RESKEY_crm_feature_set="+e.opts.FeatureSet,
 	)
-	for _, k := range []string{"HOME", "TMPDIR", "HA_LOGFACILITY", "HA_debug", "HA_LOGFILE", "HA_DEBUGLOG"} {
-		if v, ok := os.LookupEnv(k); ok {
-			env = append(env, k+"="+v)
-		}
-	}
 	if e.opts.NodeName != "" {
 		env = append(env, "OCF_RESKEY_CRM_meta_on_node="+e.opts.NodeName)
 	}
@@ -61,6 +72,9 @@ func (e *Executor) agentEnv(req *Request, ocfRoot string, timeoutMS uint64) []st
 	if req.Provider != "" {
 		env = append(env, "OCF_RESOURCE_PROVIDER="+req.Provider)
 	}
+	if req.CheckLevel != "" {
+		env = append(env, "OCF_CHECK_LEVEL="+req.CheckLevel)
+	}
 	// Sorted so runs are reproducible (and testable).
 	for _, k := range sortedMapKeys(req.Params) {
 		if !validEnvName(k) {
@@ -68,7 +82,7 @@ func (e *Executor) agentEnv(req *Request, ocfRoot string, timeoutMS uint64) []st
 		}
 		v := req.Params[k]
 		env = append(env, "OCF_RESKEY_"+k+"="+v)
-		if k == "OCF_CHECK_LEVEL" {
+		if k == "OCF_CHECK_LEVEL" && req.CheckLevel == "" {
 			env = append(env, "OCF_CHECK_LEVEL="+v)
 		}
 	}
@@ -77,11 +91,8 @@ func (e *Executor) agentEnv(req *Request, ocfRoot string, timeoutMS uint64) []st
 		meta[k] = v
 	}
 	meta["timeout"] = strconv.FormatUint(timeoutMS, 10)
-	meta["interval"] = strconv.FormatUint(req.IntervalMS, 10)
-	if req.Action != "" {
-		if _, ok := meta["name"]; !ok {
-			meta["name"] = req.Action
-		}
+	if req.IntervalMS > 0 {
+		meta["interval"] = strconv.FormatUint(req.IntervalMS, 10)
 	}
 	for _, k := range sortedMapKeys(meta) {
 		if !validEnvName(k) {

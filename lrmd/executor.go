@@ -40,6 +40,9 @@ type Options struct {
 	ToolDir string
 	// NodeName is exported as OCF_RESKEY_CRM_meta_on_node when set.
 	NodeName string
+	// Env are extra NAME=VALUE variables for every agent, on top of the
+	// executor's own environment (which agents inherit, as in Pacemaker).
+	Env []string
 	// FeatureSet defaults to the package's FeatureSet.
 	FeatureSet string
 	// MaxConcurrent is the node-wide limit of agents running at once.
@@ -335,7 +338,15 @@ func applyProc(res *Result, pr procResult, class string, req Request, timeout ti
 		res.ExitReason = fmt.Sprintf("Resource agent terminated by signal %d (%s)", int(pr.signal), pr.signal)
 	default:
 		res.RC, res.Status = pr.exitCode, StatusDone
+		if class == ClassOCF && !knownOCFCode(pr.exitCode) {
+			// Codes the OCF API does not define mean a generic error.
+			res.RC = OCFUnknownError
+		}
 	}
+}
+
+func knownOCFCode(rc int) bool {
+	return rc >= OCFSuccess && rc <= OCFFailedPromoted || rc == OCFDegraded || rc == OCFDegradedPromoted
 }
 
 // mapLSB maps an LSB init script's exit status to an OCF result.
@@ -363,7 +374,8 @@ func mapLSB(action string, rc int, st ExecStatus) int {
 }
 
 func (e *Executor) lsbEnv() []string {
-	return []string{"PATH=" + agentPath(e.opts.ToolDir), "LC_ALL=C"}
+	env := append(inheritedEnv(), e.opts.Env...)
+	return append(env, "PATH="+agentPath(e.opts.ToolDir))
 }
 
 // addDigests fills the op digests of an OCF action from the request and the

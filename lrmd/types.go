@@ -123,9 +123,14 @@ type Request struct {
 	// parameter named OCF_CHECK_LEVEL is also exported as OCF_CHECK_LEVEL.
 	Params map[string]string
 	// Meta are the meta attributes passed as OCF_RESKEY_CRM_meta_<name>
-	// (dashes become underscores), e.g. clone_max, notify_type. Interval and
-	// timeout are added from IntervalMS/TimeoutMS.
+	// (dashes become underscores), e.g. name, clone_max, notify_type: the
+	// controller passes the action's meta from the transition graph.
+	// timeout is always set from TimeoutMS, interval from IntervalMS when
+	// it is not zero.
 	Meta map[string]string
+	// CheckLevel, when set, is exported as OCF_CHECK_LEVEL (crm_resource
+	// --force-check=LEVEL).
+	CheckLevel string
 	// TransitionKey is the controller's key, copied into the result.
 	TransitionKey string
 }
