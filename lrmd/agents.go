@@ -29,8 +29,10 @@ type AgentNotFoundError struct {
 	Reason                string
 }
 
+// Error is worded as Pacemaker's executor words it ("Nope: No such file or
+// directory").
 func (e *AgentNotFoundError) Error() string {
-	return fmt.Sprintf("%s: %s", agentSpec(e.Class, e.Provider, e.Type), e.Reason)
+	return fmt.Sprintf("%s: %s", e.Type, e.Reason)
 }
 
 func agentSpec(class, provider, typ string) string {
@@ -68,7 +70,7 @@ func (e *Executor) ocfPath(provider, typ string) (resolvedAgent, error) {
 		return resolvedAgent{class: ClassOCF, path: p, ocfRoot: root}, nil
 	}
 	if lastErr == "" {
-		lastErr = fmt.Sprintf("agent not found in OCF roots %s", strings.Join(e.opts.OCFRoots, ", "))
+		lastErr = "No such file or directory"
 	}
 	return resolvedAgent{}, &AgentNotFoundError{ClassOCF, provider, typ, lastErr}
 }
@@ -80,7 +82,7 @@ func (e *Executor) lsbPath(typ string) (resolvedAgent, error) {
 	p := filepath.Join(e.opts.LSBDir, typ)
 	ok, err := isExecutable(p)
 	if err != nil {
-		return resolvedAgent{}, &AgentNotFoundError{ClassLSB, "", typ, fmt.Sprintf("%s: not found", p)}
+		return resolvedAgent{}, &AgentNotFoundError{ClassLSB, "", typ, "No such file or directory"}
 	}
 	if !ok {
 		return resolvedAgent{}, &AgentNotFoundError{ClassLSB, "", typ, p + " is not executable"}

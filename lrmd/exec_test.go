@@ -131,7 +131,7 @@ func TestResultCodesAndExitReason(t *testing.T) {
 		}
 	}
 	missing := e.Exec(context.Background(), ocfReq("nosuch", "start"))
-	if missing.RC != OCFNotInstalled || missing.Status != StatusNotInstalled || !strings.Contains(missing.ExitReason, "not found") {
+	if missing.RC != OCFNotInstalled || missing.Status != StatusNotInstalled || missing.ExitReason != "nosuch: No such file or directory" {
 		t.Errorf("missing agent: rc %d status %v reason %q", missing.RC, missing.Status, missing.ExitReason)
 	}
 	noexec := e.Exec(context.Background(), ocfReq("noexec", "start"))
@@ -143,7 +143,7 @@ func TestResultCodesAndExitReason(t *testing.T) {
 		t.Errorf("provider '..' must not resolve: rc %d", escape.RC)
 	}
 	killed := e.Exec(context.Background(), ocfReq("killed", "monitor"))
-	if killed.RC == OCFSuccess || killed.Status != StatusError || !strings.Contains(killed.ExitReason, "signal 9") {
+	if killed.RC == OCFSuccess || killed.Status != StatusError || killed.ExitReason != "Resource agent interrupted by Killed signal" {
 		t.Errorf("agent killed by a signal: rc %d status %v reason %q", killed.RC, killed.Status, killed.ExitReason)
 	}
 	class := e.Exec(context.Background(), Request{RscID: "r", Class: "upstart", Type: "x", Action: "start"})

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -326,7 +327,7 @@ func applyProc(res *Result, pr procResult, class string, req Request, timeout ti
 		res.ExitReason = fmt.Sprintf("Could not execute %s: %v", agentSpec(class, req.Provider, req.Type), pr.startErr)
 	case pr.timedOut:
 		res.RC, res.Status = OCFUnknownError, StatusTimeout
-		res.ExitReason = fmt.Sprintf("%s action did not complete within %s", req.Action, timeout)
+		res.ExitReason = "Resource agent did not exit within specified timeout"
 	case pr.cancelled:
 		res.RC, res.Status = OCFUnknownError, StatusCancelled
 		if res.ExitReason == "" {
@@ -335,7 +336,7 @@ func applyProc(res *Result, pr procResult, class string, req Request, timeout ti
 	case pr.signaled:
 		// Killed by a signal nobody sent on purpose: the action failed.
 		res.RC, res.Status = OCFUnknownError, StatusError
-		res.ExitReason = fmt.Sprintf("Resource agent terminated by signal %d (%s)", int(pr.signal), pr.signal)
+		res.ExitReason = fmt.Sprintf("Resource agent interrupted by %s signal", signalName(pr.signal))
 	default:
 		res.RC, res.Status = pr.exitCode, StatusDone
 		if class == ClassOCF && !knownOCFCode(pr.exitCode) {
@@ -343,6 +344,15 @@ func applyProc(res *Result, pr procResult, class string, req Request, timeout ti
 			res.RC = OCFUnknownError
 		}
 	}
+}
+
+// signalName is strsignal()'s wording ("Killed", "Segmentation fault").
+func signalName(sig syscall.Signal) string {
+	s := sig.String()
+	if s == "" {
+		return fmt.Sprintf("signal %d", int(sig))
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func knownOCFCode(rc int) bool {
