@@ -88,11 +88,22 @@ type testCluster struct {
 	dir   string
 	nodes map[string]*testNode
 	names []string
+	// wrap, when set, gives the command prefix that runs a node (e.g. ip netns exec).
+	wrap func(name string) []string
 }
 
 // newCluster writes a configuration for names (keys[i] is node i's key file
 // content; nil = the shared key) and extra settings, without starting anything.
 func newCluster(t *testing.T, names []string, extra string, wrongKey map[string]bool) *testCluster {
+	addrs := make([]string, len(names))
+	for i := range names {
+		addrs[i] = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	}
+	return newClusterAt(t, names, addrs, extra, wrongKey)
+}
+
+// newClusterAt is newCluster with the nodes' addresses given.
+func newClusterAt(t *testing.T, names, addrs []string, extra string, wrongKey map[string]bool) *testCluster {
 	dir := t.TempDir()
 	key := filepath.Join(dir, "authkey")
 	if err := membership.WriteKeyFile(key, false); err != nil {
@@ -101,7 +112,7 @@ func newCluster(t *testing.T, names []string, extra string, wrongKey map[string]
 	var conf strings.Builder
 	fmt.Fprintf(&conf, "cluster_name = test\n")
 	for i, n := range names {
-		fmt.Fprintf(&conf, "node = %s id=%d addr=127.0.0.1:%d\n", n, i+1, freePort(t))
+		fmt.Fprintf(&conf, "node = %s id=%d addr=%s\n", n, i+1, addrs[i])
 	}
 	conf.WriteString(testTiming)
 	conf.WriteString(extra)
@@ -142,7 +153,11 @@ func (c *testCluster) start(name string, args ...string) {
 	c.t.Helper()
 	n := c.nodes[name]
 	n.logBuf = &bytes.Buffer{}
-	cmd := exec.Command(crmdBinary(c.t), append([]string{"run", "--config", n.conf, "--name", name}, args...)...)
+	argv := append([]string{crmdBinary(c.t), "run", "--config", n.conf, "--name", name}, args...)
+	if c.wrap != nil {
+		argv = append(c.wrap(name), argv...)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
 	lf, err := os.OpenFile(n.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		c.t.Fatal(err)
