@@ -105,7 +105,9 @@ func (f *netFixture) cut(name string) {
 	sh(f.t, "ip", "-n", f.sw, "link", "set", f.ifaces[name], "down")
 }
 
-func (f *netFixture) heal(name string) { sh(f.t, "ip", "-n", f.sw, "link", "set", f.ifaces[name], "up") }
+func (f *netFixture) heal(name string) {
+	sh(f.t, "ip", "-n", f.sw, "link", "set", f.ifaces[name], "up")
+}
 
 func TestNetnsCluster(t *testing.T) {
 	names := []string{"alpha", "beta", "gamma"}
