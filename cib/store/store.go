@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -142,7 +143,12 @@ func damaged(path string, err error) error {
 	return crmexit.New(crmexit.Digest, "state database %s is damaged: %v; it was left untouched: move it aside to start afresh, or restore a backup", path, err)
 }
 
-func (s *Store) init() error {
+func (s *Store) init() (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = damaged(s.path, fmt.Errorf("%v", r))
+		}
+	}()
 	return s.db.Update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if meta != nil {
@@ -199,6 +205,18 @@ func decompress(data []byte, size int) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
+// update runs a write transaction, turning bbolt's panics on corrupted pages into
+// a "damaged" error (the transaction is then not committed).
+func (s *Store) update(fn func(tx *bolt.Tx) error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = damaged(s.path, fmt.Errorf("%v", r))
+		}
+	}()
+	return s.db.Update(fn)
+}
+
 // Commit stores c as the new current revision and drops revisions beyond Keep, all in
 // one transaction.
 func (s *Store) Commit(c *cib.CIB) (Revision, error) {
@@ -216,7 +234,7 @@ func (s *Store) commitBytes(data []byte, v cib.Version) (Revision, error) {
 		return 0, fmt.Errorf("compressing CIB: %w", err)
 	}
 	var rev Revision
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		info, blobs := tx.Bucket(bucketInfo), tx.Bucket(bucketData)
 		last, _ := info.Cursor().Last()
 		rev = 1
@@ -265,12 +283,26 @@ func (s *Store) commitBytes(data []byte, v cib.Version) (Revision, error) {
 	return rev, nil
 }
 
+// view runs a read transaction, turning bbolt's panics on corrupted pages into a
+// "damaged" error.
+func (s *Store) view(fn func(tx *bolt.Tx) error) (err error) {
+	// A corrupted page can point outside the mapped file: make that a panic we can
+	// recover rather than a crash of the whole daemon.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = damaged(s.path, fmt.Errorf("%v", r))
+		}
+	}()
+	return s.db.View(fn)
+}
+
 // Current returns the current CIB and its revision; a new store gives ErrNoCIB
 // (crmexit.NoSuch).
 func (s *Store) Current() (*cib.CIB, Revision, error) {
 	var rev Revision
 	var c *cib.CIB
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		k := tx.Bucket(bucketMeta).Get(keyCurrent)
 		if k == nil {
 			return crmexit.Wrap(crmexit.NoSuch, ErrNoCIB)
@@ -318,7 +350,7 @@ func (s *Store) load(tx *bolt.Tx, rev Revision) (*cib.CIB, error) {
 // Get returns a stored revision.
 func (s *Store) Get(rev Revision) (*cib.CIB, error) {
 	var c *cib.CIB
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		c, err = s.load(tx, rev)
 		return err
@@ -329,7 +361,7 @@ func (s *Store) Get(rev Revision) (*cib.CIB, error) {
 // History lists the kept revisions, oldest first.
 func (s *Store) History() ([]RevisionInfo, error) {
 	var out []RevisionInfo
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketInfo).ForEach(func(k, v []byte) error {
 			var ri RevisionInfo
 			if err := json.Unmarshal(v, &ri); err != nil {
