@@ -2,10 +2,12 @@ package crmsh
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -18,24 +20,27 @@ import (
 // crmsh's `show` of it. The script gets final `commit`, `refresh` (re-read the
 // CIB, so show renders the stored XML rather than crmsh's parse) and `show` lines
 // so that one crmsh process (slow to start) does both.
-func oracle(t *testing.T, script string) (cibXML []byte, show string) {
-	t.Helper()
-	dir := t.TempDir()
+func oracle(script string) (cibXML []byte, show string, err error) {
+	dir, err := os.MkdirTemp("", "crmsh-oracle")
+	if err != nil {
+		return nil, "", err
+	}
+	defer os.RemoveAll(dir)
 	f := filepath.Join(dir, "cib.xml")
 	empty, err := exec.Command("cibadmin", "--empty").Output()
 	if err != nil {
-		t.Fatalf("cibadmin --empty: %v", err)
+		return nil, "", fmt.Errorf("cibadmin --empty: %w", err)
 	}
 	if err := os.WriteFile(f, empty, 0o600); err != nil {
-		t.Fatal(err)
+		return nil, "", err
 	}
 	text, err := os.ReadFile(script)
 	if err != nil {
-		t.Fatal(err)
+		return nil, "", err
 	}
 	withShow := filepath.Join(dir, "script.crm")
 	if err := os.WriteFile(withShow, append(text, []byte("\ncommit\nrefresh\nshow\n")...), 0o600); err != nil {
-		t.Fatal(err)
+		return nil, "", err
 	}
 	cmd := exec.Command("crm", "-F", "-D", "plain", "-f", withShow)
 	cmd.Env = append(os.Environ(), "CIB_file="+f, "HOME="+dir)
@@ -44,16 +49,16 @@ func oracle(t *testing.T, script string) (cibXML []byte, show string) {
 	_ = cmd.Run() // scripts with failing lines exit 1; the CIB is what we compare
 	out, err := os.ReadFile(f)
 	if err != nil {
-		t.Fatal(err)
+		return nil, "", err
 	}
-	// In -f mode crmsh writes its INFO/WARNING/ERROR messages to stdout too.
+// In -f mode crmsh writes its INFO/WARNING/ERROR messages to stdout too.
 	var keep []string
 	for _, l := range strings.Split(so.String(), "\n") {
 		if !logLine.MatchString(l) {
 			keep = append(keep, l)
 		}
 	}
-	return out, strings.Join(keep, "\n")
+	return out, strings.Join(keep, "\n"), nil
 }
 
 var logLine = regexp.MustCompile(`^(\x1b\[[0-9;]*m)?(INFO|WARNING|ERROR)(\x1b\[0m)?: `)
@@ -118,40 +123,60 @@ func TestDifferential(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mu sync.Mutex
+	// crmsh spends part of its time waiting on the Pacemaker tools it runs, so
+	// the oracle runs use one worker more than there are CPUs.
+	type result struct {
+		cib  []byte
+		show string
+		err  error
+	}
+	results := make([]result, len(scripts))
+	var wg sync.WaitGroup
+	work := make(chan int)
+	for w := 0; w < runtime.NumCPU()+1; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				c, sh, err := oracle(scripts[i])
+				results[i] = result{c, sh, err}
+			}
+		}()
+	}
+	for i := range scripts {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
 	cibOK, showOK := 0, 0
-	t.Run("scripts", func(t *testing.T) {
-		for _, path := range scripts {
-			t.Run(strings.TrimSuffix(filepath.Base(path), ".crm"), func(t *testing.T) {
-				t.Parallel()
-				text, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatal(err)
-				}
-				want, wantShow := oracle(t, path)
-				root := parseCIB(t, empty)
-				sc := &Script{Session: NewSession(root, nil, nil), ReadFile: os.ReadFile}
-				sc.Run(string(text))
-				if got, exp := canonical(t, root), canonical(t, parseCIB(t, want)); got != exp {
-					t.Errorf("configuration differs from crmsh\n--- crmsh\n%s\n--- pacer\n%s", exp, got)
-				} else {
-					mu.Lock()
-					cibOK++
-					mu.Unlock()
-				}
-				var got bytes.Buffer
-				if err := Show(parseCIB(t, want), &got); err != nil {
-					t.Fatal(err)
-				}
-				if strings.TrimSpace(got.String()) != strings.TrimSpace(wantShow) {
-					t.Errorf("show differs from crmsh\n--- crmsh\n%s\n--- pacer\n%s", wantShow, got.String())
-				} else {
-					mu.Lock()
-					showOK++
-					mu.Unlock()
-				}
-			})
-		}
-	})
+	for i, path := range scripts {
+		want, wantShow := results[i].cib, results[i].show
+		t.Run(strings.TrimSuffix(filepath.Base(path), ".crm"), func(t *testing.T) {
+			if results[i].err != nil {
+				t.Fatalf("crmsh: %v", results[i].err)
+			}
+			text, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			root := parseCIB(t, empty)
+			sc := &Script{Session: NewSession(root, nil, nil), ReadFile: os.ReadFile}
+			sc.Run(string(text))
+			if got, exp := canonical(t, root), canonical(t, parseCIB(t, want)); got != exp {
+				t.Errorf("configuration differs from crmsh\n--- crmsh\n%s\n--- pacer\n%s", exp, got)
+			} else {
+				cibOK++
+			}
+			var got bytes.Buffer
+			if err := Show(parseCIB(t, want), &got); err != nil {
+				t.Fatal(err)
+			}
+			if strings.TrimSpace(got.String()) != strings.TrimSpace(wantShow) {
+				t.Errorf("show differs from crmsh\n--- crmsh\n%s\n--- pacer\n%s", wantShow, got.String())
+			} else {
+				showOK++
+			}
+		})
+	}
 	t.Logf("configuration matches crmsh: %d/%d; show matches: %d/%d", cibOK, len(scripts), showOK, len(scripts))
 }
