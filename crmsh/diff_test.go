@@ -51,7 +51,7 @@ func oracle(script string) (cibXML []byte, show string, err error) {
 	if err != nil {
 		return nil, "", err
 	}
-// In -f mode crmsh writes its INFO/WARNING/ERROR messages to stdout too.
+	// In -f mode crmsh writes its INFO/WARNING/ERROR messages to stdout too.
 	var keep []string
 	for _, l := range strings.Split(so.String(), "\n") {
 		if !logLine.MatchString(l) {
