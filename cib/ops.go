@@ -419,6 +419,62 @@ func (c *CIB) Modify(scope string, x *etree.Element, allowCreate bool) error {
 	})
 }
 
+// ModifyXPath is Modify within the first element the XPath selects (cibadmin -M -A):
+// x is merged into the element with x's tag and id at or below that match. No match
+// is crmexit.NoSuch.
+func (c *CIB) ModifyXPath(xpath string, x *etree.Element, allowCreate bool) error {
+	if x == nil {
+		return crmexit.New(crmexit.DataErr, "nothing to modify: no XML given")
+	}
+	m, err := c.XPath(xpath)
+	if err != nil {
+		return err
+	}
+	if len(m) == 0 {
+		return crmexit.New(crmexit.NoSuch, "no element matches XPath %s", xpath)
+	}
+	base := m[0]
+	target := findByID(base, x.Tag, x.SelectAttrValue("id", ""))
+	if target != nil && target == c.Root() {
+		return c.modifyRoot(x)
+	}
+	return c.applyInPlace(func(ed *edit) error {
+		if target == nil {
+			if !allowCreate {
+				return crmexit.New(crmexit.NoSuch, "cannot modify %s: no such element at %s", describe(x), xpath)
+			}
+			ed.add(base, x.Copy())
+			return nil
+		}
+		n := target.Copy()
+		merge(n, x)
+		ed.swap(target, n)
+		return nil
+	})
+}
+
+// ReplaceXPath puts x in place of the first element the XPath selects (cibadmin -R
+// -A). No match is crmexit.NoSuch.
+func (c *CIB) ReplaceXPath(xpath string, x *etree.Element) error {
+	if x == nil {
+		return crmexit.New(crmexit.DataErr, "nothing to replace: no XML given")
+	}
+	return c.applyInPlace(func(ed *edit) error {
+		m, err := c.XPath(xpath)
+		if err != nil {
+			return err
+		}
+		if len(m) == 0 {
+			return crmexit.New(crmexit.NoSuch, "no element matches XPath %s", xpath)
+		}
+		if m[0] == c.Root() {
+			return crmexit.New(crmexit.DataErr, "cannot replace the root element this way")
+		}
+		ed.swap(m[0], x.Copy())
+		return nil
+	})
+}
+
 // modifyRoot merges into the <cib> element itself (root attributes such as
 // admin_epoch, or whole sections): rare, so done on a private copy.
 func (c *CIB) modifyRoot(x *etree.Element) error {

@@ -429,3 +429,32 @@ func TestValidateMessages(t *testing.T) {
 		}
 	}
 }
+
+func TestXPathModifyReplace(t *testing.T) {
+	c := mustParse(t, xpDoc)
+	if err := c.ModifyXPath("//group", elem(t, `<primitive id="b" description="in g"/>`), false); err != nil {
+		t.Fatal(err)
+	}
+	if ids(t, c, "//primitive[@description='in g']") != "b" {
+		t.Error("ModifyXPath did not merge")
+	}
+	if err := c.ModifyXPath("//group", elem(t, `<primitive id="a" description="x"/>`), false); codeOf(err) != crmexit.NoSuch {
+		t.Errorf("element outside the match: %v", err)
+	}
+	if err := c.ModifyXPath("//nothing", elem(t, `<primitive id="a"/>`), false); codeOf(err) != crmexit.NoSuch {
+		t.Errorf("no match: %v", err)
+	}
+	before := c.String()
+	if err := c.ReplaceXPath("//group/primitive[1]", elem(t, `<primitive id="a" class="ocf" type="Dummy"/>`)); codeOf(err) != crmexit.Config {
+		t.Errorf("replace creating a duplicate id: %v", err)
+	}
+	if c.String() != before {
+		t.Error("failed ReplaceXPath changed the CIB")
+	}
+	if err := c.ReplaceXPath("//group/primitive[1]", elem(t, `<primitive id="n" class="ocf" type="Dummy"/>`)); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(t, c, "//group/primitive"); got != "n,c" {
+		t.Errorf("after ReplaceXPath: %s", got)
+	}
+}

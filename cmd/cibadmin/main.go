@@ -253,10 +253,20 @@ func execute(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io
 	err = backend.Update(ctx, func(c *cib.CIB) error {
 		switch cmdName {
 		case "create":
+			if o.xpath != "" {
+				// Pacemaker ignores the XPath here and creates under the root.
+				return c.Create("cib", x)
+			}
 			return c.Create(o.scope, x)
 		case "modify":
+			if o.xpath != "" {
+				return c.ModifyXPath(o.xpath, x, o.allowCreate)
+			}
 			return c.Modify(o.scope, x, o.allowCreate)
 		case "replace":
+			if o.xpath != "" {
+				return c.ReplaceXPath(o.xpath, x)
+			}
 			return c.Replace(o.scope, x, o.force)
 		case "delete":
 			if o.xpath != "" {
