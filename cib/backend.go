@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
+	"time"
 
 	"github.com/pacer-ha/pacer/crmexit"
 )
@@ -42,8 +44,15 @@ func (f *FileBackend) Read(ctx context.Context) (*CIB, error) {
 
 // Update runs fn on the file's CIB and, when fn succeeds and the result validates,
 // writes it back atomically (temporary file, fsync, rename, fsync of the directory).
-// A CIB that fn left byte-identical is not rewritten.
+// A CIB that fn left byte-identical is not rewritten. Concurrent updates of the same
+// file (from any process) are serialised with an exclusive flock on the file, so none
+// is lost.
 func (f *FileBackend) Update(ctx context.Context, fn func(*CIB) error) error {
+	unlock, err := lockFile(ctx, f.path)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	c, err := f.Read(ctx)
 	if err != nil {
 		return err
@@ -116,6 +125,43 @@ func WriteFileAtomic(path string, data []byte) (err error) {
 		}
 	}
 	return nil
+}
+
+// lockFile takes an exclusive flock on the file at path, waiting (until ctx ends)
+// for other writers. Writers replace the file by rename, so after getting the lock
+// it checks that path still names the locked file, and starts again if not.
+func lockFile(ctx context.Context, path string) (unlock func(), err error) {
+	for {
+		fh, err := os.Open(path)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return nil, crmexit.New(crmexit.NoInput, "cannot read CIB file %s: %w", path, err)
+			}
+			return nil, crmexit.New(crmexit.IOErr, "cannot open CIB file %s: %w", path, err)
+		}
+		for {
+			err = syscall.Flock(int(fh.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+			if err == nil || !errors.Is(err, syscall.EWOULDBLOCK) {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				_ = fh.Close()
+				return nil, crmexit.Wrap(crmexit.Timeout, fmt.Errorf("waiting for another writer of %s: %w", path, ctx.Err()))
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+		if err != nil {
+			_ = fh.Close()
+			return nil, crmexit.New(crmexit.IOErr, "cannot lock CIB file %s: %w", path, err)
+		}
+		held, serr := fh.Stat()
+		now, perr := os.Stat(path)
+		if serr == nil && perr == nil && os.SameFile(held, now) {
+			return func() { _ = fh.Close() }, nil // closing releases the lock
+		}
+		_ = fh.Close() // replaced while we waited: lock the new file instead
+	}
 }
 
 // errorf is fmt.Errorf with a crmexit code.
