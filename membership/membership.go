@@ -9,6 +9,8 @@ import (
 	"log"
 	"log/slog"
 	"net"
+	"slices"
+	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -89,7 +91,21 @@ type Membership struct {
 	mu      sync.Mutex
 	meta    Meta
 	leaving map[string]bool // nodes that announced a graceful leave
+	name    string
+	addr    string
+	// peers is our copy of the live peers, kept from the event callbacks:
+	// memberlist's own *Node values change under its lock after Members returns.
+	peers map[string]peer
 }
+
+type peer struct {
+	name string
+	ip   net.IP
+	port uint16
+	meta Meta
+}
+
+func (p peer) addr() string { return net.JoinHostPort(p.ip.String(), strconv.Itoa(int(p.port))) }
 
 // Every user message starts with one of these bytes.
 const (
@@ -113,7 +129,8 @@ func Create(cfg Config) (*Membership, error) {
 	if lg == nil {
 		lg = slog.Default()
 	}
-	m := &Membership{log: lg, events: newQueue[Event](), msgs: newQueue[[]byte](), meta: cfg.Meta, leaving: map[string]bool{}}
+	m := &Membership{log: lg, events: newQueue[Event](), msgs: newQueue[[]byte](), meta: cfg.Meta, leaving: map[string]bool{}, peers: map[string]peer{},
+		name: cfg.NodeName} // set before Create: memberlist announces the local node as a join
 	t := cfg.Timing
 	mc := memberlist.DefaultLANConfig()
 	mc.Name = cfg.NodeName
@@ -148,6 +165,10 @@ func Create(cfg Config) (*Membership, error) {
 		return nil, fmt.Errorf("membership: starting on %s:%d: %w", cfg.BindAddr, cfg.BindPort, err)
 	}
 	m.ml = ml
+	ln := ml.LocalNode()
+	m.mu.Lock()
+	m.name, m.addr = ln.Name, ln.Address()
+	m.mu.Unlock()
 	return m, nil
 }
 
@@ -167,31 +188,31 @@ func (m *Membership) Events() <-chan Event { return m.events.out }
 // Messages delivers messages other nodes sent with Send.
 func (m *Membership) Messages() <-chan []byte { return m.msgs.out }
 
-// Members returns the live nodes, this one included.
+// Members returns the live nodes, this one included, sorted by name.
 func (m *Membership) Members() []Member {
-	var out []Member
-	for _, n := range m.ml.Members() {
-		out = append(out, Member{Name: n.Name, Addr: n.Address(), Meta: decodeMeta(n.Meta)})
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := []Member{{Name: m.name, Addr: m.addr, Meta: m.meta}}
+	for _, p := range m.peers {
+		out = append(out, Member{Name: p.name, Addr: p.addr(), Meta: p.meta})
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
 
 // LocalAddr is the address other nodes reach this one at.
-func (m *Membership) LocalAddr() string { return m.ml.LocalNode().Address() }
+func (m *Membership) LocalAddr() string { return m.addr }
 
 // Send delivers msg to the named live node over an encrypted TCP stream. It blocks
 // until the message is written or ctx ends.
 func (m *Membership) Send(ctx context.Context, node string, msg []byte) error {
-	var to *memberlist.Node
-	for _, n := range m.ml.Members() {
-		if n.Name == node {
-			to = n
-			break
-		}
-	}
-	if to == nil {
+	m.mu.Lock()
+	p, ok := m.peers[node]
+	m.mu.Unlock()
+	if !ok {
 		return fmt.Errorf("membership: send to %s: not a live member", node)
 	}
+	to := &memberlist.Node{Name: p.name, Addr: p.ip, Port: p.port}
 	done := make(chan error, 1)
 	framed := append([]byte{frameApp}, msg...)
 	go func() { done <- m.ml.SendReliable(to, framed) }()
@@ -212,6 +233,7 @@ func (m *Membership) SetMeta(meta Meta, timeout time.Duration) error {
 	changed := m.meta != meta
 	m.meta = meta
 	m.mu.Unlock()
+	// NodeMeta (called by UpdateNode) reads m.meta under m.mu.
 	if !changed {
 		return nil
 	}
@@ -227,12 +249,15 @@ func (m *Membership) SetMeta(meta Meta, timeout time.Duration) error {
 func (m *Membership) Leave(timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout/2)
 	defer cancel()
-	self := m.ml.LocalNode().Name
+	self := m.name
+	m.mu.Lock()
+	var peers []*memberlist.Node
+	for _, p := range m.peers {
+		peers = append(peers, &memberlist.Node{Name: p.name, Addr: p.ip, Port: p.port})
+	}
+	m.mu.Unlock()
 	var wg sync.WaitGroup
-	for _, n := range m.ml.Members() {
-		if n.Name == self {
-			continue
-		}
+	for _, n := range peers {
 		wg.Add(1)
 		go func(n *memberlist.Node) {
 			defer wg.Done()
@@ -310,11 +335,16 @@ func (d *delegate) MergeRemoteState(buf []byte, join bool)     {}
 
 type events Membership
 
+// The callbacks run under memberlist's node lock: copy what we need here.
 func (e *events) NotifyJoin(n *memberlist.Node) {
+	p := peer{name: n.Name, ip: slices.Clone(n.Addr), port: n.Port, meta: decodeMeta(n.Meta)}
 	e.mu.Lock()
 	delete(e.leaving, n.Name)
+	if n.Name != e.name {
+		e.peers[n.Name] = p
+	}
 	e.mu.Unlock()
-	e.events.push(Event{Kind: Join, Node: n.Name, Addr: n.Address(), Meta: decodeMeta(n.Meta)})
+	e.events.push(Event{Kind: Join, Node: n.Name, Addr: p.addr(), Meta: p.meta})
 }
 
 func (e *events) NotifyLeave(n *memberlist.Node) {
@@ -324,12 +354,19 @@ func (e *events) NotifyLeave(n *memberlist.Node) {
 		k = Leave
 		delete(e.leaving, n.Name)
 	}
+	delete(e.peers, n.Name)
 	e.mu.Unlock()
 	e.events.push(Event{Kind: k, Node: n.Name, Addr: n.Address(), Meta: decodeMeta(n.Meta)})
 }
 
 func (e *events) NotifyUpdate(n *memberlist.Node) {
-	e.events.push(Event{Kind: Update, Node: n.Name, Addr: n.Address(), Meta: decodeMeta(n.Meta)})
+	p := peer{name: n.Name, ip: slices.Clone(n.Addr), port: n.Port, meta: decodeMeta(n.Meta)}
+	e.mu.Lock()
+	if _, live := e.peers[n.Name]; live {
+		e.peers[n.Name] = p
+	}
+	e.mu.Unlock()
+	e.events.push(Event{Kind: Update, Node: n.Name, Addr: p.addr(), Meta: p.meta})
 }
 
 // logWriter routes memberlist's log lines to slog, dropping its chatty DEBUG lines.

@@ -38,7 +38,11 @@ func crmdBinary(t *testing.T) string {
 			return
 		}
 		crmdBin = filepath.Join(dir, "crmd")
-		out, err := exec.Command("go", "build", "-o", crmdBin, ".").CombinedOutput()
+		args := []string{"build", "-o", crmdBin}
+		if os.Getenv("CRMD_TEST_RACE") != "" {
+			args = append(args, "-race") // the daemons themselves run with the race detector
+		}
+		out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
@@ -197,6 +201,11 @@ func (c *testCluster) stopAll() {
 				<-done
 			}
 			n.cmd = nil
+		}
+	}
+	for _, name := range c.names {
+		if b, _ := os.ReadFile(c.nodes[name].log); bytes.Contains(b, []byte("WARNING: DATA RACE")) {
+			c.t.Errorf("%s's crmd reported a data race:\n%s", name, b)
 		}
 	}
 	if c.t.Failed() {
