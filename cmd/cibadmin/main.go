@@ -35,6 +35,7 @@ type options struct {
 	xmlPipe                                                            bool
 	timeout                                                            int
 	verbose                                                            int
+	version                                                            bool
 }
 
 const dangerous = "The supplied command is considered dangerous.  To prevent accidental destruction of the cluster, the --force flag is required in order to proceed."
@@ -107,6 +108,7 @@ names one (writes to the file are atomic).`,
 	f.StringVarP(&o.xpath, "xpath", "A", "", "A valid XPath to use instead of --scope/-o")
 	f.BoolVarP(&o.nodePath, "node-path", "e", false, "When performing XPath queries, return path of any matches found")
 	f.StringVarP(&o.node, "node", "N", "", "(Advanced) Send command to the specified host")
+	f.BoolVarP(&o.version, "version", "$", false, "Display software version and exit")
 	f.CountVarP(&o.verbose, "verbose", "V", "Increase debug output")
 	cmd.SetArgs(args)
 	cmd.SetIn(stdin)
@@ -184,6 +186,10 @@ func (o *options) input(stdin io.Reader) (*etree.Element, string, error) {
 }
 
 func execute(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	if o.version {
+		fmt.Fprintln(stdout, "Pacemaker 2.1.5 (Pacer)")
+		return nil
+	}
 	cmdName, err := o.command()
 	if err != nil {
 		return err

@@ -35,6 +35,7 @@ type options struct {
 	outputTo  string
 	textFancy bool
 	args      []string // the command line, echoed in --output-as=xml
+	version   bool
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) crmexit.Code {
@@ -71,6 +72,7 @@ whether to fix problems reported as warnings.`,
 	f.BoolVarP(&o.xmlPipe, "xml-pipe", "p", false, "Check the configuration piped in via stdin")
 	f.StringVarP(&o.xmlText, "xml-text", "X", "", "Check the configuration in the supplied string")
 	f.StringVarP(&o.saveXML, "save-xml", "S", "", "Save verified XML to named file (most useful with -L)")
+	f.BoolVarP(&o.version, "version", "$", false, "Display software version and exit")
 	f.CountVarP(&o.verbose, "verbose", "V", "Increase debug output (may be specified multiple times)")
 	f.StringVar(&o.outputAs, "output-as", "text", "Specify output format as one of: text (default), xml")
 	f.StringVar(&o.outputTo, "output-to", "", "Specify file name for output (or \"-\" for stdout)")
@@ -137,6 +139,10 @@ func source(ctx context.Context, o *options, stdin io.Reader, getenv func(string
 }
 
 func verifyCmd(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) (crmexit.Code, error) {
+	if o.version {
+		fmt.Fprintln(stdout, "Pacemaker 2.1.5 (Pacer)")
+		return crmexit.OK, nil
+	}
 	switch o.outputAs {
 	case "text", "xml":
 	default:
