@@ -1,0 +1,6 @@
+// Command attrd_updater is Pacer's drop-in for Pacemaker's attrd_updater:
+// it sets, queries and removes transient node attributes (the node's
+// transient_attributes in the status section), on the CIB named by CIB_file
+// or the cluster's. Agents such as ocf:pacer:ping and ocf:pacemaker:ping use
+// it to publish node attributes.
+package main
