@@ -8,10 +8,10 @@ import (
 // whatever is accepted can be stepped into a node without a panic either.
 func FuzzDecodeMessage(f *testing.F) {
 	for _, m := range []Message{
-		{Type: MsgHello, From: "beta", To: "alpha", Term: 3, Version: Version{0, 2, 1}},
-		{Type: MsgSync, From: "beta", To: "alpha", Term: 4, Doc: kvDocWith(Version{Epoch: 3}, nil)},
+		{Type: MsgHello, From: "beta", To: "alpha", Term: Term{N: 3, DC: "beta"}, Version: Version{0, 2, 1}},
+		{Type: MsgSync, From: "beta", To: "alpha", Term: Term{N: 4, DC: "beta"}, Doc: kvDocWith(Version{Epoch: 3}, nil)},
 		{Type: MsgForward, From: "beta", To: "alpha", Req: 7, Op: &Op{Kind: OpAttrSet, Node: "beta", Name: "x", Value: "1"}},
-		{Type: MsgReplicate, From: "beta", To: "alpha", Term: 1, Seq: 1, Doc: []byte("{}")},
+		{Type: MsgReplicate, From: "beta", To: "alpha", Term: Term{N: 1, DC: "beta"}, Seq: 1, Doc: []byte("{}")},
 	} {
 		b, _ := m.Encode()
 		f.Add(b)

@@ -62,10 +62,11 @@ type Node struct {
 	ver Version
 	// qterm is the term of the last write made by a DC that had quorum: it
 	// ranks documents before their version does (see better).
-	qterm uint64
+	qterm Term
 
 	members map[string]bool // alive configured nodes (self included)
-	term    uint64          // highest term seen
+	term    uint64          // highest term number seen
+	cur     Term            // the term of the DC this node follows or is
 	dc      string
 
 	// Election.
@@ -117,7 +118,7 @@ func New(cfg Config, hs HardState) (*Node, error) {
 	}
 	n := &Node{
 		cfg: cfg, model: cfg.Model, doc: doc, ver: ver, qterm: qterm,
-		term: max(hs.Term, qterm), savedTerm: max(hs.Term, qterm),
+		term: max(hs.Term, qterm.N), savedTerm: max(hs.Term, qterm.N),
 		members: map[string]bool{cfg.Self: true},
 		reqs:    map[uint64]*clientReq{},
 		damp:    map[[2]string]*dampened{},
@@ -134,7 +135,7 @@ func (n *Node) Doc() ([]byte, Version) { return n.doc, n.ver }
 
 // Status reports what the node knows.
 func (n *Node) Status() Status {
-	s := Status{Self: n.cfg.Self, DC: n.dc, Term: n.term, Quorate: n.quorate, Version: n.ver,
+	s := Status{Self: n.cfg.Self, DC: n.dc, Term: n.cur.N, Quorate: n.quorate, Version: n.ver,
 		Ready: n.dc == n.cfg.Self && n.ready, Members: sortedKeys(n.members)}
 	if n.dc == n.cfg.Self {
 		s.Partition = sortedKeys(n.partition)
@@ -244,16 +245,13 @@ func (n *Node) setDC(dc string) {
 
 // rank is how documents are ordered when members converge.
 type rank struct {
-	QTerm uint64
+	QTerm Term
 	Ver   Version
 }
 
 func (r rank) compare(o rank) int {
-	switch {
-	case r.QTerm < o.QTerm:
-		return -1
-	case r.QTerm > o.QTerm:
-		return 1
+	if c := r.QTerm.Compare(o.QTerm); c != 0 {
+		return c
 	}
 	return r.Ver.Compare(o.Ver)
 }
@@ -288,7 +286,7 @@ func (n *Node) startElection() {
 	n.failForwarded("the DC changed while the request was in flight; its outcome is unknown")
 	for _, m := range sortedKeys(n.members) {
 		if m != n.cfg.Self {
-			n.send(Message{Type: MsgHello, To: m, Term: n.term, Version: n.ver, QTerm: n.qterm})
+			n.send(Message{Type: MsgHello, To: m, Term: n.cur, MaxTerm: n.term, Version: n.ver, QTerm: n.qterm})
 		}
 	}
 	n.maybeDecide()
@@ -342,6 +340,7 @@ func (n *Node) maybeDecide() {
 func (n *Node) becomeDC() {
 	n.electing = false
 	n.term++
+	n.cur = Term{N: n.term, DC: n.cfg.Self}
 	n.setDC(n.cfg.Self)
 	n.partition = map[string]bool{n.cfg.Self: true}
 	n.pendingSync = map[string]int64{}
@@ -366,7 +365,7 @@ func (n *Node) becomeDC() {
 func (n *Node) sendSync(to string) {
 	n.pendingSync[to] = n.now
 	n.lastSync[to] = n.now
-	n.send(Message{Type: MsgSync, To: to, Term: n.term, Version: n.ver, QTerm: n.qterm, Doc: n.doc})
+	n.send(Message{Type: MsgSync, To: to, Term: n.cur, MaxTerm: n.term, Version: n.ver, QTerm: n.qterm, Doc: n.doc})
 }
 
 // checkSynced makes the DC ready once every member confirmed the sync.
@@ -502,7 +501,7 @@ func (n *Node) evict(m string) {
 	delete(n.acked, m)
 	if n.partition[m] {
 		delete(n.partition, m)
-		n.send(Message{Type: MsgEvict, To: m, Term: n.term})
+		n.send(Message{Type: MsgEvict, To: m, Term: n.cur})
 		n.emit(Event{Kind: EventEvicted, Node: m})
 	}
 	if !n.ready {
@@ -540,7 +539,7 @@ func (n *Node) Propose(id uint64, op Op) {
 	n.reqs[id] = r
 	if n.dc != "" {
 		r.forwarded = n.dc
-		n.send(Message{Type: MsgForward, To: n.dc, Req: id, Op: &op, Term: n.term})
+		n.send(Message{Type: MsgForward, To: n.dc, Req: id, Op: &op, Term: n.cur})
 	}
 }
 
@@ -565,7 +564,7 @@ func (n *Node) answer(origin string, req uint64, code int, errText string) {
 		delete(n.reqs, req)
 		n.emit(Event{Kind: EventResult, ID: req, Code: code, Err: errText, Version: n.ver})
 	default:
-		n.send(Message{Type: MsgResult, To: origin, Req: req, Code: code, Err: errText, Version: n.ver, Term: n.term})
+		n.send(Message{Type: MsgResult, To: origin, Req: req, Code: code, Err: errText, Version: n.ver, Term: n.cur})
 	}
 }
 
@@ -602,14 +601,16 @@ func (n *Node) dcApply(origin string, req uint64, op Op) {
 		return
 	}
 	n.doc, n.ver, n.persist = next, v, true
-	if n.quorate {
-		n.qterm = n.term
+	// Only a partition whose confirmed members have quorum stamps its term on
+	// the document (see rank).
+	if n.computeQuorum(len(n.partition)) {
+		n.qterm = n.cur
 	}
 	n.seq++
 	n.sentAt[n.seq] = n.now
 	for _, m := range sortedKeys(n.partition) {
 		if m != n.cfg.Self {
-			n.send(Message{Type: MsgReplicate, To: m, Term: n.term, Seq: n.seq, Version: v, QTerm: n.qterm, Doc: next})
+			n.send(Message{Type: MsgReplicate, To: m, Term: n.cur, Seq: n.seq, Version: v, QTerm: n.qterm, Doc: next})
 		}
 	}
 	n.waiting = append(n.waiting, pendingWrite{seq: n.seq, origin: origin, req: req, kind: op.Kind})
@@ -668,8 +669,13 @@ func (n *Node) Step(m Message) error {
 	if !n.members[m.From] {
 		return fmt.Errorf("%s message from %s, which is not a member here", m.Type, m.From)
 	}
-	if m.Term > n.term && m.Type != MsgSync {
-		n.term = m.Term // terms only grow; the next DC picks a higher one
+	if seen := max(m.MaxTerm, m.Term.N); seen > n.term {
+		// Term numbers only grow; the next DC picks a higher one. A DC that
+		// learns of a higher number has a rival: it steps down and re-elects.
+		n.term = seen
+		if n.dc == n.cfg.Self && seen > n.cur.N {
+			n.startElection()
+		}
 	}
 	switch m.Type {
 	case MsgHello:
@@ -681,13 +687,13 @@ func (n *Node) Step(m Message) error {
 	case MsgReplicate:
 		n.onReplicate(m)
 	case MsgAck:
-		if n.dc == n.cfg.Self && m.Term == n.term && n.partition[m.From] && m.Seq > n.acked[m.From] && m.Seq <= n.seq {
+		if n.dc == n.cfg.Self && m.Term == n.cur && n.partition[m.From] && m.Seq > n.acked[m.From] && m.Seq <= n.seq {
 			n.acked[m.From] = m.Seq
 			n.completeWrites()
 		}
 	case MsgForward:
 		if n.dc != n.cfg.Self {
-			n.send(Message{Type: MsgResult, To: m.From, Req: m.Req, Code: int(crmexit.TempFail), Err: "not the DC any more; retry", Term: n.term})
+			n.send(Message{Type: MsgResult, To: m.From, Req: m.Req, Code: int(crmexit.TempFail), Err: "not the DC any more; retry", Term: n.cur})
 			return nil
 		}
 		n.dcSubmit(m.From, m.Req, *m.Op)
@@ -699,7 +705,7 @@ func (n *Node) Step(m Message) error {
 		delete(n.reqs, m.Req)
 		n.emit(Event{Kind: EventResult, ID: m.Req, Code: m.Code, Err: m.Err, Version: m.Version})
 	case MsgEvict:
-		if m.From == n.dc && m.Term == n.term {
+		if m.From == n.dc && m.Term == n.cur {
 			n.startElection()
 		}
 	default:
@@ -711,7 +717,7 @@ func (n *Node) Step(m Message) error {
 func (n *Node) onHello(m Message) {
 	n.heard[m.From] = rank{m.QTerm, m.Version}
 	if !m.Reply {
-		n.send(Message{Type: MsgHello, To: m.From, Term: n.term, Version: n.ver, QTerm: n.qterm, Reply: true})
+		n.send(Message{Type: MsgHello, To: m.From, Term: n.cur, MaxTerm: n.term, Version: n.ver, QTerm: n.qterm, Reply: true})
 	}
 	if n.electing {
 		n.maybeDecide()
@@ -737,19 +743,17 @@ func (n *Node) docOK(m Message) bool {
 }
 
 func (n *Node) onSync(m Message) {
-	if m.Term < n.term || !n.docOK(m) {
+	if m.Term.DC != m.From || !n.docOK(m) {
 		return
 	}
-	if m.Term == n.term && n.dc != "" && n.dc != m.From {
-		// Two DCs chose the same term: the better-ranked one wins.
-		if !better(m.From, rank{m.QTerm, m.Version}, n.dc, n.heard[n.dc]) {
-			return
-		}
+	if m.Term.Compare(n.cur) < 0 {
+		// A DC of an older term: tell it about the newer one so it steps down.
+		n.send(Message{Type: MsgHello, To: m.From, Term: n.cur, MaxTerm: n.term, Version: n.ver, QTerm: n.qterm, Reply: true})
+		return
 	}
 	if (rank{m.QTerm, m.Version}).compare(n.rank()) < 0 {
 		// This node has newer data: the sender must not be DC. Tell it so.
-		n.term = max(n.term, m.Term)
-		n.send(Message{Type: MsgHello, To: m.From, Term: n.term, Version: n.ver, QTerm: n.qterm})
+		n.send(Message{Type: MsgHello, To: m.From, Term: n.cur, MaxTerm: n.term, Version: n.ver, QTerm: n.qterm})
 		if !n.electing {
 			n.startElection()
 		}
@@ -757,7 +761,7 @@ func (n *Node) onSync(m Message) {
 	}
 	// Anything left from a DC role this node held is now someone else's business.
 	n.failWaiting("this node lost the DC role while the request was in flight; its outcome is unknown")
-	n.term = m.Term
+	n.cur = m.Term
 	n.electing = false
 	n.heard[m.From] = rank{m.QTerm, m.Version}
 	n.setDC(m.From)
@@ -773,13 +777,13 @@ func (n *Node) onSync(m Message) {
 		if r := n.reqs[id]; r.forwarded == "" {
 			r.forwarded = m.From
 			op := r.op
-			n.send(Message{Type: MsgForward, To: m.From, Req: id, Op: &op, Term: n.term})
+			n.send(Message{Type: MsgForward, To: m.From, Req: id, Op: &op, Term: n.cur})
 		}
 	}
 }
 
 func (n *Node) onSyncAck(m Message) {
-	if n.dc != n.cfg.Self || m.Term != n.term {
+	if n.dc != n.cfg.Self || m.Term != n.cur {
 		return
 	}
 	if _, ok := n.pendingSync[m.From]; !ok {
@@ -802,7 +806,7 @@ func (n *Node) onSyncAck(m Message) {
 }
 
 func (n *Node) onReplicate(m Message) {
-	if m.From != n.dc || m.Term != n.term || !n.docOK(m) {
+	if m.From != n.dc || m.Term != n.cur || !n.docOK(m) {
 		return // not our DC: its ack timeout will drop us and we will be re-synced
 	}
 	if m.Version.Compare(n.ver) > 0 {

@@ -284,7 +284,7 @@ func (s *sim) tick() {
 			s.t.Logf("t=%d %s: %v", s.now, m.To, err)
 		}
 		if s.trace {
-			s.t.Logf("t=%d %s -> %s %s term=%d qterm=%d ver=%v seq=%d req=%d reply=%v", s.now, m.From, m.To, m.Type, m.Term, m.QTerm, m.Version, m.Seq, m.Req, m.Reply)
+			s.t.Logf("t=%d %s -> %s %s term=%v qterm=%v ver=%v seq=%d req=%d reply=%v", s.now, m.From, m.To, m.Type, m.Term, m.QTerm, m.Version, m.Seq, m.Req, m.Reply)
 		}
 		s.flush(m.To)
 	}

@@ -113,9 +113,10 @@ type Message struct {
 	Type    MsgType `json:"type"`
 	From    string  `json:"from"`
 	To      string  `json:"to"`
-	Term    uint64  `json:"term,omitempty"`
+	Term    Term    `json:"term,omitzero"` // the sender's current DC term
+	MaxTerm uint64  `json:"max,omitempty"` // the highest term number the sender has seen
 	Version Version `json:"ver,omitzero"`
-	QTerm   uint64  `json:"qterm,omitempty"`
+	QTerm   Term    `json:"qterm,omitzero"`
 	Reply   bool    `json:"reply,omitempty"`
 	Doc     []byte  `json:"doc,omitempty"`
 	Seq     uint64  `json:"seq,omitempty"`
@@ -189,9 +190,34 @@ type Event struct {
 // HardState is what a node persists and gives back to New on restart.
 type HardState struct {
 	Doc   []byte
-	QTerm uint64 // term of the last write made with quorum (ranks documents)
-	Term  uint64 // highest term seen
+	QTerm Term   // term of the last write confirmed by a quorate partition (ranks documents)
+	Term  uint64 // highest term number seen
 }
+
+// Term identifies one DC's reign: a number and the DC that chose it. Two nodes
+// may pick the same number concurrently; the name keeps terms unique and totally
+// ordered, so a member never serves two DCs of "the same" term.
+type Term struct {
+	N  uint64 `json:"n"`
+	DC string `json:"dc,omitempty"`
+}
+
+// Compare orders terms by number, then DC name.
+func (t Term) Compare(o Term) int {
+	switch {
+	case t.N < o.N:
+		return -1
+	case t.N > o.N:
+		return 1
+	case t.DC < o.DC:
+		return -1
+	case t.DC > o.DC:
+		return 1
+	}
+	return 0
+}
+
+func (t Term) String() string { return fmt.Sprintf("%d/%s", t.N, t.DC) }
 
 // Ready is the work the caller must do, in order: persist, send, deliver events.
 type Ready struct {

@@ -27,8 +27,8 @@ import (
 const hardStateFile = "controller.json"
 
 type hardState struct {
-	QTerm uint64 `json:"qterm"`
-	Term  uint64 `json:"term"`
+	QTerm controller.Term `json:"qterm"`
+	Term  uint64          `json:"term"`
 }
 
 // call is an ipc request handed to the event loop.
