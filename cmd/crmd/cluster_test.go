@@ -428,3 +428,64 @@ func firstLine(b []byte) string {
 	s, _, _ := strings.Cut(string(b), "\n")
 	return s
 }
+
+func TestAttributesAcrossNodes(t *testing.T) {
+	names := []string{"alpha", "beta", "gamma"}
+	c := newCluster(t, names, "", nil)
+	for _, n := range names {
+		c.start(n)
+	}
+	dc := c.waitAgree(names, 15*time.Second)
+	var other string
+	for _, n := range names {
+		if n != dc {
+			other = n
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// Set on a non-DC node for itself (node "" = local), read from every node.
+	if err := c.client(other).AttrSet(ctx, "", "pingd", "100", 0); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		v, ok, err := c.client(n).AttrGet(ctx, other, "pingd")
+		if err != nil || !ok || v != "100" {
+			t.Errorf("%s reads %s's pingd = %q %v %v", n, other, v, ok, err)
+		}
+	}
+	// A dampened update shows up only after the window.
+	if err := c.client(dc).AttrSet(ctx, other, "pingd", "200", 500); err != nil {
+		t.Fatal(err)
+	}
+	if v, _, _ := c.client(dc).AttrGet(ctx, other, "pingd"); v != "100" {
+		t.Errorf("dampened value visible at once: %q", v)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if v, _, _ := c.client(dc).AttrGet(ctx, other, "pingd"); v == "200" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("dampened value never written")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// The node fails: its transient attributes go with it.
+	c.kill(other)
+	var rest []string
+	for _, n := range names {
+		if n != other {
+			rest = append(rest, n)
+		}
+	}
+	c.waitAgree(rest, 10*time.Second)
+	for _, n := range rest {
+		if _, ok, err := c.client(n).AttrGet(ctx, other, "pingd"); err != nil || ok {
+			t.Errorf("%s still has the failed node's attribute (%v)", n, err)
+		}
+	}
+	if err := c.client(rest[0]).AttrSet(ctx, "nobody", "x", "1", 0); err == nil {
+		t.Error("attribute on an unknown node accepted")
+	}
+}

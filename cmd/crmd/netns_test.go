@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pacer-ha/pacer/crmexit"
 )
 
 // The network-namespace fixture: every node gets its own network stack (a
@@ -181,8 +183,8 @@ func TestNetnsCluster(t *testing.T) {
 	if err := createPrimitive(ctx, c.nodes[majority[0]].sock, "majority-write"); err != nil {
 		t.Fatalf("majority write: %v", err)
 	}
-	if err := createPrimitive(ctx, c.nodes[minority].sock, "minority-write"); err == nil {
-		t.Error("the minority accepted a configuration write")
+	if err := createPrimitive(ctx, c.nodes[minority].sock, "minority-write"); crmexit.Of(err) != crmexit.Quorum {
+		t.Errorf("minority configuration write: %v (exit %d), want refused with exit %d", err, crmexit.Of(err), crmexit.Quorum)
 	}
 	f.heal(minority)
 	c.waitAgree(names, 20*time.Second)
