@@ -1,6 +1,3 @@
-// Command crmd is Pacer's cluster daemon: one per node, doing what Corosync,
-// pacemaker-controld, pacemaker-based and pacemaker-attrd do together. See
-// docs/crmd.md.
 package main
 
 import (
