@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/beevik/etree"
 )
 
 const systemOCF = "/usr/lib/ocf"
@@ -434,4 +436,78 @@ func TestRecurringRealMonitor(t *testing.T) {
 	if r := <-got; r.Status != StatusCancelled {
 		t.Errorf("stop did not cancel the monitor: %v", r.Status)
 	}
+}
+
+// TestSchedulerAcceptsHistory records a real start and monitor through the
+// executor, writes them into a CIB's status section as lrm_rsc_op entries,
+// and asks Pacemaker's scheduler (crm_simulate) what to do: nothing, if the
+// entries (digests included) are what Pacemaker itself would have written;
+// a restart once the configuration changes.
+func TestSchedulerAcceptsHistory(t *testing.T) {
+	needAgent(t, "heartbeat", "Dummy")
+	sim, err := exec.LookPath("crm_simulate")
+	if err != nil {
+		t.Skip("crm_simulate (pacemaker-cli-utils) not installed")
+	}
+	e := New(Options{OCFRoots: []string{systemOCF}})
+	t.Cleanup(func() { e.Close() })
+	dir := t.TempDir()
+	state := filepath.Join(dir, "r1.state")
+	start := Request{RscID: "r1", Class: "ocf", Provider: "heartbeat", Type: "Dummy", Action: "start", TimeoutMS: 20000,
+		Params: map[string]string{"state": state, "fake": "a&b"}, TransitionKey: "1:1:0:6f2b1c44-0000-4000-8000-000000000001"}
+	mon := start
+	mon.Action, mon.IntervalMS, mon.TimeoutMS, mon.TransitionKey = "monitor", 10000, 30000, "2:1:0:6f2b1c44-0000-4000-8000-000000000001"
+	rs := e.Exec(context.Background(), start)
+	rm := e.Exec(context.Background(), mon)
+	if !rs.OK() || !rm.OK() {
+		t.Fatalf("start %d/%v, monitor %d/%v", rs.RC, rs.Status, rm.RC, rm.Status)
+	}
+	if rs.RestartParams == nil {
+		t.Fatal("no op-force-restart for an agent with reload")
+	}
+	lrm := etree.NewElement("lrm_resource")
+	for k, v := range map[string]string{"id": "r1", "class": "ocf", "provider": "heartbeat", "type": "Dummy"} {
+		lrm.CreateAttr(k, v)
+	}
+	lrm.AddChild(rs.HistoryEntry(HistoryID("r1", "start", 0, false), "n1"))
+	lrm.AddChild(rm.HistoryEntry(HistoryID("r1", "monitor", 10000, false), "n1"))
+	doc := etree.NewDocument()
+	doc.AddChild(lrm)
+	history, err := doc.WriteToString()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cib := func(state, fake string) string {
+		return `<cib have-quorum="1" crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0"><configuration>` +
+			`<crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>` +
+			`<nodes><node id="1" uname="n1"/></nodes><resources><primitive class="ocf" id="r1" provider="heartbeat" type="Dummy">` +
+			`<instance_attributes id="ia"><nvpair id="ia-s" name="state" value="` + state + `"/><nvpair id="ia-f" name="fake" value="` + fake + `"/></instance_attributes>` +
+			`<operations><op id="r1-mon" name="monitor" interval="10s" timeout="30s"/></operations></primitive></resources><constraints/></configuration>` +
+			`<status><node_state id="1" uname="n1" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="1"><lrm_resources>` +
+			history + `</lrm_resources></lrm></node_state></status></cib>`
+	}
+	simulate := func(c string) string {
+		p := filepath.Join(dir, "cib.xml")
+		if err := os.WriteFile(p, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(sim, "-x", p, "-S").CombinedOutput()
+		if err != nil {
+			t.Fatalf("crm_simulate: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+	out := simulate(cib(state, "a&amp;b"))
+	if strings.Contains(out, "Resource action") || !strings.Contains(out, "Started n1") {
+		t.Errorf("the scheduler does not accept the executor's history:\n%s", out)
+	}
+	// A reloadable parameter changed: the restart digest still matches, so
+	// a reload; a unique one (the legacy reload's restart list): a restart.
+	if out := simulate(cib(state, "changed")); !strings.Contains(out, "* Reload") {
+		t.Errorf("changing fake should reload:\n%s", out)
+	}
+	if out := simulate(cib(state+".new", "a&amp;b")); !strings.Contains(out, "* Restart") {
+		t.Errorf("changing state should restart:\n%s", out)
+	}
+	runSteps(t, e, start, []step{{"stop", 0}})
 }
