@@ -3,7 +3,6 @@ package crmmon
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -247,23 +246,25 @@ func (p *printer) nodesWithResources() {
 // hiddenAttr reports node attributes crm_mon does not list.
 func hiddenAttr(name string) bool {
 	return strings.HasPrefix(name, "#") || strings.HasPrefix(name, "fail-count-") ||
-		strings.HasPrefix(name, "last-failure-") || name == "shutdown" || name == "terminate"
+		strings.HasPrefix(name, "last-failure-") || name == "shutdown" || name == "terminate" ||
+		name == "standby"
 }
 
 func (p *printer) nodeAttributes() {
-	p.blank()
-	p.w.WriteString("Node Attributes:\n")
+	header := false
 	for _, n := range sortedNodes(p.c) {
 		if !n.Online {
 			continue
 		}
-		var names []string
-		for k := range n.Attrs {
-			if !hiddenAttr(k) {
-				names = append(names, k)
-			}
+		names := visibleAttrNames(n)
+		if len(names) == 0 {
+			continue
 		}
-		sort.Strings(names)
+		if !header {
+			p.blank()
+			p.w.WriteString("Node Attributes:\n")
+			header = true
+		}
 		p.item(1, "Node: "+n.Name+":")
 		for _, k := range names {
 			p.item(2, fmt.Sprintf("%-32s\t: %-10s", k, n.Attrs[k]))
@@ -327,7 +328,7 @@ func nodeHistory(c *cluster.Cluster, n *cluster.Node) []histEntry {
 func thresholdText(r *cluster.Resource, st *cluster.RscNodeState) string {
 	s := "migration-threshold=" + strconv.Itoa(r.MigrationThreshold)
 	if st.FailCount > 0 {
-		s += " fail-count=" + cluster.ScoreString(st.FailCount)
+		s += " fail-count=" + strconv.Itoa(st.FailCount)
 		if st.LastFailure > 0 {
 			s += " last-failure='" + epochTime(st.LastFailure) + "'"
 		}
@@ -422,7 +423,7 @@ func (p *printer) operations() {
 		if !n.Online && !n.Unclean {
 			continue
 		}
-		p.item(1, "Node: "+n.Name+":")
+		var lines []string
 		for _, h := range nodeHistory(p.c, n) {
 			var ops []*cluster.OpRecord
 			for _, op := range h.st.History {
@@ -434,14 +435,20 @@ func (p *printer) operations() {
 				}
 				ops = append(ops, op)
 			}
+			if len(ops) == 0 {
+				continue
+			}
 			head := h.name + ": " + thresholdText(h.st.Rsc, h.st)
 			if h.st.Rsc.Orphan {
 				head = h.name + ": orphan"
 			}
-			p.item(2, head+":")
+			lines = append(lines, "    * "+head+":")
 			for _, op := range ops {
 				var b strings.Builder
-				fmt.Fprintf(&b, "(%d) %s:", op.CallID, op.Operation)
+				fmt.Fprintf(&b, "(%d) %s", op.CallID, op.Operation)
+				if op.IntervalMS > 0 || p.o.Timing || op.RC != 0 {
+					b.WriteByte(':')
+				}
 				if op.IntervalMS > 0 {
 					fmt.Fprintf(&b, " interval=\"%dms\"", op.IntervalMS)
 				}
@@ -451,9 +458,18 @@ func (p *printer) operations() {
 					}
 					fmt.Fprintf(&b, " exec-time=\"%dms\" queue-time=\"%dms\"", op.ExecTime, op.QueueTime)
 				}
-				fmt.Fprintf(&b, " rc=%d (%s)", op.RC, RCText(op.RC))
-				p.item(3, b.String())
+				if p.o.Timing || op.RC != 0 {
+					fmt.Fprintf(&b, " rc=%d (%s)", op.RC, RCText(op.RC))
+				}
+				lines = append(lines, "      * "+b.String())
 			}
+		}
+		if len(lines) == 0 {
+			continue
+		}
+		p.item(1, "Node: "+n.Name+":")
+		for _, l := range lines {
+			p.w.WriteString(l + "\n")
 		}
 	}
 }
@@ -596,15 +612,20 @@ func (p *printer) failedActions() {
 // success in Pacemaker 2.1.5, even for warnings).
 func Nagios(c *cluster.Cluster) (string, crmexit.Code) {
 	var offline []string
-	online := 0
+	online, standby, maint := 0, 0, 0
 	for _, n := range sortedNodes(c) {
 		if n.Type != cluster.NodeMember {
 			continue
 		}
-		if n.Online {
-			online++
-		} else {
+		switch {
+		case !n.Online:
 			offline = append(offline, n.Name)
+		case n.Standby:
+			standby++
+		case n.Maintenance:
+			maint++
+		default:
+			online++
 		}
 	}
 	cnt := CountResources(c)
@@ -612,11 +633,23 @@ func Nagios(c *cluster.Cluster) (string, crmexit.Code) {
 	if c.DC == nil {
 		warn = append(warn, "No DC")
 	}
-	for _, n := range offline {
-		warn = append(warn, "offline node: "+n)
+	if len(offline) > 0 {
+		parts := make([]string, len(offline))
+		for i, n := range offline {
+			parts[i] = "offline node: " + n
+		}
+		warn = append(warn, strings.Join(parts, " "))
 	}
 	if len(warn) > 0 {
 		return "CLUSTER WARN: " + strings.Join(warn, ", "), crmexit.OK
 	}
-	return fmt.Sprintf("CLUSTER OK: %d nodes online, %d resource instances configured", online, cnt.Instances), crmexit.OK
+	s := "CLUSTER OK: " + plural(online, "node online", "nodes online")
+	if standby > 0 {
+		s += ", " + plural(standby, "standby node", "standby nodes")
+	}
+	if maint > 0 {
+		s += ", " + plural(maint, "maintenance node", "maintenance nodes")
+	}
+	s += ", " + plural(cnt.Instances, "resource instance configured", "resource instances configured")
+	return s, crmexit.OK
 }
