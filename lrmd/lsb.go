@@ -11,7 +11,9 @@ import (
 	"time"
 )
 
-var lsbXMLEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "'", "&apos;", `"`, "&quot;")
+// lsbXMLEscaper escapes what Pacemaker escapes in generated meta-data:
+// only &, < and > (quotes stay as they are).
+var lsbXMLEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // lsbMetadata builds OCF-style meta-data from an init script's LSB header
 // ("### BEGIN INIT INFO" ... "### END INIT INFO"), laid out as Pacemaker

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -189,5 +190,37 @@ func TestHelpHasExamples(t *testing.T) {
 	got := runPacer(t, "--help")
 	if got.code != 0 || !strings.Contains(got.stdout, "--force-start") || !strings.Contains(got.stdout, "crm_resource --list-agents ocf") {
 		t.Errorf("--help: rc %d\n%s", got.code, got.stdout)
+	}
+}
+
+// TestLSBMetadataAgainstPacemaker writes init scripts with assorted LSB
+// headers to /etc/init.d (removed afterwards) and compares the meta-data
+// both tools generate for them.
+func TestLSBMetadataAgainstPacemaker(t *testing.T) {
+	pcmk, err := exec.LookPath("crm_resource")
+	if err != nil {
+		t.Skip("Pacemaker's crm_resource not installed")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to write to /etc/init.d")
+	}
+	headers := []string{
+		"",
+		"### BEGIN INIT INFO\n# Provides:          svc\n# Required-Start:    $remote_fs $syslog\n# Default-Start:     2 3 4 5\n# Default-Stop:      0 1 6\n# Short-Description: A <test> & 'more'\n# Description:       Long text\n#                    continued\n#\tand tabbed\n### END INIT INFO\n",
+		"### BEGIN INIT INFO\n# Provides: x\n# Description: one \"quoted\" \x27x\x27\n# X-Start-Before: y\n# Should-Start: z\n### END INIT INFO\n",
+		"### BEGIN INIT INFO\n# Short-Description:\n### END INIT INFO\n",
+	}
+	for i, h := range headers {
+		name := fmt.Sprintf("pacer-md-test-%d-%d", os.Getpid(), i)
+		path := filepath.Join("/etc/init.d", name)
+		if err := os.WriteFile(path, []byte("#!/bin/sh\n"+h+"exit 0\n"), 0o755); err != nil {
+			t.Skipf("cannot write %s: %v", path, err)
+		}
+		t.Cleanup(func() { os.Remove(path) })
+		want := runPacemaker(t, pcmk, "--show-metadata", "lsb:"+name)
+		got := runPacer(t, "--show-metadata", "lsb:"+name)
+		if got != want {
+			t.Errorf("header %d:\n got  %q\n want %q", i, got.stdout, want.stdout)
+		}
 	}
 }
