@@ -31,9 +31,27 @@ func scoreString(s int) string {
 	return fmt.Sprint(s)
 }
 
+// xmlEsc escapes text for an XML attribute value.
 func xmlEsc(s string) string {
-	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
-	return r.Replace(s)
+	if !strings.ContainsAny(s, `&<>"`) {
+		return s
+	}
+	var b strings.Builder
+	for _, c := range s {
+		switch c {
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '"':
+			b.WriteString("&quot;")
+		default:
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
 }
 
 // graphRef is the short element an input trigger refers to.

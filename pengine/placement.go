@@ -386,7 +386,8 @@ func (w *ws) better(r *rsc, n, cur *node, scores []int) bool {
 	if nr != cr {
 		return nr
 	}
-	return false
+	// Last resort: node names in plain byte order, as Pacemaker sorts them.
+	return n.name < cur.name
 }
 
 func isCurrent(r *rsc, n *node) bool {

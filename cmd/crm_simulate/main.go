@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/pacer-ha/pacer/cib"
 	"github.com/pacer-ha/pacer/crmexit"
 	"github.com/pacer-ha/pacer/pengine"
 	"github.com/pacer-ha/pacer/rules"
@@ -125,13 +126,14 @@ func readInput(o *options, stdin io.Reader) (*etree.Document, error) {
 	if err != nil {
 		return nil, crmexit.Wrap(crmexit.Software, fmt.Errorf("Could not read input: %w", err))
 	}
-	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(data); err != nil || doc.Root() == nil {
-		if err == nil {
-			err = fmt.Errorf("no root element")
-		}
+	// cib's direct parser builds the same tree several times faster than
+	// encoding/xml.
+	root, err := cib.ParseElement(data)
+	if err != nil {
 		return nil, crmexit.Wrap(crmexit.DataErr, fmt.Errorf("Could not parse input as XML: %w", err))
 	}
+	doc := etree.NewDocument()
+	doc.SetRoot(root)
 	if doc.Root().Tag != "cib" {
 		return nil, crmexit.New(crmexit.DataErr, "Input is not a CIB: root element is <%s>", doc.Root().Tag)
 	}
