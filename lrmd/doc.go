@@ -15,6 +15,7 @@
 //	if res.OK() { ... }
 //	entry := res.HistoryEntry(lrmd.HistoryID("ip", "start", 0, !res.OK()), "node1")
 //
+//	req := lrmd.RequestFromGraph(id, class, provider, typ, task, graphAttrs)
 //	key, _ := ex.StartRecurring(monitorReq, func(r lrmd.Result) { ... })
 //	ex.CancelRecurring("ip", "monitor", 10000)
 //	md, _ := ex.Metadata(ctx, "ocf", "heartbeat", "IPaddr2")

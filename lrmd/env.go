@@ -45,35 +45,63 @@ func inheritedEnv() []string {
 	return out
 }
 
+// envBuilder collects NAME=VALUE pairs; a later value for a name replaces
+// the earlier one (getenv would otherwise see the first of duplicates).
+type envBuilder struct {
+	order []string
+	vals  map[string]string
+}
+
+func (b *envBuilder) set(k, v string) {
+	if b.vals == nil {
+		b.vals = map[string]string{}
+	}
+	if _, ok := b.vals[k]; !ok {
+		b.order = append(b.order, k)
+	}
+	b.vals[k] = v
+}
+
+func (b *envBuilder) add(kvs []string) {
+	for _, kv := range kvs {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			b.set(k, v)
+		}
+	}
+}
+
+func (b *envBuilder) list() []string {
+	out := make([]string, 0, len(b.order))
+	for _, k := range b.order {
+		out = append(out, k+"="+b.vals[k])
+	}
+	return out
+}
+
 // agentEnv builds the environment an OCF agent runs with, as Pacemaker's
 // executor builds it: its own environment plus the OCF variables.
 func (e *Executor) agentEnv(req *Request, ocfRoot string, timeoutMS uint64) []string {
-	env := inheritedEnv()
-	env = append(env, e.opts.Env...)
+	var b envBuilder
+	b.add(inheritedEnv())
+	b.add(e.opts.Env)
 	if e.opts.ToolDir != "" {
-		env = append(env, "HA_SBIN_DIR="+e.opts.ToolDir)
+		b.set("HA_SBIN_DIR", e.opts.ToolDir)
 	}
-	env = append(env,
-		"PATH="+agentPath(e.opts.ToolDir),
-		"OCF_RA_VERSION_MAJOR=1",
-		"OCF_RA_VERSION_MINOR=1",
-		"OCF_ROOT="+ocfRoot,
-		"OCF_RESKEY_crm_feature_set="+e.opts.FeatureSet,
-	)
+	b.set("PATH", agentPath(e.opts.ToolDir))
+	b.set("OCF_RA_VERSION_MAJOR", "1")
+	b.set("OCF_RA_VERSION_MINOR", "1")
+	b.set("OCF_ROOT", ocfRoot)
 	if e.opts.NodeName != "" {
-		env = append(env, "OCF_RESKEY_CRM_meta_on_node="+e.opts.NodeName)
+		b.set("OCF_RESKEY_CRM_meta_on_node", e.opts.NodeName)
 	}
 	if req.RscID != "" {
-		env = append(env, "OCF_RESOURCE_INSTANCE="+req.RscID)
+		b.set("OCF_RESOURCE_INSTANCE", req.RscID)
 	}
 	if req.Type != "" {
-		env = append(env, "OCF_RESOURCE_TYPE="+req.Type)
+		b.set("OCF_RESOURCE_TYPE", req.Type)
 	}
 	if req.Provider != "" {
-		env = append(env, "OCF_RESOURCE_PROVIDER="+req.Provider)
-	}
-	if req.CheckLevel != "" {
-		env = append(env, "OCF_CHECK_LEVEL="+req.CheckLevel)
+		b.set("OCF_RESOURCE_PROVIDER", req.Provider)
 	}
 	// Sorted so runs are reproducible (and testable).
 	for _, k := range sortedMapKeys(req.Params) {
@@ -81,11 +109,16 @@ func (e *Executor) agentEnv(req *Request, ocfRoot string, timeoutMS uint64) []st
 			continue
 		}
 		v := req.Params[k]
-		env = append(env, "OCF_RESKEY_"+k+"="+v)
-		if k == "OCF_CHECK_LEVEL" && req.CheckLevel == "" {
-			env = append(env, "OCF_CHECK_LEVEL="+v)
+		b.set("OCF_RESKEY_"+k, v)
+		if k == "OCF_CHECK_LEVEL" {
+			b.set("OCF_CHECK_LEVEL", v)
 		}
 	}
+	if req.CheckLevel != "" {
+		b.set("OCF_CHECK_LEVEL", req.CheckLevel)
+	}
+	// The executor's feature set wins over one passed as a parameter.
+	b.set("OCF_RESKEY_crm_feature_set", e.opts.FeatureSet)
 	meta := map[string]string{}
 	for k, v := range req.Meta {
 		meta[k] = v
@@ -98,9 +131,9 @@ func (e *Executor) agentEnv(req *Request, ocfRoot string, timeoutMS uint64) []st
 		if !validEnvName(k) {
 			continue
 		}
-		env = append(env, metaEnvName(k)+"="+meta[k])
+		b.set(metaEnvName(k), meta[k])
 	}
-	return env
+	return b.list()
 }
 
 // agentPath is the PATH agents run with: Pacer's tools first, then the

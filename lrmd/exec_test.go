@@ -418,3 +418,19 @@ func TestDaemonHoldingPipe(t *testing.T) {
 		t.Errorf("result took %v: waited for the daemon's pipe", d)
 	}
 }
+
+func TestRequestFromGraph(t *testing.T) {
+	// Attributes as crm_simulate writes them into a transition graph.
+	attrs := map[string]string{"CRM_meta_interval": "10000", "CRM_meta_name": "monitor", "CRM_meta_on_node": "n1",
+		"CRM_meta_start_delay": "5000", "CRM_meta_timeout": "33000", "a": "1", "crm_feature_set": "3.16.1", "CRM_meta_clone_max": "2"}
+	req := RequestFromGraph("r1:0", "ocf", "heartbeat", "Dummy", "monitor", attrs)
+	if req.IntervalMS != 10000 || req.TimeoutMS != 33000 || req.StartDelayMS != 5000 {
+		t.Errorf("timing %d/%d/%d", req.IntervalMS, req.TimeoutMS, req.StartDelayMS)
+	}
+	if len(req.Params) != 1 || req.Params["a"] != "1" {
+		t.Errorf("params %v", req.Params)
+	}
+	if req.Meta["name"] != "monitor" || req.Meta["clone_max"] != "2" || req.Meta["on_node"] != "n1" || len(req.Meta) != 3 {
+		t.Errorf("meta %v", req.Meta)
+	}
+}

@@ -384,8 +384,11 @@ func mapLSB(action string, rc int, st ExecStatus) int {
 }
 
 func (e *Executor) lsbEnv() []string {
-	env := append(inheritedEnv(), e.opts.Env...)
-	return append(env, "PATH="+agentPath(e.opts.ToolDir))
+	var b envBuilder
+	b.add(inheritedEnv())
+	b.add(e.opts.Env)
+	b.set("PATH", agentPath(e.opts.ToolDir))
+	return b.list()
 }
 
 // addDigests fills the op digests of an OCF action from the request and the
