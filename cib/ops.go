@@ -633,3 +633,28 @@ func (c *CIB) Erase() {
 	e.reformat()
 	c.doc, c.raw, c.rawSer = e.doc, nil, nil
 }
+
+// LatestSchema is the newest Pacemaker schema Pacer validates against.
+const LatestSchema = "pacemaker-3.9"
+
+// Upgrade moves the CIB to LatestSchema, as `cibadmin --upgrade` does: validate-with
+// is set, admin_epoch goes up by one, epoch restarts at 1 and the document is laid
+// out afresh. A CIB already on LatestSchema is left alone (changed is false). CIBs on
+// pacemaker-2.x and 3.x need no transformation; older ones (pacemaker-1.x, none) are
+// crmexit.Unimplemented.
+func (c *CIB) Upgrade() (changed bool, err error) {
+	vw := c.Root().SelectAttrValue("validate-with", "")
+	if vw == LatestSchema {
+		return false, nil
+	}
+	if !strings.HasPrefix(vw, "pacemaker-2.") && !strings.HasPrefix(vw, "pacemaker-3.") {
+		return false, crmexit.New(crmexit.Unimplemented, "cannot upgrade a CIB validated with %q: Pacer only upgrades from pacemaker-2.x and 3.x schemas (upgrade it with Pacemaker's cibadmin first)", vw)
+	}
+	err = c.apply(func(w *CIB) (change, error) {
+		w.Root().CreateAttr("validate-with", LatestSchema)
+		v := w.Version()
+		w.SetVersion(Version{AdminEpoch: v.AdminEpoch + 1, Epoch: 1, NumUpdates: 1})
+		return statusChange, nil // num_updates then moves to 2, as Pacemaker's does
+	})
+	return err == nil, err
+}

@@ -458,3 +458,26 @@ func TestXPathModifyReplace(t *testing.T) {
 		t.Errorf("after ReplaceXPath: %s", got)
 	}
 }
+
+func TestUpgrade(t *testing.T) {
+	c := mustParse(t, strings.Replace(xpDoc, `<cib `, `<cib validate-with="pacemaker-2.5" `, 1))
+	c.SetVersion(Version{0, 30, 7})
+	changed, err := c.Upgrade()
+	if err != nil || !changed {
+		t.Fatalf("upgrade: %v %v", changed, err)
+	}
+	if v := c.Version(); v != (Version{1, 1, 2}) {
+		t.Errorf("version after upgrade %v, want 1.1.2", v)
+	}
+	if got := c.Root().SelectAttrValue("validate-with", ""); got != LatestSchema {
+		t.Errorf("validate-with %q", got)
+	}
+	before := c.String()
+	if changed, err := c.Upgrade(); err != nil || changed || c.String() != before {
+		t.Errorf("second upgrade changed something: %v %v", changed, err)
+	}
+	old := mustParse(t, `<cib validate-with="pacemaker-1.2" epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config/><nodes/><resources/><constraints/></configuration><status/></cib>`)
+	if _, err := old.Upgrade(); codeOf(err) != crmexit.Unimplemented {
+		t.Errorf("1.x upgrade: %v", err)
+	}
+}

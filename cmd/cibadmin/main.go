@@ -222,8 +222,12 @@ func execute(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io
 		fmt.Fprint(stderr, "Digest: ")
 		fmt.Fprintln(stdout, cib.OnDiskDigest(x))
 		return nil
-	case "upgrade", "patch":
+	case "patch":
 		return crmexit.New(crmexit.Unimplemented, "cibadmin: --%s is not implemented by Pacer yet", cmdName)
+	case "upgrade":
+		if !o.force {
+			return crmexit.New(crmexit.Unsafe, dangerous)
+		}
 	case "erase":
 		if !o.force {
 			return crmexit.New(crmexit.Unsafe, dangerous)
@@ -282,6 +286,9 @@ func execute(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io
 		case "erase":
 			c.Erase()
 			return nil
+		case "upgrade":
+			_, err := c.Upgrade()
+			return err
 		case "bump":
 			return c.Modify("", etree.NewElement("cib").CreateAttr("epoch", "epoch++").Element(), false)
 		}
