@@ -15,6 +15,8 @@ import (
 	"github.com/pacer-ha/pacer/cib"
 	"github.com/pacer-ha/pacer/cibclient"
 	"github.com/pacer-ha/pacer/crmexit"
+	"github.com/pacer-ha/pacer/ipc"
+	"github.com/pacer-ha/pacer/lrmd"
 )
 
 func main() {
@@ -64,7 +66,7 @@ Remove it:
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return execute(ctx, cmd, &o, stdout, stderr)
+			return execute(ctx, cmd, &o, stdout, stderr, getenv)
 		},
 	}
 	cmd.SetOut(stdout)
@@ -102,7 +104,7 @@ Remove it:
 	return err
 }
 
-func execute(ctx context.Context, cmd *cobra.Command, o *options, stdout, stderr io.Writer) error {
+func execute(ctx context.Context, cmd *cobra.Command, o *options, stdout, stderr io.Writer, getenv func(string) string) error {
 	if o.version {
 		fmt.Fprintln(stdout, "Pacer attrd_updater (Pacemaker 2.1.5 compatible)")
 		return nil
@@ -130,6 +132,9 @@ func execute(ctx context.Context, cmd *cobra.Command, o *options, stdout, stderr
 	}
 	if !update && !o.del && !o.query {
 		o.query = true
+	}
+	if getenv(cibclient.EnvFile) == "" {
+		return daemon(ctx, o, update, stdout, stderr, getenv)
 	}
 	be, err := cibclient.Open(ctx)
 	var c *cib.CIB
@@ -202,6 +207,75 @@ func execute(ctx context.Context, cmd *cobra.Command, o *options, stdout, stderr
 		code := crmexit.Of(err)
 		fmt.Fprintf(stderr, "attrd_updater: Could not update %s=%s: %v\n", o.name, o.update, err)
 		return crmexit.Wrap(code, reported{code})
+	}
+	return nil
+}
+
+// daemon talks to crmd's attribute manager, which dampens and writes the
+// values to the CIB as Pacemaker's attrd does.
+func daemon(ctx context.Context, o *options, update bool, stdout, stderr io.Writer, getenv func(string) string) error {
+	sock := getenv(cibclient.EnvSocket)
+	if sock == "" {
+		sock = cibclient.DefaultSocket
+	}
+	cl, err := ipc.Dial(ctx, sock)
+	if err != nil {
+		if update || o.del {
+			fmt.Fprintf(stderr, "attrd_updater: Could not update %s=%s: Connection refused (111)\n", o.name, o.update)
+		} else {
+			fmt.Fprintln(stderr, "attrd_updater: Could not connect to attrd: Connection refused")
+		}
+		return fail(crmexit.Disconnect)
+	}
+	defer cl.Close()
+	failed := func(what string, err error) error {
+		code := crmexit.Of(err)
+		fmt.Fprintf(stderr, "attrd_updater: Could not %s: %v\n", what, err)
+		return crmexit.Wrap(code, reported{code})
+	}
+	switch {
+	case o.query && o.all:
+		doc, _, err := cl.Query(ctx)
+		if err != nil {
+			return failed("query value of "+o.name, err)
+		}
+		c, err := cib.Parse(doc)
+		if err != nil {
+			return failed("query value of "+o.name, err)
+		}
+		return query(c, o, stdout, stderr)
+	case o.query:
+		v, found, err := cl.AttrGet(ctx, o.node, o.name)
+		if err != nil {
+			return failed("query value of "+o.name, err)
+		}
+		if !found {
+			fmt.Fprintf(stderr, "attrd_updater: Could not query value of %s: attribute does not exist\n", o.name)
+			return fail(crmexit.NoSuch)
+		}
+		host := o.node
+		if host == "" {
+			host, _ = os.Hostname()
+		}
+		fmt.Fprintf(stdout, "name=\"%s\" host=\"%s\" value=\"%s\"\n", o.name, host, v)
+		return nil
+	case o.del:
+		if err := cl.AttrDelete(ctx, o.node, o.name); err != nil {
+			return failed("delete "+o.name, err)
+		}
+		return nil
+	}
+	dampen := 0
+	if o.delay != "" {
+		ms, err := lrmd.ParseDuration(o.delay)
+		if err != nil {
+			fmt.Fprintf(stderr, "attrd_updater: Invalid delay '%s'\n", o.delay)
+			return fail(crmexit.Usage)
+		}
+		dampen = int(ms)
+	}
+	if err := cl.AttrSet(ctx, o.node, o.name, o.update, dampen); err != nil {
+		return failed(fmt.Sprintf("update %s=%s", o.name, o.update), err)
 	}
 	return nil
 }

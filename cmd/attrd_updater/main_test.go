@@ -6,9 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pacer-ha/pacer/crmexit"
+	"github.com/pacer-ha/pacer/ipc"
 )
 
 const testCIB = `<cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config/><nodes><node id="1" uname="n1"/><node id="2" uname="n2"/></nodes><resources/><constraints/></configuration><status><node_state id="1" uname="n1" in_ccm="true" crmd="online" join="member" expected="member"/></status></cib>`
@@ -70,5 +72,58 @@ func TestTransientAttributes(t *testing.T) {
 	}
 	if rc, _, _ := attrd(t, "-n", "priv", "-U", "1", "-p", "-N", "n1"); rc != 0 || strings.Contains(cibText(), `name="priv"`) {
 		t.Errorf("private attribute reached the CIB (rc %d)", rc)
+	}
+}
+
+// TestDaemon drives attrd_updater against a stand-in for crmd's attribute
+// API on a socket (no CIB_file).
+func TestDaemon(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "crmd.sock")
+	srv, err := ipc.Listen(sock, nil)
+	if err != nil {
+		t.Skipf("cannot listen on a unix socket: %v", err)
+	}
+	type call struct {
+		op, node, name, value string
+		dampen                int
+	}
+	var mu sync.Mutex
+	var calls []call
+	attrs := map[string]string{}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go srv.Serve(ctx, ipc.HandlerFunc(func(_ context.Context, q ipc.Request) ipc.Response {
+		mu.Lock()
+		defer mu.Unlock()
+		calls = append(calls, call{q.Op, q.Node, q.Name, q.Value, q.DampenMS})
+		switch q.Op {
+		case ipc.OpAttrSet:
+			attrs[q.Node+"/"+q.Name] = q.Value
+		case ipc.OpAttrDelete:
+			delete(attrs, q.Node+"/"+q.Name)
+		case ipc.OpAttrGet:
+			v, ok := attrs[q.Node+"/"+q.Name]
+			return ipc.Response{ID: q.ID, Value: v, Found: ok}
+		}
+		return ipc.Response{ID: q.ID}
+	}))
+	t.Setenv("CIB_file", "")
+	t.Setenv("PACER_SOCKET", sock)
+	if rc, _, e := attrd(t, "-n", "pingd", "-U", "3", "-d", "5s", "-N", "n1"); rc != 0 {
+		t.Fatalf("update: rc %d %s", rc, e)
+	}
+	if rc, out, _ := attrd(t, "-n", "pingd", "-Q", "-N", "n1"); rc != 0 || out != "name=\"pingd\" host=\"n1\" value=\"3\"\n" {
+		t.Errorf("query: rc %d %q", rc, out)
+	}
+	if rc, _, _ := attrd(t, "-n", "pingd", "-D", "-N", "n1"); rc != 0 {
+		t.Errorf("delete: rc %d", rc)
+	}
+	if rc, _, _ := attrd(t, "-n", "pingd", "-Q", "-N", "n1"); rc != int(crmexit.NoSuch) {
+		t.Errorf("query after delete: rc %d", rc)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(calls) == 0 || calls[0] != (call{ipc.OpAttrSet, "n1", "pingd", "3", 5000}) {
+		t.Errorf("first call %+v, want attr-set n1 pingd=3 dampened 5000ms", calls)
 	}
 }
