@@ -427,10 +427,7 @@ func (p *printer) operations() {
 		for _, h := range nodeHistory(p.c, n) {
 			var ops []*cluster.OpRecord
 			for _, op := range h.st.History {
-				if op.IsProbe() && op.RC == cluster.RCNotRunning {
-					continue
-				}
-				if op.Pending() {
+				if (op.IsProbe() && op.RC == cluster.RCNotRunning) || op.Pending() || op.Operation == "notify" {
 					continue
 				}
 				ops = append(ops, op)
@@ -445,8 +442,12 @@ func (p *printer) operations() {
 			lines = append(lines, "    * "+head+":")
 			for _, op := range ops {
 				var b strings.Builder
-				fmt.Fprintf(&b, "(%d) %s", op.CallID, op.Operation)
-				if op.IntervalMS > 0 || p.o.Timing || op.RC != 0 {
+				task := op.Operation
+				if op.IsProbe() {
+					task = "probe"
+				}
+				fmt.Fprintf(&b, "(%d) %s", op.CallID, task)
+				if op.IntervalMS > 0 || p.o.Timing {
 					b.WriteByte(':')
 				}
 				if op.IntervalMS > 0 {
@@ -456,9 +457,12 @@ func (p *printer) operations() {
 					if op.LastRCChange > 0 {
 						fmt.Fprintf(&b, " last-rc-change=\"%s\"", epochTime(op.LastRCChange))
 					}
-					fmt.Fprintf(&b, " exec-time=\"%dms\" queue-time=\"%dms\"", op.ExecTime, op.QueueTime)
-				}
-				if p.o.Timing || op.RC != 0 {
+					if op.Element.SelectAttr("exec-time") != nil {
+						fmt.Fprintf(&b, " exec-time=\"%dms\"", op.ExecTime)
+					}
+					if op.Element.SelectAttr("queue-time") != nil {
+						fmt.Fprintf(&b, " queue-time=\"%dms\"", op.QueueTime)
+					}
 					fmt.Fprintf(&b, " rc=%d (%s)", op.RC, RCText(op.RC))
 				}
 				lines = append(lines, "      * "+b.String())
@@ -614,7 +618,7 @@ func Nagios(c *cluster.Cluster) (string, crmexit.Code) {
 	var offline []string
 	online, standby, maint := 0, 0, 0
 	for _, n := range sortedNodes(c) {
-		if n.Type != cluster.NodeMember {
+		if n.Type == cluster.NodePing {
 			continue
 		}
 		switch {
