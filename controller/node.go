@@ -374,22 +374,42 @@ func (n *Node) checkSynced() {
 		return
 	}
 	n.ready = true
-	// Writes from an earlier term are in the synced document: durable on every
-	// member (confirmWrite checks the partition still has quorum).
 	n.onPartitionChange()
+	n.stampTerm()
 	// The status of every node comes from its own executor, not from whatever
 	// copy of the status section won the election.
 	for _, m := range sortedKeys(n.partition) {
 		n.emit(Event{Kind: EventRefreshStatus, Node: m})
 	}
-	for _, w := range n.waiting {
-		n.confirmWrite(w)
+	// Writes left from an earlier term are in the synced document; they are
+	// acknowledged once the partition confirmed this term's stamp, like any write.
+	for i := range n.waiting {
+		n.waiting[i].seq = n.seq
 	}
-	n.waiting = nil
+	n.completeWrites()
 	q := n.queue
 	n.queue = nil
 	for _, o := range q {
 		n.dcApply(o.origin, o.req, o.op)
+	}
+}
+
+// stampTerm marks the document as confirmed in this term once the confirmed
+// partition has quorum, even if nothing changed: raft's no-op entry. Without it a
+// document synced in a new term would still carry an older quorum term and could
+// be outranked by a rival's copy from a term in between.
+func (n *Node) stampTerm() {
+	if n.qterm == n.cur || !n.computeQuorum(len(n.partition)) {
+		return
+	}
+	n.qterm = n.cur
+	n.persist = true
+	n.seq++
+	n.sentAt[n.seq] = n.now
+	for _, m := range sortedKeys(n.partition) {
+		if m != n.cfg.Self {
+			n.send(Message{Type: MsgReplicate, To: m, Term: n.cur, Seq: n.seq, Version: n.ver, QTerm: n.qterm, Doc: n.doc})
+		}
 	}
 }
 
@@ -798,6 +818,7 @@ func (n *Node) onSyncAck(m Message) {
 	n.acked[m.From] = n.seq
 	if n.ready {
 		n.onPartitionChange()
+		n.stampTerm()
 		n.completeWrites()
 		n.emit(Event{Kind: EventRefreshStatus, Node: m.From})
 	} else {
@@ -809,7 +830,8 @@ func (n *Node) onReplicate(m Message) {
 	if m.From != n.dc || m.Term != n.cur || !n.docOK(m) {
 		return // not our DC: its ack timeout will drop us and we will be re-synced
 	}
-	if m.Version.Compare(n.ver) > 0 {
+	// Our DC's copy in our term: newer, or the same stamped with this term.
+	if c := m.Version.Compare(n.ver); c > 0 || c == 0 && m.QTerm != n.qterm {
 		n.doc, n.ver, n.qterm, n.persist = m.Doc, m.Version, m.QTerm, true
 	}
 	n.send(Message{Type: MsgAck, To: m.From, Term: m.Term, Seq: m.Seq})
