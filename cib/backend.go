@@ -163,8 +163,3 @@ func lockFile(ctx context.Context, path string) (unlock func(), err error) {
 		_ = fh.Close() // replaced while we waited: lock the new file instead
 	}
 }
-
-// errorf is fmt.Errorf with a crmexit code.
-func errorf(code crmexit.Code, format string, args ...any) error {
-	return crmexit.Wrap(code, fmt.Errorf(format, args...))
-}

@@ -85,3 +85,17 @@ func BenchmarkCreateResourceLarge(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkXPathLarge(b *testing.B) {
+	c, err := Parse(benchInput(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m, err := c.XPath("//lrm_rsc_op[@rc-code='0']")
+		if err != nil || len(m) == 0 {
+			b.Fatal(err, len(m))
+		}
+	}
+}

@@ -3,6 +3,7 @@ package cib
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode"
@@ -528,12 +529,7 @@ func docOrder(x *xctx, ns []xnode) []xnode {
 }
 
 func sortNodes(ns []xnode, less func(a, b xnode) bool) {
-	// insertion sort is enough: unions are rare and small
-	for i := 1; i < len(ns); i++ {
-		for j := i; j > 0 && less(ns[j], ns[j-1]); j-- {
-			ns[j], ns[j-1] = ns[j-1], ns[j]
-		}
-	}
+	sort.SliceStable(ns, func(i, j int) bool { return less(ns[i], ns[j]) })
 }
 
 func (pa *path) eval(x *xctx, c xnode, pos, size int) xval {
@@ -591,8 +587,65 @@ func (pa *path) eval(x *xctx, c xnode, pos, size int) xval {
 	return cur
 }
 
+// hasPositional reports whether any predicate may depend on the position of a node
+// among its siblings' matches (a number, position(), last(), arithmetic), in which
+// case "//x[...]" must be evaluated step by step rather than as one tree walk.
 func hasPositional(preds []xexpr) bool {
-	return len(preds) > 0 // conservative: any predicate may use position()
+	for _, p := range preds {
+		if mayBePositional(p) {
+			return true
+		}
+	}
+	return false
+}
+
+func mayBePositional(e xexpr) bool {
+	switch e := e.(type) {
+	case *literal:
+		_, num := e.v.(float64)
+		return num
+	case *negate:
+		return true
+	case *binop:
+		if e.op == "+" || e.op == "-" {
+			return true // a number: selects by position
+		}
+		return usesPositionFn(e.l) || usesPositionFn(e.r) // a boolean
+	case *call:
+		switch e.name {
+		case "position", "last", "count", "number", "string-length", "sum":
+			return true
+		}
+		for _, a := range e.args {
+			if usesPositionFn(a) {
+				return true
+			}
+		}
+		return false
+	case *path, *union:
+		return false // a node-set: true when non-empty, whatever the position
+	}
+	return true
+}
+
+// usesPositionFn reports whether e calls position() or last() outside nested paths.
+func usesPositionFn(e xexpr) bool {
+	switch e := e.(type) {
+	case *call:
+		if e.name == "position" || e.name == "last" {
+			return true
+		}
+		for _, a := range e.args {
+			if usesPositionFn(a) {
+				return true
+			}
+		}
+	case *binop:
+		return usesPositionFn(e.l) || usesPositionFn(e.r)
+	case *negate:
+		return usesPositionFn(e.e)
+	}
+	return false
 }
 
 func nameMatch(test string, e *etree.Element) bool {

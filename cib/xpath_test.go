@@ -78,6 +78,14 @@ func TestXPath(t *testing.T) {
 		{"//nothing", ""},
 		{"//resources/child::group", "g"},
 		{"//status", "status"},
+		{"//primitive[2]", "c"},
+		{"//primitive[@class='ocf'][1]", "a,b"},
+		{"//primitive[position()=1]", "a,b"},
+		{"//primitive[last()]", "a,c"},
+		{"//primitive[1+1]", "c"},
+		{"//primitive[@type='Dummy' and position()=2]", "c"},
+		{"//primitive[count(meta_attributes)]", "a"},
+		{"//*[@id='c']", "c"},
 	}
 	for _, tc := range cases {
 		if got := ids(t, c, tc.expr); got != tc.want {
