@@ -16,6 +16,7 @@ import (
 	"github.com/pacer-ha/pacer/cib"
 	"github.com/pacer-ha/pacer/cibclient"
 	"github.com/pacer-ha/pacer/crmexit"
+	"github.com/pacer-ha/pacer/ipc"
 )
 
 func main() {
@@ -182,6 +183,11 @@ func execute(ctx context.Context, cmd *cobra.Command, o *options, stdout, stderr
 	tg, err := resolveTarget(c, o, stderr)
 	if err != nil {
 		return err
+	}
+	if tg.scope == "status" && getenv(cibclient.EnvFile) == "" && o.setName == "" && o.id == "" && o.pattern == "" && o.name != "" {
+		// Transient attributes belong to crmd's attribute manager: writing
+		// them to the CIB behind its back would be overwritten.
+		return viaDaemon(ctx, o, update, tg, stdout, stderr, getenv)
 	}
 	switch {
 	case o.del:
@@ -472,6 +478,60 @@ func deleteAttr(ctx context.Context, be cib.Backend, o *options, tg target, stdo
 		for _, d := range deleted {
 			fmt.Fprintln(stdout, d)
 		}
+	}
+	return nil
+}
+
+// viaDaemon sets, deletes or queries a transient attribute through crmd's
+// attribute API.
+func viaDaemon(ctx context.Context, o *options, update bool, tg target, stdout, stderr io.Writer, getenv func(string) string) error {
+	sock := getenv(cibclient.EnvSocket)
+	if sock == "" {
+		sock = cibclient.DefaultSocket
+	}
+	cl, err := ipc.Dial(ctx, sock)
+	if err != nil {
+		return connectError(err, stderr)
+	}
+	defer cl.Close()
+	opFailed := func(err error) error {
+		code := crmexit.Of(err)
+		fmt.Fprintf(stderr, "crm_attribute: Error performing operation: %v\n", err)
+		return crmexit.Wrap(code, reported{code})
+	}
+	switch {
+	case o.del:
+		// Deleting nothing is silent, as with the CIB.
+		if _, found, err := cl.AttrGet(ctx, o.node, o.name); err != nil {
+			return opFailed(err)
+		} else if !found {
+			return nil
+		}
+		if err := cl.AttrDelete(ctx, o.node, o.name); err != nil {
+			return opFailed(err)
+		}
+		if !o.quiet {
+			fmt.Fprintf(stdout, "Deleted %s attribute: id=%s name=%s\n", tg.scope, sanitizeID(tg.setID+"-"+o.name), o.name)
+		}
+		return nil
+	case update:
+		if err := cl.AttrSet(ctx, o.node, o.name, o.value, 0); err != nil {
+			return opFailed(err)
+		}
+		return nil
+	}
+	v, found, err := cl.AttrGet(ctx, o.node, o.name)
+	if err != nil {
+		return opFailed(err)
+	}
+	switch {
+	case found:
+		printValue(stdout, o, tg.scope, o.name, v)
+	case o.dflt != "":
+		printValue(stdout, o, tg.scope, o.name, o.dflt)
+	default:
+		fmt.Fprintln(stderr, "crm_attribute: Error performing operation: No such device or address")
+		return fail(crmexit.NoSuch)
 	}
 	return nil
 }

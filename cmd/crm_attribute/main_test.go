@@ -7,9 +7,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pacer-ha/pacer/crmexit"
+	"github.com/pacer-ha/pacer/ipc"
 )
 
 // testCIB has the local host as node 3 so that commands without -N work
@@ -187,6 +189,69 @@ func TestSanitizeID(t *testing.T) {
 	for in, want := range map[string]string{"status-1-master-s1:0": "status-1-master-s1.0", "a b/c": "a.b.c", "ok-1_x.y": "ok-1_x.y"} {
 		if got := sanitizeID(in); got != want {
 			t.Errorf("sanitizeID(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestTransientViaDaemon: without CIB_file, transient attributes (-l reboot,
+// --promotion) go through crmd's attribute API, not into the CIB directly.
+func TestTransientViaDaemon(t *testing.T) {
+	host, _ := os.Hostname()
+	sock := filepath.Join(t.TempDir(), "crmd.sock")
+	srv, err := ipc.Listen(sock, nil)
+	if err != nil {
+		t.Skipf("cannot listen on a unix socket: %v", err)
+	}
+	var mu sync.Mutex
+	attrs := map[string]string{}
+	var ops []string
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go srv.Serve(ctx, ipc.HandlerFunc(func(_ context.Context, q ipc.Request) ipc.Response {
+		mu.Lock()
+		defer mu.Unlock()
+		ops = append(ops, q.Op)
+		switch q.Op {
+		case ipc.OpQuery:
+			return ipc.Response{ID: q.ID, Doc: []byte(testCIB(host)), Version: [3]int{0, 1, 0}}
+		case ipc.OpAttrSet:
+			attrs[q.Node+"/"+q.Name] = q.Value
+		case ipc.OpAttrDelete:
+			delete(attrs, q.Node+"/"+q.Name)
+		case ipc.OpAttrGet:
+			v, ok := attrs[q.Node+"/"+q.Name]
+			return ipc.Response{ID: q.ID, Value: v, Found: ok}
+		default:
+			return ipc.Response{ID: q.ID, Code: int(crmexit.Unimplemented), Err: "not in this stand-in"}
+		}
+		return ipc.Response{ID: q.ID}
+	}))
+	t.Setenv("CIB_file", "")
+	t.Setenv("PACER_SOCKET", sock)
+	env := map[string]string{"CIB_file": "", "PACER_SOCKET": sock, "OCF_RESOURCE_INSTANCE": "db:1"}
+	if got := runPacer([]string{"-p", "-v", "10"}, env); got.code != 0 {
+		t.Fatalf("promotion: %+v", got)
+	}
+	if got := runPacer([]string{"-N", "n1", "-n", "loc", "-l", "reboot", "-v", "x"}, env); got.code != 0 {
+		t.Fatalf("reboot attribute: %+v", got)
+	}
+	if got := runPacer([]string{"-N", "n1", "-n", "loc", "-l", "reboot", "-G"}, env); got.code != 0 || got.stdout != "scope=status  name=loc value=x\n" {
+		t.Errorf("query: %+v", got)
+	}
+	if got := runPacer([]string{"-N", "n1", "-n", "loc", "-l", "reboot", "-D"}, env); got.code != 0 || got.stdout != "Deleted status attribute: id=status-1-loc name=loc\n" {
+		t.Errorf("delete: %+v", got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if attrs["/master-db:1"] != "10" {
+		t.Errorf("promotion score not set through the attribute API: %v (ops %v)", attrs, ops)
+	}
+	if _, ok := attrs["n1/loc"]; ok {
+		t.Errorf("deleted attribute still set: %v", attrs)
+	}
+	for _, op := range ops {
+		if op == ipc.OpReplace {
+			t.Errorf("a transient attribute was written to the CIB directly (ops %v)", ops)
 		}
 	}
 }
