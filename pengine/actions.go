@@ -232,7 +232,12 @@ func (w *ws) roleActions(r *rsc) {
 // old node and migrate_from on the new one; the start becomes a pseudo action.
 func (w *ws) maybeMigrate(r *rsc) {
 	next := r.assigned
-	if !r.cr.AllowMigrate || r.failed || len(r.current) != 1 || next == nil || r.cr.Class != "ocf" {
+	allow := r.cr.AllowMigrate
+	if _, set := r.cr.Meta["allow-migrate"]; !set && r.cr.Provider == "pacemaker" && r.cr.Type == "remote" {
+		// Remote connections migrate unless told not to.
+		allow = true
+	}
+	if !allow || r.failed || len(r.current) != 1 || next == nil || r.cr.Class != "ocf" {
 		return
 	}
 	cur := r.current[0]

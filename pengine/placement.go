@@ -54,7 +54,7 @@ func (w *ws) initScores() {
 			continue
 		}
 		for _, n := range w.nodes {
-			if !n.canRun() {
+			if !n.staticOK() {
 				r.scores[n.idx] = -inf
 			}
 			if w.bannedByFailure(r, n) {
@@ -183,6 +183,11 @@ func (w *ws) allocate() {
 		c.dep, c.prim = placeTarget(c.dep), placeTarget(c.prim)
 	}
 	w.rebuildColIndex()
+	// Remote connections are placed first: they decide which remote and guest
+	// nodes can host resources.
+	for _, r := range w.connFirst {
+		w.assignTree(r)
+	}
 	order := append([]*rsc(nil), w.top...)
 	sort.SliceStable(order, func(i, j int) bool { return order[i].cr.Priority > order[j].cr.Priority })
 	for _, r := range order {
@@ -320,7 +325,7 @@ func (w *ws) assign(r *rsc) {
 	}
 	clone, placing := instanceOf(r)
 	if !w.haveQuorum && w.noQuorum == "freeze" && w.needsQuorum(r) {
-		if len(r.current) > 0 && r.current[0].canRun() {
+		if len(r.current) > 0 && w.usable(r.current[0]) {
 			w.place(r, r.current[0], clone, placing)
 			return
 		}
@@ -347,7 +352,7 @@ func (w *ws) assign(r *rsc) {
 	var best *node
 	for _, n := range w.nodes {
 		s := scores[n.idx]
-		if s < 0 || !n.canRun() || !w.fits(r, n) {
+		if s < 0 || !w.usable(n) || !w.fits(r, n) {
 			continue
 		}
 		if best == nil || w.better(r, n, best, scores) {
@@ -513,7 +518,7 @@ func (w *ws) mergeDependents(r *rsc, scores []int, seen map[*rsc]bool, factor fl
 
 func anyUsable(w *ws, scores []int) bool {
 	for _, n := range w.nodes {
-		if scores[n.idx] >= 0 && n.canRun() {
+		if scores[n.idx] >= 0 && w.usable(n) {
 			return true
 		}
 	}

@@ -38,11 +38,13 @@ func ScheduleCluster(c *cluster.Cluster, now time.Time) *Transition {
 	w.unpackConstraints()
 	w.groupChain()
 	w.initScores()
+	w.remoteSetup()
 	w.initUtilization()
 	w.applyTickets()
 	w.allocate()
 	w.createActions()
 	w.buildOrdering()
+	w.remoteOrdering()
 	w.propagate()
 	t := &Transition{Cluster: c, w: w}
 	t.Summary = w.summarize()

@@ -32,6 +32,8 @@ type ws struct {
 	maintenance    bool
 
 	util utilization
+	// connFirst are remote connection resources, placed before anything else.
+	connFirst []*rsc
 	// anyActions are the one-or-more pseudo actions of require-all=false sets.
 	anyActions []*Action
 
