@@ -282,7 +282,7 @@ func isObject(e *etree.Element) bool {
 		return true
 	}
 	switch e.Tag {
-	case "node", "tag", "cluster_property_set":
+	case "node", "tag", "cluster_property_set", "fencing-topology":
 		return true
 	case "meta_attributes":
 		p := e.Parent()

@@ -139,6 +139,8 @@ func (s *Session) exec(words []string) error {
 		return s.node(p)
 	case "tag":
 		return s.tag(p)
+	case "fencing_topology":
+		return s.fencingTopology(p)
 	case "modgroup":
 		return s.modgroup(p)
 	case "delete", "rm":

@@ -18,7 +18,8 @@ type object struct {
 }
 
 // rank orders crmsh's output: nodes, templates, primitives, groups, ms, clones,
-// tags, location/colocation/order (together), tickets, properties, defaults.
+// tags, location/colocation/order (together), fencing_topology, tickets,
+// properties, defaults.
 func rank(e *etree.Element) int {
 	switch e.Tag {
 	case "node":
@@ -39,17 +40,19 @@ func rank(e *etree.Element) int {
 		return 7
 	case "rsc_location", "rsc_colocation", "rsc_order":
 		return 8
-	case "rsc_ticket":
+	case "fencing-topology":
 		return 9
-	case "cluster_property_set":
+	case "rsc_ticket":
 		return 10
+	case "cluster_property_set":
+		return 11
 	case "meta_attributes":
 		if e.Parent().Tag == "rsc_defaults" {
-			return 11
+			return 12
 		}
-		return 12
+		return 13
 	}
-	return 13
+	return 14
 }
 
 // objects lists the configuration's objects in show order.
@@ -57,7 +60,11 @@ func (s *Session) objects() []object {
 	var out []object
 	walk(s.config(), func(e *etree.Element) bool {
 		if isObject(e) {
-			out = append(out, object{rank(e), e.SelectAttrValue("id", ""), e})
+			id := e.SelectAttrValue("id", "")
+			if e.Tag == "fencing-topology" {
+				id = "fencing_topology"
+			}
+			out = append(out, object{rank(e), id, e})
 		}
 		return true
 	})
@@ -307,6 +314,8 @@ func render(e *etree.Element) string {
 		return joinLines(word+" "+id+":", lines)
 	case "rsc_location":
 		return renderLocation(e)
+	case "fencing-topology":
+		return renderFencing(e)
 	case "rsc_colocation":
 		head := "colocation " + id + " " + scoreOf(e) + ": " + itemsText(e, "rsc", "with-rsc", "rsc-role", "with-rsc-role", "role")
 		return head + optText(e, "node-attribute")
