@@ -132,7 +132,8 @@ func TestRecordedDigests(t *testing.T) {
 					}
 					o.Params = ruleFreeNVPairs(def, "instance_attributes")
 				}
-				in := Input{Params: params, Op: o, Fencing: p.SelectAttrValue("class", "") == "stonith"}
+				in := Input{Params: params, Op: o, Fencing: p.SelectAttrValue("class", "") == "stonith",
+					FeatureSet: op.SelectAttrValue("crm_feature_set", "")}
 				if a := op.SelectAttr("op-force-restart"); a != nil {
 					in.RestartParams = ParseList(a.Value)
 				}
@@ -161,7 +162,7 @@ func TestRecordedDigests(t *testing.T) {
 		name string
 		n    count
 		min  float64
-	}{{"op-digest", all, 0.92}, {"op-restart-digest", restart, 0.99}, {"op-secure-digest", secure, 0.94}} {
+	}{{"op-digest", all, 0.93}, {"op-restart-digest", restart, 0.99}, {"op-secure-digest", secure, 0.94}} {
 		if c.n.total == 0 {
 			t.Errorf("%s: no recorded digests found", c.name)
 			continue

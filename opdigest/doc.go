@@ -31,7 +31,8 @@
 // plus the operation's own instance attributes (for example OCF_CHECK_LEVEL
 // on a monitor; they override resource parameters of the same name), plus
 // CRM_meta_timeout (the operation's effective timeout in milliseconds, with
-// no start-delay added) only when the operation is recurring (interval > 0).
+// no start-delay added) only when the operation is recurring (interval > 0)
+// and the entry was not recorded with a feature set below 2.0.
 // The names id, crm_feature_set, op-digest, on_node, on_node_uuid,
 // pcmk_external_ip and every other CRM_meta_* name are always left out.
 //

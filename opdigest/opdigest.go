@@ -43,6 +43,10 @@ type Input struct {
 	// Fencing is true for class stonith: pcmk_* parameters are left out of the
 	// secure digest.
 	Fencing bool
+	// FeatureSet is the crm_feature_set of the recorded entry the digest is
+	// compared with ("" for the current one). Entries recorded before
+	// feature set 2.0 digested recurring operations without their timeout.
+	FeatureSet string
 }
 
 // Digests are the three digest attributes of an lrm_rsc_op entry. An empty
@@ -62,8 +66,33 @@ func Compute(in Input) Digests {
 	for _, p := range in.Op.Params {
 		set[p.Name] = p.Value
 	}
-	filtered := filterMain(set, in.Op.IntervalMS, strconv.FormatUint(in.Op.TimeoutMS, 10))
+	timeout := strconv.FormatUint(in.Op.TimeoutMS, 10)
+	if in.FeatureSet != "" && compareVersions(in.FeatureSet, "2.0") < 0 {
+		timeout = ""
+	}
+	filtered := filterMain(set, in.Op.IntervalMS, timeout)
 	return compute(filtered, in.RestartParams, in.SecureParams, in.Fencing)
+}
+
+// compareVersions compares dotted version numbers (3.0.10 > 3.0.9).
+func compareVersions(a, b string) int {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(as) || i < len(bs); i++ {
+		var x, y int
+		if i < len(as) {
+			x, _ = strconv.Atoi(as[i])
+		}
+		if i < len(bs) {
+			y, _ = strconv.Atoi(bs[i])
+		}
+		switch {
+		case x < y:
+			return -1
+		case x > y:
+			return 1
+		}
+	}
+	return 0
 }
 
 // FromAction returns the digests of an action given the flat parameter set it

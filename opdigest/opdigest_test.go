@@ -107,3 +107,29 @@ func FuzzCanonical(f *testing.F) {
 		}
 	})
 }
+
+func TestOldFeatureSet(t *testing.T) {
+	in := Input{Params: []Param{{"ip", "192.168.100.184"}}, Op: Op{Name: "monitor", IntervalMS: 5000, TimeoutMS: 20000}}
+	cur := Compute(in).All
+	in.FeatureSet = "1.0.7"
+	old := Compute(in).All
+	// Recorded by Pacemaker with feature set 1.0.7 (scheduler case inc12).
+	if old != "821601077053d93826e4ac2adef1f61d" {
+		t.Errorf("1.0.7 digest %s", old)
+	}
+	if cur == old {
+		t.Error("the current digest of a recurring op must include its timeout")
+	}
+	in.FeatureSet = "3.0.10"
+	if Compute(in).All != cur {
+		t.Error("feature set 3.0.10 must digest like the current one")
+	}
+	for _, c := range []struct {
+		a, b string
+		want int
+	}{{"3.0.10", "3.0.9", 1}, {"2.0", "2.0.0", 0}, {"1.0.8", "2.0", -1}, {"3.16.1", "3.16.1", 0}} {
+		if got := compareVersions(c.a, c.b); got != c.want {
+			t.Errorf("compareVersions(%s, %s) = %d", c.a, c.b, got)
+		}
+	}
+}
