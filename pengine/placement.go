@@ -90,7 +90,8 @@ func (w *ws) bannedByFailure(r *rsc, n *node) bool {
 			return true
 		}
 	}
-	if f := st.FailedOp; f != nil && f.Operation == "start" && w.c.Properties.StartFailureIsFatal() {
+	inContainer := r.cr.Container != nil && r.cr.Container.RemoteNode == ""
+	if f := st.FailedOp; f != nil && f.Operation == "start" && w.c.Properties.StartFailureIsFatal() && !inContainer {
 		return true
 	}
 	return false

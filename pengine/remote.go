@@ -111,3 +111,20 @@ func (w *ws) remoteOrdering() {
 		}
 	}
 }
+
+// containerRecovery restarts the container of a failed resource that lives in one:
+// recovering the resource means recovering its container.
+func (w *ws) containerRecovery() {
+	for _, r := range w.all {
+		if !r.failed || r.cr.Container == nil || r.cr.Container.RemoteNode != "" {
+			continue
+		}
+		c := w.byID[r.cr.Container.ID]
+		if c == nil || c == r || !c.managed {
+			continue
+		}
+		for _, s := range c.stops {
+			s.Optional = false
+		}
+	}
+}

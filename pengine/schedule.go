@@ -45,6 +45,7 @@ func ScheduleCluster(c *cluster.Cluster, now time.Time) *Transition {
 	w.createActions()
 	w.buildOrdering()
 	w.remoteOrdering()
+	w.containerRecovery()
 	w.propagate()
 	t := &Transition{Cluster: c, w: w}
 	t.Summary = w.summarize()
