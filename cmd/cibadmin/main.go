@@ -222,8 +222,6 @@ func execute(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io
 		fmt.Fprint(stderr, "Digest: ")
 		fmt.Fprintln(stdout, cib.OnDiskDigest(x))
 		return nil
-	case "patch":
-		return crmexit.New(crmexit.Unimplemented, "cibadmin: --%s is not implemented by Pacer yet", cmdName)
 	case "upgrade":
 		if !o.force {
 			return crmexit.New(crmexit.Unsafe, dangerous)
@@ -249,7 +247,7 @@ func execute(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io
 	}
 
 	var x *etree.Element
-	if cmdName == "create" || cmdName == "modify" || cmdName == "replace" || (cmdName == "delete" && o.xpath == "") {
+	if cmdName == "create" || cmdName == "modify" || cmdName == "replace" || cmdName == "patch" || (cmdName == "delete" && o.xpath == "") {
 		var from string
 		x, from, err = o.input(stdin)
 		if err != nil {
@@ -289,6 +287,8 @@ func execute(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io
 		case "upgrade":
 			_, err := c.Upgrade()
 			return err
+		case "patch":
+			return c.ApplyPatch(x)
 		case "bump":
 			return c.Modify("", etree.NewElement("cib").CreateAttr("epoch", "epoch++").Element(), false)
 		}
