@@ -27,6 +27,53 @@ func (s *Session) Load(method, text string) error {
 	return err
 }
 
+// LoadXML implements `configure load xml update|replace`: data is a CIB (or a
+// bare <configuration>). update replaces objects with the same id and adds the
+// others to their sections; replace first erases everything but the nodes.
+func (s *Session) LoadXML(method string, data []byte) error {
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(data); err != nil {
+		return fmt.Errorf("load xml: %w", err)
+	}
+	src := doc.Root()
+	if src != nil && src.Tag == "cib" {
+		src = src.SelectElement("configuration")
+	}
+	if src == nil || src.Tag != "configuration" {
+		return fmt.Errorf("load xml: no <configuration> in the input")
+	}
+	switch method {
+	case "replace", "push":
+		// As with the text form, nodes the input does not mention are kept.
+		if err := s.exec([]string{"erase"}); err != nil {
+			return err
+		}
+	case "update":
+	default:
+		return fmt.Errorf("load: unknown method %s (update or replace)", method)
+	}
+	for _, sec := range src.ChildElements() {
+		dst := s.section(sec.Tag)
+		for _, obj := range sec.ChildElements() {
+			id := obj.SelectAttrValue("id", "")
+			var old *etree.Element
+			for _, c := range dst.ChildElements() {
+				if id != "" && c.Tag == obj.Tag && c.SelectAttrValue("id", "") == id {
+					old = c
+				}
+			}
+			if old != nil {
+				at := old.Index()
+				dst.RemoveChild(old)
+				dst.InsertChildAt(at, obj.Copy())
+			} else {
+				dst.AddChild(obj.Copy())
+			}
+		}
+	}
+	return nil
+}
+
 func (s *Session) load(method, text string) error {
 	if method == "replace" || method == "push" {
 		if err := s.exec([]string{"erase"}); err != nil {

@@ -66,6 +66,16 @@ func (sc *Script) Line(n int, text string) (ok, more bool) {
 			return fail(fmt.Errorf("%s: No such command", words[0]))
 		}
 	}
+	if words[0] == "load" && len(words) == 4 && words[1] == "xml" && sc.ReadFile != nil {
+		data, err := sc.ReadFile(words[3])
+		if err != nil {
+			return fail(fmt.Errorf("load: %w", err))
+		}
+		if err := sc.Session.LoadXML(words[2], data); err != nil {
+			return fail(err)
+		}
+		return true, true
+	}
 	if words[0] == "load" {
 		if len(words) != 3 || sc.ReadFile == nil {
 			return fail(fmt.Errorf("usage: load {update|replace} FILE"))

@@ -119,8 +119,11 @@ func (s *Session) exec(words []string) error {
 	case "clone":
 		return s.clone(p, "clone")
 	case "ms", "master":
-		fmt.Fprintf(s.log, "WARNING: \"ms\" is deprecated. Please use \"clone ... meta promotable=true\"\n")
-		return s.clone(p, "master")
+		if err := s.clone(p, "master"); err != nil {
+			return err
+		}
+		fmt.Fprintf(s.log, "WARNING: \"ms\" is deprecated. Please use \"%s\"\n", msAsClone(words))
+		return nil
 	case "location":
 		return s.location(p)
 	case "colocation", "collocation":
@@ -157,6 +160,19 @@ func (s *Session) exec(words []string) error {
 		return nil
 	}
 	return fmt.Errorf("%s: No such command", words[0])
+}
+
+// msAsClone is crmsh's suggested clone command for an ms command.
+func msAsClone(words []string) string {
+	out := append([]string{"clone"}, words[1:]...)
+	hasMeta := false
+	for _, w := range words {
+		hasMeta = hasMeta || w == "meta"
+	}
+	if !hasMeta {
+		out = append(out, "meta")
+	}
+	return strings.Join(append(out, "promotable=true"), " ")
 }
 
 // config returns <configuration>, creating it when the document lacks one.

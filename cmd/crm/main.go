@@ -155,6 +155,10 @@ func (a *app) oneShot(ctx context.Context, words []string) error {
 		}
 		return crmexit.Wrap(crmexit.Err, crmsh.NewSession(c.Root(), a.stdout, a.stderr).Exec(words))
 	case "load":
+		asXML := len(words) == 4 && words[1] == "xml"
+		if asXML {
+			words = append(words[:1], words[2:]...)
+		}
 		if len(words) != 3 {
 			return crmexit.Wrap(crmexit.Usage, errors.New("usage: load [xml] {update|replace} FILE"))
 		}
@@ -162,7 +166,12 @@ func (a *app) oneShot(ctx context.Context, words []string) error {
 		if err != nil {
 			return crmexit.Wrap(crmexit.NoInput, fmt.Errorf("load: %w", err))
 		}
-		return a.update(ctx, st, func(s *crmsh.Session) error { return s.Load(words[1], string(data)) })
+		return a.update(ctx, st, func(s *crmsh.Session) error {
+			if asXML {
+				return s.LoadXML(words[1], data)
+			}
+			return s.Load(words[1], string(data))
+		})
 	}
 	return a.update(ctx, st, func(s *crmsh.Session) error { return s.Exec(words) })
 }
