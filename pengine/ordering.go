@@ -146,7 +146,7 @@ func (w *ws) propagate() {
 				}
 				if e.flags&fImpliesFirst != 0 && !t.Optional && f.Optional && (f.Node != nil || f.Pseudo) {
 					f.Optional = false
-					if f.Reason == "" && t.Rsc != nil && f.Rsc != t.Rsc {
+					if f.Reason == "" && t.Rsc != nil && f.Rsc != t.Rsc && e.flags&fChild == 0 {
 						f.Reason = "required " + describe(t)
 						if e.label != "" {
 							f.Reason = "required " + e.label

@@ -227,11 +227,21 @@ func (w *ws) assignTree(r *rsc) {
 		if r.cloneCount == nil {
 			r.cloneCount = make([]int, len(w.nodes))
 		}
+		// Instances that can stay where they run go first, then those that must
+		// move, then new ones, so a lost node stops its own instance instead of
+		// displacing another.
+		rank := func(in *rsc) int {
+			p := primitivesOf(in)[0]
+			if len(p.current) == 0 {
+				return 2
+			}
+			if n := p.current[0]; p.scores[n.idx] >= 0 && n.staticOK() {
+				return 0
+			}
+			return 1
+		}
 		insts := append([]*rsc(nil), r.children...)
-		sort.SliceStable(insts, func(i, j int) bool {
-			ai, aj := len(primitivesOf(insts[i])[0].current) > 0, len(primitivesOf(insts[j])[0].current) > 0
-			return ai && !aj
-		})
+		sort.SliceStable(insts, func(i, j int) bool { return rank(insts[i]) < rank(insts[j]) })
 		for _, in := range insts {
 			w.assignTree(in)
 		}
