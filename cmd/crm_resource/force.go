@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/beevik/etree"
@@ -103,6 +104,12 @@ func forceRun(ctx context.Context, ex *lrmd.Executor, o *options, action, level 
 			fmt.Fprintf(stderr, "Error performing operation: %s\n", crmexit.NoSuch)
 			return fail(crmexit.NoSuch)
 		}
+		if !o.force && (action == "start" || action == "promote" || action == "demote") && cloneActiveHere(c, o.resource) {
+			fmt.Fprintf(stderr, "It is not safe to %s %s here: the cluster claims it is already active\n", commandName(o, action), o.resource)
+			fmt.Fprintln(stderr, "Try setting target-role=Stopped first or specifying the force option")
+			fmt.Fprintf(stderr, "crm_resource: Error performing operation: %s\n", crmexit.Unsafe)
+			return fail(crmexit.Unsafe)
+		}
 	}
 	if o.timeout != "" {
 		ms, err := lrmd.ParseDuration(o.timeout)
@@ -176,6 +183,44 @@ func readCIB(ctx context.Context, stderr io.Writer) (*cib.CIB, error) {
 	fmt.Fprintf(stderr, "crm_resource: Could not connect to the CIB: %v\n", err)
 	fmt.Fprintf(stderr, "Error performing operation: %s\n", code)
 	return nil, fail(code)
+}
+
+// cloneActiveHere reports whether id names a clone with an instance the
+// status section shows running on this host: forcing another copy to start
+// there is what crm_resource refuses without --force.
+func cloneActiveHere(c *cib.CIB, id string) bool {
+	el := findResource(c, id)
+	if el == nil || (el.Tag != "clone" && el.Tag != "master") {
+		return false
+	}
+	prim := el.FindElement(".//primitive")
+	st := c.Section("status")
+	host, err := os.Hostname()
+	if prim == nil || st == nil || err != nil {
+		return false
+	}
+	pid := prim.SelectAttrValue("id", "")
+	for _, ns := range st.SelectElements("node_state") {
+		if ns.SelectAttrValue("uname", "") != host {
+			continue
+		}
+		for _, lr := range ns.FindElements("lrm/lrm_resources/lrm_resource") {
+			rid, _, _ := strings.Cut(lr.SelectAttrValue("id", ""), ":")
+			if rid != pid {
+				continue
+			}
+			for _, op := range lr.SelectElements("lrm_rsc_op") {
+				if !strings.HasSuffix(op.SelectAttrValue("id", ""), "_last_0") {
+					continue
+				}
+				rc := op.SelectAttrValue("rc-code", "")
+				if op.SelectAttrValue("operation", "") != "stop" && (rc == "0" || rc == "8") {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 var resourceTags = map[string]bool{"primitive": true, "group": true, "clone": true, "master": true, "bundle": true}

@@ -224,3 +224,41 @@ func TestLSBMetadataAgainstPacemaker(t *testing.T) {
 		}
 	}
 }
+
+// TestForceRefusesActiveClone: forcing a start of a clone the status shows
+// running on this host is refused without --force, as Pacemaker does.
+func TestForceRefusesActiveClone(t *testing.T) {
+	pcmk, err := exec.LookPath("crm_resource")
+	if err != nil {
+		t.Skip("Pacemaker's crm_resource not installed")
+	}
+	if _, err := os.Stat("/usr/lib/ocf/resource.d/heartbeat/Dummy"); err != nil {
+		t.Skip("resource-agents not installed")
+	}
+	host, err := os.Hostname()
+	if err != nil {
+		t.Skip("no hostname")
+	}
+	dir := t.TempDir()
+	cib := `<cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config/>` +
+		`<nodes><node id="1" uname="` + host + `"/></nodes><resources><clone id="c1"><primitive class="ocf" id="s1" provider="heartbeat" type="Dummy">` +
+		`<instance_attributes id="s1-ia"><nvpair id="s1-ia-s" name="state" value="` + dir + `/s1.state"/></instance_attributes></primitive></clone></resources><constraints/></configuration>` +
+		`<status><node_state id="1" uname="` + host + `" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="1"><lrm_resources>` +
+		`<lrm_resource id="s1:0" class="ocf" provider="heartbeat" type="Dummy"><lrm_rsc_op id="s1:0_last_0" operation_key="s1:0_start_0" operation="start" crm_feature_set="3.16.1" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" call-id="2" rc-code="0" op-status="0" interval="0" last-rc-change="1" exec-time="1" queue-time="0" op-digest="x"/></lrm_resource>` +
+		`</lrm_resources></lrm></node_state></status></cib>`
+	path := filepath.Join(dir, "cib.xml")
+	if err := os.WriteFile(path, []byte(cib), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("CIB_file", path)
+	for _, args := range [][]string{{"-r", "c1", "--force-start"}, {"-r", "c1", "--force-promote"}, {"-r", "c1", "--force-start", "--force"}, {"-r", "c1", "--force-stop"}} {
+		want := runPacemaker(t, pcmk, args...)
+		got := runPacer(t, args...)
+		if got != want {
+			t.Errorf("crm_resource %v:\n got  %+v\n want %+v", args, got, want)
+		}
+		if len(args) == 3 && args[2] == "--force-start" && got.code != int(crmexit.Unsafe) {
+			t.Errorf("force-start of an active clone was not refused: %+v", got)
+		}
+	}
+}
