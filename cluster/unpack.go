@@ -17,6 +17,9 @@ type Options struct {
 	// node is the node the attributes are evaluated for (nil when not
 	// node-specific). When EvalRule is nil, rule-guarded sets are skipped.
 	EvalRule func(rule *etree.Element, node *Node) bool
+	// EvalRscRule decides rules of rsc_defaults sets, which may test the
+	// resource (rsc_expression). When nil, EvalRule(rule, nil) is used.
+	EvalRscRule func(rule *etree.Element, r *Resource) bool
 }
 
 // UnpackBytes parses CIB XML and unpacks it.
@@ -582,7 +585,7 @@ func (u *unpacker) resolveMeta(r *Resource) {
 			}
 		}
 	}
-	for k, v := range c.RscDefaultMeta {
+	for k, v := range u.rscDefaultsFor(r) {
 		if _, ok := meta[k]; !ok {
 			meta[k] = v
 		}
@@ -668,6 +671,32 @@ func (u *unpacker) resolveMeta(r *Resource) {
 			}
 		}
 	}
+}
+
+// rscDefaultsFor resolves rsc_defaults for one resource: sets guarded by
+// rules are evaluated against that resource.
+func (u *unpacker) rscDefaultsFor(r *Resource) map[string]string {
+	ruled := false
+	for _, s := range u.c.RscDefaults {
+		ruled = ruled || s.Rule != nil
+	}
+	if !ruled || u.opts.EvalRscRule == nil {
+		return u.c.RscDefaultMeta
+	}
+	order := append([]AttrSet(nil), u.c.RscDefaults...)
+	sort.SliceStable(order, func(i, j int) bool { return order[i].Score > order[j].Score })
+	m := map[string]string{}
+	for _, s := range order {
+		if s.Rule != nil && !u.opts.EvalRscRule(s.Rule, r) {
+			continue
+		}
+		for _, p := range s.Pairs {
+			if _, ok := m[p.Name]; !ok {
+				m[p.Name] = p.Value
+			}
+		}
+	}
+	return m
 }
 
 func firstOf(m map[string]string, keys ...string) string {
