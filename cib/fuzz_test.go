@@ -99,6 +99,7 @@ func FuzzOps(f *testing.F) {
 	f.Add([]byte(`<resources/>`), "resources", uint8(2))
 	f.Add([]byte(`<primitive id="b"/>`), "", uint8(3))
 	f.Add([]byte(`<cib epoch="epoch++"/>`), "", uint8(1))
+	f.Add([]byte(`<diff format="2"><version><source admin_epoch="0" epoch="1" num_updates="0"/></version><change operation="create" path="/cib/configuration/resources" position="0"><primitive id="z" class="ocf" type="Dummy"/></change><change operation="move" path="//primitive[@id='a']" position="1"/></diff>`), "", uint8(6))
 	f.Fuzz(func(t *testing.T, data []byte, scope string, op uint8) {
 		c, err := Parse([]byte(xpDoc))
 		if err != nil {
@@ -109,7 +110,7 @@ func FuzzOps(f *testing.F) {
 			return
 		}
 		before := c.String()
-		switch op % 6 {
+		switch op % 7 {
 		case 0:
 			err = c.Create(scope, x)
 		case 1:
@@ -122,13 +123,15 @@ func FuzzOps(f *testing.F) {
 			err = c.DeleteXPath(string(data), op&8 != 0)
 		case 5:
 			_, err = c.Query(scope, string(data), op&8 != 0)
+		case 6:
+			err = c.ApplyPatch(x)
 		}
 		if err != nil && c.String() != before {
-			t.Fatalf("failed op %d changed the CIB", op%6)
+			t.Fatalf("failed op %d changed the CIB", op%7)
 		}
-		if err == nil && op%6 < 4 {
+		if err == nil && (op%7 < 4 || op%7 == 6) {
 			if verr := c.Validate(); verr != nil {
-				t.Fatalf("op %d left an invalid CIB: %v", op%6, verr)
+				t.Fatalf("op %d left an invalid CIB: %v", op%7, verr)
 			}
 		}
 	})
