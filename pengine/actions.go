@@ -22,6 +22,8 @@ type Action struct {
 	FenceAction string
 	// forced is set on an action made required by an order (not by a child).
 	forced bool
+	// need is how many inputs a one-or-more pseudo action needs runnable.
+	need int
 	// Probe marks a non-recurring monitor used to discover state.
 	Probe bool
 	// ExpectRunning marks a probe whose resource the history says is active.

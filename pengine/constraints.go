@@ -55,6 +55,9 @@ type ordering struct {
 	firstAny    []*rsc
 	// anyID names the require-all=false set, for its one-or-more pseudo action.
 	anyID string
+	// anyClone marks require-all=false on the order itself (a clone first is
+	// satisfied by any one instance).
+	anyClone bool
 }
 
 // ticket binds resources to a ticket's state.
@@ -290,9 +293,10 @@ func (w *ws) unpackOrder(e *etree.Element) {
 		}
 		fa := e.SelectAttrValue("first-action", "start")
 		ta := e.SelectAttrValue("then-action", fa)
+		anyClone := e.SelectAttrValue("require-all", "true") == "false"
 		for _, f := range firsts {
 			for _, t := range thens {
-				w.addOrder(&ordering{id: id, first: f, then: t, firstAction: fa, thenAction: ta, kind: kind, symmetrical: sym})
+				w.addOrder(&ordering{id: id, first: f, then: t, firstAction: fa, thenAction: ta, kind: kind, symmetrical: sym, anyClone: anyClone})
 			}
 		}
 		return

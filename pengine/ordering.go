@@ -56,6 +56,26 @@ func (w *ws) buildOrdering() {
 	for _, o := range w.ords {
 		f := endpoint(o.first, o.firstAction, true)
 		t := endpoint(o.then, o.thenAction, false)
+		if need := cloneMin(o); need > 0 && o.kind == orderMandatory {
+			// The then needs only some instances of the first clone.
+			a := w.newAction(nil, "clone-one-or-more:"+o.id, nil, true)
+			a.Pseudo = true
+			a.need = need
+			w.anyActions = append(w.anyActions, a)
+			for _, in := range o.first.children {
+				w.order(childDone(in, o.firstAction), a, fImpliesThen|fChild)
+			}
+			flags := fImpliesThen | fRunnableLeft
+			if o.symmetrical {
+				flags |= fRunnableLeftAll
+				w.order(endpoint(o.then, inverse(o.thenAction), true), endpoint(o.first, inverse(o.firstAction), false), fImpliesFirst)
+			}
+			w.order(a, t, flags)
+			continue
+		}
+		if w.interleave(o) {
+			continue
+		}
 		if o.firstAny != nil {
 			// require-all=false: one member of the set is enough.
 			a := anyOf[o.anyID]
@@ -202,16 +222,82 @@ func cloneDone(a *Action, e *edge) bool {
 func (w *ws) settleAny() bool {
 	changed := false
 	for _, a := range w.anyActions {
-		ok := false
+		n := 0
 		for _, e := range a.in {
-			if e.first.Runnable && (e.first.Node != nil || e.first.Pseudo) {
-				ok = true
+			if e.first.Runnable && (e.first.Node != nil || (e.first.Pseudo && e.first.Rsc != nil && e.first.Rsc.pseudo != nil)) {
+				n++
 			}
 		}
+		need := a.need
+		if need == 0 {
+			need = 1
+		}
+		ok := n >= need
 		if a.Runnable && !ok {
 			a.Runnable = false
 			changed = true
 		}
 	}
 	return changed
+}
+
+// cloneMin is how many instances of a clone first an order needs: clone-min, or 1
+// for require-all=false; 0 when the order is an ordinary one.
+func cloneMin(o *ordering) int {
+	f := o.first
+	if f.cr.Kind != cluster.Clone || o.firstAction != "start" {
+		return 0
+	}
+	if v, ok := f.cr.Meta["clone-min"]; ok {
+		if n := cluster.ParseInt(v, 0); n > 0 {
+			return n
+		}
+	}
+	if o.anyClone {
+		return 1
+	}
+	return 0
+}
+
+// interleave orders two clones instance by instance on each node when the then
+// clone is interleaved; it reports whether it handled the order.
+func (w *ws) interleave(o *ordering) bool {
+	f, t := o.first, o.then
+	if f.cr.Kind != cluster.Clone || t.cr.Kind != cluster.Clone || !t.cr.Interleave || o.kind == orderSerialize {
+		return false
+	}
+	nodeOf := func(in *rsc) *node {
+		p := placeTarget(in)
+		if p.assigned != nil {
+			return p.assigned
+		}
+		if len(p.current) > 0 {
+			return p.current[0]
+		}
+		return nil
+	}
+	for _, ti := range t.children {
+		n := nodeOf(ti)
+		if n == nil {
+			continue
+		}
+		for _, fi := range f.children {
+			if nodeOf(fi) != n {
+				continue
+			}
+			first, then := childDone(fi, o.firstAction), childAction(ti, o.thenAction)
+			if o.kind == orderOptional {
+				w.order(first, then, fOptionalOnly)
+				break
+			}
+			flags := fImpliesThen | fRunnableLeft
+			if o.symmetrical {
+				flags |= fRunnableLeftAll
+				w.order(childDone(ti, inverse(o.thenAction)), childAction(fi, inverse(o.firstAction)), fImpliesFirst)
+			}
+			w.order(first, then, flags)
+			break
+		}
+	}
+	return true
 }
