@@ -423,5 +423,5 @@ func chaosSeeds() int64 {
 	if n, err := strconv.Atoi(os.Getenv("CHAOS_SEEDS")); err == nil && n > 0 {
 		return int64(n)
 	}
-	return 40
+	return 200
 }
