@@ -22,6 +22,9 @@ type Action struct {
 	FenceAction string
 	// forced is set on an action made required by an order (not by a child).
 	forced bool
+	// stopsActive is set when the action became unrunnable through a link that
+	// also stops what is already active (a symmetrical order).
+	stopsActive bool
 	// need is how many inputs a one-or-more pseudo action needs runnable.
 	need int
 	// Probe marks a non-recurring monitor used to discover state.

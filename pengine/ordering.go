@@ -136,8 +136,10 @@ func (w *ws) propagate() {
 			for _, e := range a.out {
 				f, t := e.first, e.then
 				// An unrunnable first only blocks a then that has to happen.
-				if e.flags&fRunnableLeft != 0 && !f.Runnable && t.Runnable && (!t.Optional || e.flags&fRunnableLeftAll != 0) && !(f.Pseudo && f.Node != nil) {
+				all := e.flags&fRunnableLeftAll != 0 || (e.flags&fChild != 0 && f.stopsActive)
+				if e.flags&fRunnableLeft != 0 && !f.Runnable && t.Runnable && (!t.Optional || all) && !(f.Pseudo && f.Node != nil) {
 					t.Runnable = false
+					t.stopsActive = all
 					if t.Reason == "" {
 						t.Reason = "unrunnable " + describe(f)
 						if f.Pseudo && f.Rsc != nil && f.Rsc.pseudo != nil && f.Reason != "" && e.flags&fChild != 0 {
