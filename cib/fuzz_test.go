@@ -54,15 +54,7 @@ func sameTree(a, b *etree.Element, normAttr func(string) string) bool {
 func FuzzParse(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		done := make(chan struct{})
-		go func() {
-			select {
-			case <-done:
-			case <-time.After(3 * time.Second):
-				panic(fmt.Sprintf("HANG on %q", data))
-			}
-		}()
-		defer close(done)
+		defer watchdog(fmt.Sprintf("%q", data))()
 		doc, err := parseXML(data)
 		if err != nil {
 			return
@@ -101,6 +93,7 @@ func FuzzOps(f *testing.F) {
 	f.Add([]byte(`<cib epoch="epoch++"/>`), "", uint8(1))
 	f.Add([]byte(`<diff format="2"><version><source admin_epoch="0" epoch="1" num_updates="0"/></version><change operation="create" path="/cib/configuration/resources" position="0"><primitive id="z" class="ocf" type="Dummy"/></change><change operation="move" path="//primitive[@id='a']" position="1"/></diff>`), "", uint8(6))
 	f.Fuzz(func(t *testing.T, data []byte, scope string, op uint8) {
+		defer watchdog(fmt.Sprintf("op %d scope %q data %q", op, scope, data))()
 		c, err := Parse([]byte(xpDoc))
 		if err != nil {
 			t.Fatal(err)
@@ -147,6 +140,21 @@ func FuzzXPath(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, expr string) {
+		defer watchdog(fmt.Sprintf("%q", expr))()
 		_, _ = c.XPath(expr)
 	})
+}
+
+// watchdog panics (which the fuzzer records as a failure with its input) when one
+// input takes unreasonably long: a hang would otherwise just stall the fuzzer.
+func watchdog(input string) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			panic("no result after 10s for input " + input)
+		}
+	}()
+	return func() { close(done) }
 }
