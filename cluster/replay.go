@@ -434,6 +434,76 @@ func (u *unpacker) failcounts(r *Resource, n *Node, st *RscNodeState) {
 	}
 }
 
+// migrations applies what an interrupted live migration implies for the
+// other node: after a successful migrate_to with no migrate_from yet, or a
+// failed migrate_to, the target may be running the resource too (unless it
+// has done something since); a failed migrate_from fails the source as well.
+func (u *unpacker) migrations(r *Resource) {
+	if r.Kind != Primitive {
+		for _, ch := range r.Children {
+			u.migrations(ch)
+		}
+		return
+	}
+	for _, st := range append([]*RscNodeState(nil), r.StatusOrder...) {
+		var mt *OpRecord
+		for _, op := range st.History {
+			if op.Operation == "migrate_to" && !op.Pending() {
+				mt = op
+			}
+		}
+		if mt == nil {
+			continue
+		}
+		target := u.c.NodeByName[mt.MigrateTarget]
+		if target == nil || target == st.Node {
+			continue
+		}
+		tst := r.Status[target.Name]
+		newer := false
+		var from *OpRecord
+		if tst != nil {
+			for _, op := range tst.History {
+				if op.Pending() || op.IsProbe() {
+					continue
+				}
+				if op.Operation == "migrate_from" && op.MigrateSource == st.Node.Name {
+					from = op
+				}
+				if op.LastRCChange > mt.LastRCChange {
+					newer = true
+				}
+			}
+		}
+		res, _ := classify(mt)
+		switch {
+		case res == outOK && st.LastOp == mt && from != nil:
+			if fr, _ := classify(from); fr == outFailed && st.Active {
+				st.Failed = true
+				r.Failed = true
+			}
+		case res == outOK && st.LastOp == mt && !newer && target.Online:
+			u.addRunning(r, target)
+		case res == outFailed && !newer && (tst == nil || !tst.Active) && target.Online &&
+			(st.LastOp == mt || !st.Active):
+			// Unless the source has been started again since.
+			u.addRunning(r, target)
+		}
+	}
+}
+
+// addRunning records a migration target as (possibly) running r; such
+// targets come first in the resource's node list, as in Pacemaker.
+func (u *unpacker) addRunning(r *Resource, n *Node) {
+	for _, x := range r.RunningOn {
+		if x == n {
+			return
+		}
+	}
+	r.RunningOn = append([]*Node{n}, r.RunningOn...)
+	n.RunningRsc = appendRsc(n.RunningRsc, r)
+}
+
 // blockMultipleActive applies multiple-active=block: a resource active on
 // several nodes is blocked, and with it its whole group or bundle when that
 // is configured the same way.
@@ -458,6 +528,7 @@ func (u *unpacker) blockMultipleActive(r *Resource) {
 // aggregate fills collective state for groups, clones and bundles.
 func (u *unpacker) aggregate() {
 	for _, r := range u.c.Resources {
+		u.migrations(r)
 		u.blockMultipleActive(r)
 	}
 	var walk func(r *Resource)
