@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beevik/etree"
+
 	"github.com/pacer-ha/pacer/cluster"
 )
 
@@ -96,7 +98,12 @@ func renderCase(t testing.TB, xmlPath string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	c, err := cluster.UnpackBytes(data, time.Now())
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(data); err != nil {
+		return "", err
+	}
+	now := time.Now()
+	c, err := cluster.UnpackWith(doc.Root(), now, RuleOptions(now))
 	if err != nil {
 		return "", err
 	}

@@ -11,14 +11,12 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/beevik/etree"
 	"github.com/spf13/cobra"
 
 	"github.com/pacer-ha/pacer/cibclient"
 	"github.com/pacer-ha/pacer/cluster"
 	"github.com/pacer-ha/pacer/crmexit"
 	"github.com/pacer-ha/pacer/crmmon"
-	"github.com/pacer-ha/pacer/rules"
 )
 
 func main() {
@@ -174,7 +172,7 @@ func show(ctx context.Context, o *options, out io.Writer, getenv func(string) st
 	if err != nil {
 		return crmexit.Wrap(crmexit.Of(err), fmt.Errorf("Could not connect to the CIB: %w", err))
 	}
-	c, err := cluster.UnpackWith(doc.Root(), now, ruleOptions(now))
+	c, err := cluster.UnpackWith(doc.Root(), now, crmmon.RuleOptions(now))
 	if err != nil {
 		return crmexit.Wrap(crmexit.Config, fmt.Errorf("crm_mon: %w", err))
 	}
@@ -217,33 +215,6 @@ func show(ctx context.Context, o *options, out io.Writer, getenv func(string) st
 	}
 	_, err = out.Write(buf.Bytes())
 	return err
-}
-
-// ruleOptions evaluates rule-guarded attribute sets with package rules.
-func ruleOptions(now time.Time) cluster.Options {
-	nodeCtx := func(n *cluster.Node) *rules.Context {
-		ctx := &rules.Context{Now: now}
-		if n != nil {
-			attrs := map[string]string{"#uname": n.Name, "#id": n.ID, "#kind": string(n.Type)}
-			for k, v := range n.Attrs {
-				attrs[k] = v
-			}
-			ctx.NodeAttrs = attrs
-		}
-		return ctx
-	}
-	return cluster.Options{
-		EvalRule: func(rule *etree.Element, n *cluster.Node) bool {
-			ok, _ := rules.Eval(rule, nodeCtx(n))
-			return ok
-		},
-		EvalRscRule: func(rule *etree.Element, r *cluster.Resource) bool {
-			ctx := nodeCtx(nil)
-			ctx.Rsc = &rules.RscInfo{Class: r.Class, Provider: r.Provider, Type: r.Type}
-			ok, _ := rules.Eval(rule, ctx)
-			return ok
-		},
-	}
 }
 
 // applySections maps --include/--exclude section names onto options.
