@@ -124,7 +124,9 @@ func (u *unpacker) historyReady(n *Node, final bool) bool {
 		u.remoteOnline(n)
 		return true
 	}
-	return n.Online
+	// Offline cluster nodes are read in order too when fencing (or shutdown
+	// locks) may act on what they ran.
+	return n.Online || u.c.Properties.StonithEnabled() || u.c.Properties.ShutdownLock()
 }
 
 // remoteOnline decides a remote or guest node's state from its connection.

@@ -422,7 +422,7 @@ func (p *printer) primitiveTextOn(r *cluster.Resource, name string, nodes []*clu
 		b.WriteString(nodes[0].Name)
 	}
 	var flags []string
-	if len(nodes) == 1 && nodes[0].Unclean && !nodes[0].Online {
+	if len(nodes) == 1 && nodes[0].Unclean && !nodes[0].Online && nodes[0].Type != cluster.NodeGuest {
 		flags = append(flags, "UNCLEAN")
 	}
 	if r.FailureIgnored {
@@ -563,7 +563,10 @@ func (p *printer) clone(depth int, c *cluster.Resource) {
 	for _, inst := range c.Children {
 		for _, x := range inst.Primitives() {
 			for _, n := range x.RunningOn {
-				active[n] = true
+				// Cleanly offline nodes still count as stopped.
+				if n.Online || n.Unclean {
+					active[n] = true
+				}
 			}
 		}
 		if !inst.Active() {
