@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pacer-ha/pacer/cib"
 	"github.com/pacer-ha/pacer/lrmd"
 )
 
@@ -33,6 +34,34 @@ func (f *fenceAgents) find(agent string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%s: No such file or directory", agent)
+}
+
+// lhaPlugins is where cluster-glue's (Linux-HA) stonith plugins live.
+const lhaPlugins = "/usr/lib/stonith/plugins"
+
+// List is what Pacemaker lists for the stonith class: the Linux-HA plugins
+// (sorted), then the fence agents (sorted).
+func (f *fenceAgents) List() []string {
+	var lha []string
+	if ents, err := os.ReadDir(filepath.Join(lhaPlugins, "stonith2")); err == nil {
+		for _, e := range ents {
+			name, ok := strings.CutSuffix(e.Name(), ".so")
+			// external and rhcs are bridges to other kinds of agents.
+			if ok && name != "external" && name != "rhcs" {
+				lha = append(lha, name)
+			}
+		}
+	}
+	if ents, err := os.ReadDir(filepath.Join(lhaPlugins, "external")); err == nil {
+		for _, e := range ents {
+			if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0 {
+				lha = append(lha, "external/"+e.Name())
+			}
+		}
+	}
+	sort.Strings(lha)
+	fence, _ := f.Agents()
+	return append(lha, fence...)
 }
 
 // Agents lists the installed fence agents.
@@ -66,7 +95,34 @@ func (f *fenceAgents) Metadata(ctx context.Context, agent string) ([]byte, error
 	if err != nil {
 		return nil, fmt.Errorf("%s meta-data: %w", agent, err)
 	}
-	return out, nil
+	// Pacemaker re-lays the agent's XML out, and adds the start and stop
+	// actions the fencer performs for every device.
+	root, err := cib.ParseElement(out)
+	if err != nil {
+		return nil, fmt.Errorf("%s meta-data: %w", agent, err)
+	}
+	// The fencer always supplies the action and the target (port/plug), so
+	// they are never required from the configuration.
+	for _, prm := range root.FindElements("parameters/parameter") {
+		switch prm.SelectAttrValue("name", "") {
+		case "action", "port", "plug":
+			if prm.SelectAttr("required") != nil {
+				prm.CreateAttr("required", "0")
+			}
+		}
+	}
+	actions := root.SelectElement("actions")
+	if actions == nil {
+		actions = root.CreateElement("actions")
+	}
+	for _, a := range []string{"stop", "start"} {
+		if actions.FindElement("action[@name='"+a+"']") == nil {
+			el := actions.CreateElement("action")
+			el.CreateAttr("name", a)
+			el.CreateAttr("timeout", "20s")
+		}
+	}
+	return cib.Format(root), nil
 }
 
 // Exec does not run fence devices: that needs the fencer.

@@ -166,7 +166,8 @@ func execute(ctx context.Context, cmd *cobra.Command, o *options, stdout, stderr
 		fmt.Fprintln(stdout, "Pacer crm_resource (Pacemaker 2.1.5 compatible)")
 		return nil
 	}
-	ex := lrmd.New(lrmd.Options{Fencer: newFenceAgents()})
+	fencer := newFenceAgents()
+	ex := lrmd.New(lrmd.Options{Fencer: fencer})
 	defer ex.Close()
 	// errorf prints Pacemaker's two-line error and returns the exit code.
 	errorf := func(code crmexit.Code, format string, args ...any) error {
@@ -189,13 +190,16 @@ func execute(ctx context.Context, cmd *cobra.Command, o *options, stdout, stderr
 		std, prov, hasProv := strings.Cut(o.listAgents, ":")
 		var list []string
 		var err error
-		if std == lrmd.ClassOCF && !hasProv {
+		switch {
+		case std == lrmd.ClassStonith && !hasProv:
+			list = fencer.List()
+		case std == lrmd.ClassOCF && !hasProv:
 			// Pacemaker lists provider by provider, duplicates included.
 			for _, p := range ex.Providers() {
 				agents, _ := ex.Agents(std, p)
 				list = append(list, agents...)
 			}
-		} else {
+		default:
 			list, err = ex.Agents(std, prov)
 		}
 		if err != nil || len(list) == 0 {

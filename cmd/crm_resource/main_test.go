@@ -102,7 +102,7 @@ func TestAgainstPacemaker(t *testing.T) {
 	pcmkCIB, pacerCIB := cibFor("pcmk"), cibFor("pacer")
 	commands := [][]string{
 		{"--list-standards"}, {"--list-ocf-providers"}, {"--list-agents", "ocf"}, {"--list-agents", "ocf:heartbeat"},
-		{"--list-agents", "lsb"}, {"--list-agents", "foo"}, {"--list-agents", "ocf:nonexist"}, {"--list-agents"},
+		{"--list-agents", "lsb"}, {"--list-agents", "stonith"}, {"--list-agents", "foo"}, {"--list-agents", "ocf:nonexist"}, {"--list-agents"},
 		{"--list-ocf-alternatives", "Dummy"}, {"--list-ocf-alternatives", "Nope"},
 		{"--show-metadata", "ocf:heartbeat:IPaddr2"}, {"--show-metadata", "ocf:linbit:drbd"}, {"--show-metadata", "Dummy"},
 		{"--show-metadata", "ocf:Dummy"}, {"--show-metadata", "lsb:nope"}, {"--show-metadata", "foo:bar:baz"},
@@ -260,5 +260,29 @@ func TestForceRefusesActiveClone(t *testing.T) {
 		if len(args) == 3 && args[2] == "--force-start" && got.code != int(crmexit.Unsafe) {
 			t.Errorf("force-start of an active clone was not refused: %+v", got)
 		}
+	}
+}
+
+// TestFenceMetadataAgainstPacemaker compares the meta-data printed for a few
+// fence agents (Pacemaker re-lays it out and adjusts it).
+func TestFenceMetadataAgainstPacemaker(t *testing.T) {
+	pcmk, err := exec.LookPath("crm_resource")
+	if err != nil {
+		t.Skip("Pacemaker's crm_resource not installed")
+	}
+	n := 0
+	for _, agent := range []string{"fence_ipmilan", "fence_virsh", "fence_scsi", "fence_apc", "fence_dummy"} {
+		if _, err := os.Stat(filepath.Join("/usr/sbin", agent)); err != nil {
+			continue
+		}
+		n++
+		want := runPacemaker(t, pcmk, "--show-metadata", "stonith:"+agent)
+		got := runPacer(t, "--show-metadata", "stonith:"+agent)
+		if got.code != want.code || got.stdout != want.stdout {
+			t.Errorf("%s: rc %d vs %d, output differs:\n got  %s\n want %s", agent, got.code, want.code, clip(got.stdout), clip(want.stdout))
+		}
+	}
+	if n == 0 {
+		t.Skip("fence-agents not installed")
 	}
 }
