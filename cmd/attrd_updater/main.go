@@ -86,7 +86,7 @@ Remove it:
 	f.BoolVarP(&o.all, "all", "A", false, "Show values of the attribute for all nodes (query only)")
 	f.StringVarP(&o.lifetime, "lifetime", "l", "", "(Not yet implemented) Lifetime of the node attribute (silently ignored by cluster)")
 	f.BoolVarP(&o.private, "private", "p", false, "If this creates a new attribute, never write the attribute to CIB")
-	f.BoolVar(&o.version, "version", false, "Display software version and exit")
+	f.BoolVarP(&o.version, "version", "$", false, "Display software version and exit")
 	f.CountVarP(&o.verbose, "verbose", "V", "Increase debug output (may be specified multiple times)")
 	// -v is accepted as a synonym of -U, as in older Pacemaker.
 	f.StringVarP(&o.update, "value", "v", "", "Same as --update")
@@ -106,7 +106,7 @@ Remove it:
 
 func execute(ctx context.Context, cmd *cobra.Command, o *options, stdout, stderr io.Writer, getenv func(string) string) error {
 	if o.version {
-		fmt.Fprintln(stdout, "Pacer attrd_updater (Pacemaker 2.1.5 compatible)")
+		fmt.Fprintln(stdout, "Pacemaker 2.1.5 (Pacer)")
 		return nil
 	}
 	changed := cmd.Flags().Changed

@@ -109,7 +109,7 @@ Set this resource instance's promotion score (from an OCF agent):
 	f.BoolVarP(&o.utilization, "utilization", "z", false, "Set an utilization attribute for the node.")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "Print only the value on stdout")
 	f.CountVarP(&o.verbose, "verbose", "V", "Increase debug output (may be specified multiple times)")
-	f.BoolVar(&o.version, "version", false, "Display software version and exit")
+	f.BoolVarP(&o.version, "version", "$", false, "Display software version and exit")
 	// Deprecated spellings Pacemaker still accepts.
 	f.StringVarP(&o.node, "uname", "U", "", "Deprecated: use --node")
 	f.BoolVarP(&o.query, "get-value", "Q", false, "Deprecated: use --query")
@@ -142,7 +142,7 @@ type target struct {
 
 func execute(ctx context.Context, cmd *cobra.Command, o *options, stdout, stderr io.Writer, getenv func(string) string) error {
 	if o.version {
-		fmt.Fprintln(stdout, "Pacer crm_attribute (Pacemaker 2.1.5 compatible)")
+		fmt.Fprintln(stdout, "Pacemaker 2.1.5 (Pacer)")
 		return nil
 	}
 	update := cmd.Flags().Changed("update") || cmd.Flags().Changed("attr-value")

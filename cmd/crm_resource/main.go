@@ -130,7 +130,7 @@ Show a resource's instance attribute:
 	f.StringVarP(&o.resource, "resource", "r", "", "Resource ID")
 	f.BoolVarP(&o.quiet, "quiet", "Q", false, "Be less descriptive in output.")
 	f.CountVarP(&o.verbose, "verbose", "V", "Increase debug output (may be specified multiple times)")
-	f.BoolVar(&o.version, "version", false, "Display software version and exit")
+	f.BoolVarP(&o.version, "version", "$", false, "Display software version and exit")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return flagError(err, stderr)
 	})
@@ -163,7 +163,7 @@ func flagError(err error, stderr io.Writer) error {
 
 func execute(ctx context.Context, cmd *cobra.Command, o *options, stdout, stderr io.Writer, getenv func(string) string) error {
 	if o.version {
-		fmt.Fprintln(stdout, "Pacer crm_resource (Pacemaker 2.1.5 compatible)")
+		fmt.Fprintln(stdout, "Pacemaker 2.1.5 (Pacer)")
 		return nil
 	}
 	fencer := newFenceAgents()
