@@ -249,13 +249,19 @@ func (w *ws) maybeMigrate(r *rsc) {
 	if cur == next || !cur.cn.Online || cur.unclean || cur.fence != nil || !r.stop.Runnable {
 		return
 	}
-	to := w.newAction(r, "migrate_to", cur, false)
 	from := w.newAction(r, "migrate_from", next, false)
-	w.order(to, from, fImpliesThen|fRunnableLeft)
+	if r.partialTarget != next {
+		to := w.newAction(r, "migrate_to", cur, false)
+		w.order(to, from, fImpliesThen|fRunnableLeft)
+		r.migrateTo = to
+	} else {
+		// Finishing a partial migration: migrate_to already ran.
+		r.migrateTo = from
+	}
 	w.order(from, r.stop, fImpliesThen|fRunnableLeft)
 	w.order(from, r.start, fImpliesThen|fRunnableLeft)
 	r.start.Pseudo = true
-	r.migrateTo, r.migrateFrom = to, from
+	r.migrateFrom = from
 }
 
 func (r *rsc) stopReason(w *ws) string {

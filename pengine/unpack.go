@@ -103,6 +103,8 @@ type rsc struct {
 	// pseudo holds a group's or clone's pseudo actions by task.
 	pseudo          map[string]*Action
 	promote, demote *Action
+	// partialTarget is where an unfinished live migration was heading.
+	partialTarget *node
 	// migrateTo/migrateFrom are set when a move is done by live migration.
 	migrateTo, migrateFrom *Action
 	stops                  []*Action
@@ -152,6 +154,15 @@ func newWS(c *cluster.Cluster, now time.Time) *ws {
 		for _, cn := range r.cr.RunningOn {
 			if n := w.byName[cn.Name]; n != nil {
 				r.current = append(r.current, n)
+			}
+		}
+		if src, tgt := r.cr.PartialMigrationSource, r.cr.PartialMigrationTarget; src != nil && tgt != nil && len(r.current) == 2 {
+			// A migration that got as far as migrate_to: the resource counts as
+			// running on the source, and may finish moving to the target.
+			r.partialTarget = w.byName[tgt.Name]
+			r.current = []*node{w.byName[src.Name]}
+			if r.current[0] == nil || r.partialTarget == nil {
+				r.current, r.partialTarget = nil, nil
 			}
 		}
 	}
@@ -219,7 +230,7 @@ func configuredManaged(cr *cluster.Resource) bool {
 }
 
 // nodeAttrs are the attributes a rule sees for a node.
-func nodeAttrs(n *node) map[string]string {
+func nodeAttrs(n *node, dc *cluster.Node) map[string]string {
 	m := make(map[string]string, len(n.cn.Attrs)+3)
 	for k, v := range n.cn.Attrs {
 		m[k] = v
@@ -234,12 +245,16 @@ func nodeAttrs(n *node) map[string]string {
 		kind = "container"
 	}
 	m["#kind"] = kind
+	m["#is_dc"] = "false"
+	if dc != nil && dc == n.cn {
+		m["#is_dc"] = "true"
+	}
 	return m
 }
 
 // ruleCtx builds the context to evaluate rules for a node.
 func (w *ws) ruleCtx(n *node) *rules.Context {
-	return &rules.Context{NodeAttrs: nodeAttrs(n), Now: w.now}
+	return &rules.Context{NodeAttrs: nodeAttrs(n, w.c.DC), Now: w.now}
 }
 
 // Unpack builds the cluster model with rule-guarded attribute sets evaluated by
@@ -248,7 +263,8 @@ func Unpack(root *etree.Element, now time.Time) (*cluster.Cluster, error) {
 	return cluster.UnpackWith(root, now, cluster.Options{EvalRule: func(rule *etree.Element, n *cluster.Node) bool {
 		ctx := &rules.Context{Now: now}
 		if n != nil {
-			ctx.NodeAttrs = nodeAttrs(&node{cn: n, name: n.Name})
+			// The DC is not known while unpacking; #is_dc reads as false here.
+			ctx.NodeAttrs = nodeAttrs(&node{cn: n, name: n.Name}, nil)
 		}
 		ok, _ := rules.Eval(rule, ctx)
 		return ok
