@@ -460,7 +460,7 @@ func TestXPathModifyReplace(t *testing.T) {
 }
 
 func TestUpgrade(t *testing.T) {
-	c := mustParse(t, strings.Replace(xpDoc, `<cib `, `<cib validate-with="pacemaker-2.5" `, 1))
+	c := mustParse(t, strings.Replace(xpDoc, `validate-with="pacemaker-3.9"`, `validate-with="pacemaker-2.5"`, 1))
 	c.SetVersion(Version{0, 30, 7})
 	changed, err := c.Upgrade()
 	if err != nil || !changed {
@@ -479,5 +479,18 @@ func TestUpgrade(t *testing.T) {
 	old := mustParse(t, `<cib validate-with="pacemaker-1.2" epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config/><nodes/><resources/><constraints/></configuration><status/></cib>`)
 	if _, err := old.Upgrade(); codeOf(err) != crmexit.Unimplemented {
 		t.Errorf("1.x upgrade: %v", err)
+	}
+}
+
+func TestValidationDisabled(t *testing.T) {
+	c := mustParse(t, strings.Replace(xpDoc, `validate-with="pacemaker-3.9"`, `validate-with="none"`, 1))
+	if c.SchemaValidation() {
+		t.Fatal("validate-with=none should disable validation")
+	}
+	if err := c.Create("resources", elem(t, `<bar id="y"/>`)); err != nil {
+		t.Errorf("with validation disabled, Pacemaker accepts anything: %v", err)
+	}
+	if err := c.Create("resources", elem(t, `<bar id="y"/>`)); codeOf(err) != crmexit.Exists {
+		t.Errorf("duplicates are still caught by create itself: %v", err)
 	}
 }

@@ -118,8 +118,24 @@ func (c *CIB) Validate() error {
 	return crmexit.Wrap(crmexit.Config, &ValidationError{Problems: probs})
 }
 
-// Problems is Validate's list, empty when the CIB is valid.
+// SchemaValidation reports whether the CIB asks to be validated: Pacemaker skips
+// schema validation when validate-with is "none" or absent.
+func (c *CIB) SchemaValidation() bool {
+	root := c.Root()
+	if root == nil {
+		return true
+	}
+	vw := root.SelectAttrValue("validate-with", "")
+	return vw != "" && vw != "none"
+}
+
+// Problems is Validate's list, empty when the CIB is valid. A CIB whose
+// validate-with is "none" (or absent) is not checked, as in Pacemaker; only the
+// root element must be <cib>.
 func (c *CIB) Problems() []Problem {
+	if root := c.Root(); root != nil && root.Tag == "cib" && !c.SchemaValidation() {
+		return nil
+	}
 	v := &validator{ids: map[string]*etree.Element{}, nodeIDs: map[string]*etree.Element{}}
 	root := c.Root()
 	if root == nil {

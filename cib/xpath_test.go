@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-const xpDoc = `<cib epoch="1" num_updates="0" admin_epoch="0">
+const xpDoc = `<cib validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0">
   <configuration>
     <crm_config/>
     <nodes>

@@ -35,7 +35,7 @@ func TestParseInterval(t *testing.T) {
 }
 
 func cibWith(crm, resources, constraints string) string {
-	return `<cib epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config><cluster_property_set id="o">` + crm +
+	return `<cib validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config><cluster_property_set id="o">` + crm +
 		`</cluster_property_set></crm_config><nodes><node id="1" uname="n1"/><node id="2" uname="n2"/></nodes><resources>` + resources +
 		`</resources><constraints>` + constraints + `</constraints></configuration><status/></cib>`
 }

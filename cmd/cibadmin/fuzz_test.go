@@ -18,7 +18,7 @@ func FuzzCommand(f *testing.F) {
 	f.Add(uint8(5), "constraints", `<rsc_location id="l" rsc="a" node="n" score="INFINITY"/>`)
 	f.Add(uint8(1), "", `<cib epoch="epoch++"/>`)
 	base := filepath.Join(f.TempDir(), "base.xml")
-	start := []byte(`<cib epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config/><nodes/><resources><primitive id="a" class="ocf" provider="pacemaker" type="Dummy"/></resources><constraints/></configuration><status/></cib>`)
+	start := []byte(`<cib validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config/><nodes/><resources><primitive id="a" class="ocf" provider="pacemaker" type="Dummy"/></resources><constraints/></configuration><status/></cib>`)
 	if err := os.WriteFile(base, start, 0o600); err != nil {
 		f.Fatal(err)
 	}

@@ -203,6 +203,9 @@ func check(data []byte, prefix string, verbose int, w io.Writer) (errs, warns in
 		fmt.Fprintf(w, "%s: %v\n", loc, err)
 		return 1, 0
 	}
+	if !c.SchemaValidation() {
+		fmt.Fprintln(w, "Schema validation of configuration is disabled (enabling is encouraged and prevents common misconfigurations)")
+	}
 	if probs := c.Problems(); len(probs) > 0 {
 		for _, p := range probs {
 			line := ""

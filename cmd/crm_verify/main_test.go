@@ -22,7 +22,7 @@ func runV(t *testing.T, stdin string, env map[string]string, args ...string) (st
 	return out.String(), errb.String(), code
 }
 
-const good = `<cib epoch="1" num_updates="0" admin_epoch="0">
+const good = `<cib validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0">
   <configuration>
     <crm_config>
       <cluster_property_set id="o">
@@ -69,6 +69,8 @@ func TestVerify(t *testing.T) {
 		{[]string{"-x", empty}, "", nil, 78, []string{"Errors found during check: config not valid\n-V may provide more details\n"}},
 		{[]string{"-V", "-x", empty}, "", nil, 78, []string{"(unpack_resources) \terror: Resource start-up disabled since no STONITH resources have been defined"}},
 		{[]string{"-X", "<cib"}, "", nil, 78, []string{"malformed XML"}},
+		{[]string{"-X", strings.Replace(strings.Replace(good, `validate-with="pacemaker-3.9"`, `validate-with="none"`, 1), "<constraints/>", `<constraints><foo id="x"/></constraints>`, 1)}, "", nil, 0,
+			[]string{"Schema validation of configuration is disabled (enabling is encouraged and prevents common misconfigurations)"}},
 		{[]string{"-x", "/nonexistent.xml"}, "", nil, 1, []string{"crm_verify: Couldn't parse input file: /nonexistent.xml"}},
 		{[]string{}, "", nil, 1, []string{"No configuration source specified."}},
 		{[]string{"-L"}, "", nil, crmexit.Disconnect, []string{"crmd is not running"}},
