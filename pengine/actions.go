@@ -265,7 +265,7 @@ func (w *ws) maybeMigrate(r *rsc) {
 }
 
 func (r *rsc) stopReason(w *ws) string {
-	if !w.haveQuorum && w.noQuorum == "stop" {
+	if !w.haveQuorum && w.noQuorum == "stop" && w.needsQuorum(r) {
 		return "no quorum"
 	}
 	return "node availability"

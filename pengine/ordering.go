@@ -166,7 +166,11 @@ func (w *ws) propagate() {
 					}
 					changed = true
 				}
-				if e.flags&fImpliesFirst != 0 && !t.Optional && f.Optional && (f.Node != nil || f.Pseudo) {
+				// A clone stopping some instances does not make what is ordered
+				// before it (the reverse of "clone then X") stop too.
+				cloneStop := t.Pseudo && t.Rsc != nil && t.Rsc.cr.Kind == cluster.Clone && !t.forced && e.flags&fChild == 0 &&
+					t.Rsc.pseudo["running"] != nil && t.Rsc.pseudo["running"].Runnable
+				if e.flags&fImpliesFirst != 0 && !t.Optional && f.Optional && (f.Node != nil || f.Pseudo) && !cloneStop {
 					f.Optional = false
 					if f.Reason == "" && t.Rsc != nil && f.Rsc != t.Rsc && e.flags&fChild == 0 {
 						f.Reason = "required " + describe(t)
