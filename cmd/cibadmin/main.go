@@ -60,7 +60,7 @@ names one (writes to the file are atomic).`,
   Add a resource:
 	# cibadmin --create --scope resources --xml-text '<primitive id="a" class="ocf" provider="pacemaker" type="Dummy"/>'
   Remove all 'is-managed' settings:
-	# cibadmin --delete-all --xpath "//nvpair[@name='is-managed']"
+	# cibadmin --delete-all --force --xpath "//nvpair[@name='is-managed']"
   Remove the resource named 'old':
 	# cibadmin --delete --xml-text '<primitive id="old"/>'
   Remove all resources from the configuration:
@@ -69,6 +69,8 @@ names one (writes to the file are atomic).`,
 	# cibadmin --replace --xml-file $HOME/pacemaker.xml
   Increase the configuration version to prevent old configurations from being loaded:
 	# cibadmin --modify --xml-text '<cib admin_epoch="admin_epoch++"/>'
+  Apply a patch made by crm_diff:
+	# crm_diff -o old.xml -n new.xml > patch.xml; cibadmin --patch --xml-file patch.xml
   Work on a file instead of the cluster:
 	# CIB_file=/tmp/cib.xml cibadmin --query`,
 		Args:          cobra.NoArgs,
@@ -94,7 +96,7 @@ names one (writes to the file are atomic).`,
 	f.BoolVarP(&o.md5v, "md5-sum-versioned", "6", false, "Calculate an on-the-wire versioned CIB digest")
 	f.StringVarP(&o.showAccess, "show-access", "S", "", "Whether to use syntax highlighting for ACLs (with -Q/--query and -U/--user)")
 	f.Lookup("show-access").NoOptDefVal = "auto"
-	f.BoolVarP(&o.force, "force", "f", false, "Force the action (required by --erase; lets --replace load an older CIB)")
+	f.BoolVarP(&o.force, "force", "f", false, "Force the action (required by --erase, --delete-all and --upgrade; lets --replace load an older CIB)")
 	f.IntVarP(&o.timeout, "timeout", "t", 0, "Time (in seconds) to wait before declaring the operation failed")
 	f.StringVarP(&o.user, "user", "U", "", "Run the command with permissions of the named user (valid only for the root and hacluster accounts)")
 	f.BoolVarP(&o.sync, "sync-call", "s", false, "Wait for call to complete before returning")
