@@ -66,6 +66,12 @@ type Op struct {
 	// replace the pending one without restarting it.
 	Dampen  int  `json:"dampen,omitempty"`
 	Quorate bool `json:"quorate,omitempty"`
+	// Origin, Client and When describe a client's write for the record
+	// (Pacemaker's update-origin, update-client, cib-last-written). The core
+	// has no clock: the caller stamps When.
+	Origin string `json:"origin,omitempty"`
+	Client string `json:"client,omitempty"`
+	When   string `json:"when,omitempty"`
 }
 
 func (o Op) check() error {

@@ -3,8 +3,9 @@ package ipc
 import (
 	"context"
 	"errors"
-
 	"net"
+	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/pacer-ha/pacer/crmexit"
@@ -86,8 +87,16 @@ func (cl *Client) Query(ctx context.Context) ([]byte, [3]int, error) {
 // Replace replaces the CIB with doc if it is still at base; it returns once the
 // write is durable on every member of the DC's partition.
 func (cl *Client) Replace(ctx context.Context, base [3]int, doc []byte) error {
-	_, err := cl.Do(ctx, Request{Op: OpReplace, Base: base, Doc: doc})
+	_, err := cl.Do(ctx, Request{Op: OpReplace, Base: base, Doc: doc, Client: clientName()})
 	return err
+}
+
+// clientName is this program's name, as Pacemaker records update-client.
+func clientName() string {
+	if len(os.Args) == 0 {
+		return ""
+	}
+	return filepath.Base(os.Args[0])
 }
 
 // AttrSet sets a transient attribute (node "" = the local node).

@@ -33,6 +33,8 @@ type Request struct {
 	Value string `json:"value,omitempty"`
 	// DampenMS delays an attr-set (attrd's dampening), in milliseconds.
 	DampenMS int `json:"dampen_ms,omitempty"`
+	// Client names the tool (recorded as the CIB's update-client).
+	Client string `json:"client,omitempty"`
 }
 
 // Status is a node's view of the cluster.

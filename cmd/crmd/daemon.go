@@ -435,7 +435,8 @@ func (d *daemon) serve(c call) {
 		c.reply <- ipc.Response{Value: v, Found: ok}
 		return
 	case ipc.OpReplace:
-		op = controller.Op{Kind: controller.OpReplace, Base: controller.Version{AdminEpoch: q.Base[0], Epoch: q.Base[1], NumUpdates: q.Base[2]}, Doc: q.Doc}
+		op = controller.Op{Kind: controller.OpReplace, Base: controller.Version{AdminEpoch: q.Base[0], Epoch: q.Base[1], NumUpdates: q.Base[2]}, Doc: q.Doc,
+			Origin: d.self.Name, Client: q.Client, When: time.Now().Format("Mon Jan _2 15:04:05 2006")}
 	case ipc.OpAttrSet:
 		op = controller.Op{Kind: controller.OpAttrSet, Node: node, Name: q.Name, Value: q.Value}
 		if q.DampenMS > 0 {

@@ -87,6 +87,12 @@ func (m *Model) replace(cur *cib.CIB, op controller.Op) ([]byte, error) {
 	if err := next.Validate(); err != nil {
 		return nil, err
 	}
+	root := next.Root()
+	for k, v := range map[string]string{"cib-last-written": op.When, "update-origin": op.Origin, "update-client": op.Client} {
+		if v != "" {
+			root.CreateAttr(k, v)
+		}
+	}
 	return next.Bytes()
 }
 
