@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"sort"
 	"strconv"
 	"strings"
 
@@ -427,10 +426,21 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element) {
 	if hid == "" {
 		return
 	}
-	recs := make([]*OpRecord, 0, 4)
+	// One allocation for all of the entry's records: this runs for every
+	// resource on every node each time the DC rebuilds the model.
+	nops := 0
 	for _, tok := range lr.Child {
 		if e, ok := tok.(*etree.Element); ok && e.Tag == "lrm_rsc_op" {
-			recs = append(recs, parseOp(e))
+			nops++
+		}
+	}
+	slab := make([]OpRecord, nops)
+	recs := make([]*OpRecord, 0, nops)
+	for _, tok := range lr.Child {
+		if e, ok := tok.(*etree.Element); ok && e.Tag == "lrm_rsc_op" {
+			o := &slab[len(recs)]
+			parseOpInto(o, e)
+			recs = append(recs, o)
 		}
 	}
 	sortOps(recs)
@@ -535,7 +545,13 @@ func atoi64(s string) int64 {
 }
 
 func parseOp(e *etree.Element) *OpRecord {
-	o := &OpRecord{Element: e, TargetRC: -1}
+	o := &OpRecord{}
+	parseOpInto(o, e)
+	return o
+}
+
+func parseOpInto(o *OpRecord, e *etree.Element) {
+	o.Element, o.TargetRC = e, -1
 	for _, a := range e.Attr {
 		switch a.Key {
 		case "id":
@@ -601,7 +617,6 @@ func parseOp(e *etree.Element) *OpRecord {
 			}
 		}
 	}
-	return o
 }
 
 // transitionNum extracts the transition number from a transition key
@@ -617,23 +632,31 @@ func transitionNum(key string) (int, bool) {
 
 // sortOps orders history by call-id, pending (call-id -1) entries last.
 func sortOps(recs []*OpRecord) {
-	sort.SliceStable(recs, func(i, j int) bool {
-		a, b := recs[i], recs[j]
-		ap, bp := a.Pending(), b.Pending()
-		if ap || bp {
-			// A pending op's call-id is unknown: order by transition number.
-			ta, oka := transitionNum(a.TransitionKey)
-			tb, okb := transitionNum(b.TransitionKey)
-			if oka && okb && ta != tb {
-				return ta < tb
-			}
-			if ap != bp {
-				return bp
-			}
+	// Insertion sort: stable, allocation-free, and histories are short and
+	// usually nearly sorted already.
+	for i := 1; i < len(recs); i++ {
+		for j := i; j > 0 && opLess(recs[j], recs[j-1]); j-- {
+			recs[j], recs[j-1] = recs[j-1], recs[j]
 		}
-		if a.CallID != b.CallID {
-			return a.CallID < b.CallID
+	}
+}
+
+// opLess orders two history records.
+func opLess(a, b *OpRecord) bool {
+	ap, bp := a.Pending(), b.Pending()
+	if ap || bp {
+		// A pending op's call-id is unknown: order by transition number.
+		ta, oka := transitionNum(a.TransitionKey)
+		tb, okb := transitionNum(b.TransitionKey)
+		if oka && okb && ta != tb {
+			return ta < tb
 		}
-		return a.LastRCChange < b.LastRCChange
-	})
+		if ap != bp {
+			return bp
+		}
+	}
+	if a.CallID != b.CallID {
+		return a.CallID < b.CallID
+	}
+	return a.LastRCChange < b.LastRCChange
 }
