@@ -266,9 +266,10 @@ func (c *CIB) Query(scope, xpath string, noChildren bool) ([]*etree.Element, err
 	out := make([]*etree.Element, len(found))
 	for i, e := range found {
 		if noChildren {
-			cp := etree.NewElement(e.Tag)
-			cp.Space = e.Space
-			cp.Attr = append([]etree.Attr(nil), e.Attr...)
+			cp := etree.NewElement(e.FullTag())
+			for _, a := range e.Attr {
+				cp.CreateAttr(a.FullKey(), a.Value)
+			}
 			out[i] = cp
 		} else {
 			out[i] = e.Copy()
