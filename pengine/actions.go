@@ -312,12 +312,29 @@ func (w *ws) probes(r *rsc) {
 		if !n.cn.Online || n.unclean || n.cn.Pending || !r.discover[n.idx] {
 			continue
 		}
-		if r.cr.Status[n.name] != nil {
+		if r.cr.Status[n.name] != nil || siblingKnown(r, n) {
 			continue
 		}
 		p := w.newAction(r, "monitor", n, false)
 		p.Probe = true
 	}
+}
+
+// siblingKnown reports whether another instance of r's anonymous clone already
+// has history on n: an anonymous clone is probed once per node.
+func siblingKnown(r *rsc, n *node) bool {
+	clone, _ := instanceOf(r)
+	if clone == nil || clone.cr.GloballyUnique {
+		return false
+	}
+	for _, in := range clone.children {
+		for _, p := range primitivesOf(in) {
+			if p != r && p.cr.BaseID == r.cr.BaseID && p.cr.Status[n.name] != nil {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // edge flags.

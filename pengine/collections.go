@@ -31,6 +31,14 @@ func (w *ws) collectionActions() {
 			a.Pseudo = true
 			r.pseudo[task] = a
 		}
+		// A collection finishes stopping before it starts again, and demotes
+		// before it promotes.
+		w.order(r.pseudo["stopped"], r.pseudo["start"], fOptionalOnly)
+		if r.pseudo["demoted"] != nil {
+			w.order(r.pseudo["demoted"], r.pseudo["promote"], fOptionalOnly)
+			w.order(r.pseudo["demoted"], r.pseudo["stop"], fOptionalOnly)
+			w.order(r.pseudo["running"], r.pseudo["promote"], fOptionalOnly)
+		}
 		for _, ch := range r.children {
 			w.linkChild(r, ch, "start", "running")
 			w.linkChild(r, ch, "stop", "stopped")

@@ -64,7 +64,18 @@ func (a *Action) ExecLine() string {
 	if a.IntervalMS > 0 {
 		task = fmt.Sprintf("%s=%d", a.Task, a.IntervalMS)
 	}
-	return fmt.Sprintf("Resource action: %-15s %s on %s", a.Rsc.id, task, a.NodeName())
+	return fmt.Sprintf("Resource action: %-15s %s on %s", a.historyID(), task, a.NodeName())
+}
+
+// historyID is the name the node's history knows the resource by (an anonymous
+// clone's instance may be recorded without its number).
+func (a *Action) historyID() string {
+	if a.Node != nil {
+		if st := a.Rsc.cr.Status[a.Node.name]; st != nil && st.HistoryID != "" {
+			return st.HistoryID
+		}
+	}
+	return a.Rsc.id
 }
 
 // Simulate pretends the cluster executed the transition: it records each action's
@@ -129,15 +140,16 @@ func recordOp(status *etree.Element, a *Action) {
 		lrs = lrm.CreateElement("lrm_resources")
 	}
 	var lr *etree.Element
+	hid := a.historyID()
 	for _, e := range lrs.SelectElements("lrm_resource") {
-		if e.SelectAttrValue("id", "") == a.Rsc.id {
+		if e.SelectAttrValue("id", "") == hid {
 			lr = e
 			break
 		}
 	}
 	if lr == nil {
 		lr = lrs.CreateElement("lrm_resource")
-		lr.CreateAttr("id", a.Rsc.id)
+		lr.CreateAttr("id", hid)
 		cr := a.Rsc.cr
 		lr.CreateAttr("class", cr.Class)
 		if cr.Provider != "" {
@@ -155,11 +167,11 @@ func recordOp(status *etree.Element, a *Action) {
 	if a.Probe && !a.ExpectRunning {
 		rc = 7
 	}
-	key := a.Key()
+	key := fmt.Sprintf("%s_%s_%d", hid, a.Task, a.IntervalMS)
 	id := key
 	if a.IntervalMS == 0 {
 		// Non-recurring results replace each other under the last-op id.
-		id = a.Rsc.id + "_last_0"
+		id = hid + "_last_0"
 		for _, op := range lr.SelectElements("lrm_rsc_op") {
 			if op.SelectAttrValue("id", "") == id {
 				lr.RemoveChild(op)
