@@ -489,3 +489,25 @@ func TestAttributesAcrossNodes(t *testing.T) {
 		t.Error("attribute on an unknown node accepted")
 	}
 }
+
+func TestStatusCommand(t *testing.T) {
+	names := []string{"alpha", "beta"}
+	c := newCluster(t, names, "", nil)
+	for _, n := range names {
+		c.start(n)
+	}
+	dc := c.waitAgree(names, 15*time.Second)
+	out, err := exec.Command(crmdBinary(t), "status", "--socket", c.nodes["beta"].sock).CombinedOutput()
+	if err != nil {
+		t.Fatalf("crmd status: %v\n%s", err, out)
+	}
+	for _, want := range []string{"Node:     beta", "DC:       " + dc, "Quorum:   yes", "Members:  alpha beta (of alpha beta)"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("crmd status lacks %q:\n%s", want, out)
+		}
+	}
+	cmd := exec.Command(crmdBinary(t), "status", "--socket", filepath.Join(t.TempDir(), "none.sock"))
+	if err := cmd.Run(); cmd.ProcessState.ExitCode() != 102 {
+		t.Errorf("crmd status without a daemon: %v, exit %d, want 102", err, cmd.ProcessState.ExitCode())
+	}
+}

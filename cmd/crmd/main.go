@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	f.BoolVar(&o.forceStart, "force-start", false, "this node is a lone survivor: take quorum until another node is seen (the others must really be down)")
 	f.CountVarP(&o.verbose, "verbose", "V", "more logging (repeat for debug)")
 
-	root.AddCommand(keygen, runCmd, demoCommand(ctx, stdout, stderr, getenv))
+	root.AddCommand(keygen, runCmd, demoCommand(ctx, stdout, stderr, getenv), statusCommand(ctx, stdout, getenv))
 	if err := root.Execute(); err != nil {
 		fmt.Fprintf(stderr, "crmd: %v\n", err)
 		return crmexit.Of(err)
