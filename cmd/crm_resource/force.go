@@ -285,7 +285,10 @@ func resourceConfig(c *cib.CIB, id, action string) (rscConfig, bool) {
 		id: id, class: prim.SelectAttrValue("class", ""), provider: prim.SelectAttrValue("provider", ""),
 		typ: prim.SelectAttrValue("type", ""), params: map[string]string{}, meta: map[string]string{},
 	}
-	nvpairs(prim, "instance_attributes", rc.params)
+	// A clone's or group's instance attributes apply to its members too.
+	for p := prim; p != nil && resourceTags[p.Tag]; p = p.Parent() {
+		nvpairs(p, "instance_attributes", rc.params)
+	}
 	// The primitive's own meta first, then its parents', then rsc_defaults.
 	nvpairs(prim, "meta_attributes", rc.meta)
 	for p := prim.Parent(); p != nil && resourceTags[p.Tag]; p = p.Parent() {

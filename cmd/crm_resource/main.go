@@ -40,6 +40,8 @@ type options struct {
 	getParam, setParam, delParam string
 	paramValue, setName, nvpair  string
 	meta, utilization            bool
+	digests                      bool
+	args                         []string // positional: NAME=VALUE overrides for --digests
 }
 
 // notGiven marks an optional-argument flag given without its argument.
@@ -85,13 +87,18 @@ Check an agent configured on the command line (OCF_CHECK_LEVEL 10):
 
 	# crm_resource --force-check=10 --class ocf --provider heartbeat --agent IPaddr2 --option ip=10.0.0.5
 
+Show the digests Pacemaker compares for a resource's last operation on node1:
+
+	# crm_resource --digests --resource myResource --node node1
+
 Show a resource's instance attribute:
 
 	# crm_resource --resource myResource --get-parameter ip`,
-		Args:          cobra.NoArgs,
+		Args:          cobra.ArbitraryArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, rest []string) error {
+			o.args = rest
 			return execute(ctx, cmd, &o, stdout, stderr, getenv)
 		},
 	}
@@ -112,6 +119,7 @@ Show a resource's instance attribute:
 	f.BoolVar(&o.forcePromote, "force-promote", false, "(Advanced) Bypass the cluster and promote a resource on the local node")
 	f.StringVar(&o.forceCheck, "force-check", "", "(Advanced) Bypass the cluster and check the state of a resource on the local node (optional =LEVEL)")
 	f.Lookup("force-check").NoOptDefVal = notGiven
+	f.BoolVar(&o.digests, "digests", false, "(Advanced) Show parameter hashes that Pacemaker uses to detect configuration changes. Required: --resource, --node. Optional: NAME=VALUE parameters override the configuration")
 	f.StringVarP(&o.getParam, "get-parameter", "g", "", "Display named parameter for resource (instance attribute unless --meta or --utilization)")
 	f.StringVarP(&o.setParam, "set-parameter", "p", "", "Set named parameter for resource (requires -v)")
 	f.StringVarP(&o.delParam, "delete-parameter", "d", "", "Delete named parameter for resource")
@@ -242,6 +250,13 @@ func execute(ctx context.Context, cmd *cobra.Command, o *options, stdout, stderr
 		}
 		fmt.Fprint(stdout, out)
 		return nil
+	}
+	if o.digests {
+		return showDigests(ctx, ex, o, stdout, stderr)
+	}
+	if len(o.args) > 0 {
+		fmt.Fprintf(stderr, "crm_resource: Unexpected argument '%s'\n", o.args[0])
+		return fail(crmexit.Usage)
 	}
 	if action, level, ok := forceAction(o); ok {
 		return forceRun(ctx, ex, o, action, level, stdout, stderr, getenv)

@@ -116,6 +116,12 @@ func TestAgainstPacemaker(t *testing.T) {
 		{"-r", "d1", "-p", "is-managed", "-v", "false", "-m"}, {"-r", "d1", "-d", "newp"}, {"-r", "d1", "-d", "nope"},
 		{"-r", "nosuch", "-g", "state"}, {"-r", "s1", "-p", "p1", "-v", "v2"}, {"-r", "c1", "-p", "p1", "-v", "v3"},
 		{"-r", "d1", "-p", "x"}, {"-r", "d1", "-p", "u1", "-v", "4", "-z"}, {"-r", "d1", "-g", "u1", "-z"},
+		// Digests cover the state path, which differs between the two copies:
+		// point both at the same one first.
+		{"-r", "s1", "-p", "state", "-v", "/s1"},
+		{"--digests", "-r", "d1", "-N", "n1"}, {"--digests", "-r", "d1", "-N", "n1", "state=/other", "fake=1"},
+		{"--digests", "-r", "c1", "-N", "n1"}, {"--digests", "-r", "s1", "-N", "n1"}, {"--digests", "-r", "d1", "-N", "nosuch"},
+		{"--digests", "-r", "d1"}, {"--digests", "-r", "d1", "-N", "n1", "junk"},
 	}
 	for _, args := range commands {
 		// State paths differ per copy; normalise them in the output.
