@@ -219,6 +219,8 @@ func (e *Executor) exec(ctx context.Context, req Request, queued time.Time) Resu
 		if errors.As(err, &nf) && nf.Reason == "unknown resource class" {
 			res.RC, res.Status = OCFUnimplemented, StatusNotSupported
 		}
+		// The failed operation is recorded with the digest of what was asked.
+		e.addDigests(ctx, &res)
 		return complete(res)
 	}
 	if agent.class == ClassStonith {
@@ -231,7 +233,7 @@ func (e *Executor) exec(ctx context.Context, req Request, queued time.Time) Resu
 	// After the run, with the resource and slot released: a first meta-data
 	// run behind the digests must neither hold up the action nor need a
 	// slot while holding one.
-	if agent.class == ClassOCF && req.Action != "meta-data" {
+	if req.Action != "meta-data" {
 		e.addDigests(ctx, &res)
 		res.Finished = time.Now()
 	}
