@@ -34,15 +34,17 @@
 //
 // # Environment
 //
-// OCF agents see OCF_ROOT, OCF_RA_VERSION_MAJOR=1, OCF_RA_VERSION_MINOR=1,
+// OCF agents inherit the executor's environment (as in Pacemaker) and see
+// OCF_ROOT, OCF_RA_VERSION_MAJOR=1, OCF_RA_VERSION_MINOR=1,
 // OCF_RESOURCE_INSTANCE, OCF_RESOURCE_TYPE, OCF_RESOURCE_PROVIDER,
 // OCF_RESKEY_<param> for every parameter, OCF_RESKEY_CRM_meta_<meta> for
-// every meta attribute (dashes as underscores; timeout and interval in ms,
-// name = the action), OCF_RESKEY_crm_feature_set, OCF_CHECK_LEVEL when the
-// parameter of that name is set, HA_SBIN_DIR and a PATH that starts with
-// Options.ToolDir so agents calling crm_attribute, crm_master or
-// attrd_updater reach Pacer's tools. Notify actions get their
-// notify_* variables through Request.Meta.
+// every Request.Meta entry (dashes as underscores) plus timeout (always) and
+// interval (when recurring) in ms, OCF_RESKEY_crm_feature_set,
+// OCF_CHECK_LEVEL (from the parameter of that name or Request.CheckLevel),
+// HA_SBIN_DIR and a PATH that starts with Options.ToolDir so agents calling
+// crm_attribute, crm_master or attrd_updater reach Pacer's tools. The
+// controller passes the graph's meta (name, clone_max, notify_*, ...) in
+// Request.Meta; RequestFromGraph splits graph attributes accordingly.
 //
 // # Execution
 //
