@@ -85,7 +85,17 @@ func (w *ws) fenceReason(n *node, reason string) {
 }
 
 func (w *ws) fenceNodes() {
-	if !w.stonithEnabled || (!w.haveQuorum && w.noQuorum != "ignore") {
+	if !w.stonithEnabled {
+		return
+	}
+	if !w.haveQuorum && w.noQuorum == "suicide" {
+		// Without quorum, suicide fences every node of this partition.
+		for _, n := range w.nodes {
+			if n.cn.Type == cluster.NodeMember && n.cn.Online {
+				w.fenceReason(n, "cluster does not have quorum")
+			}
+		}
+	} else if !w.haveQuorum && w.noQuorum != "ignore" {
 		// Without quorum a partition may not fence anyone.
 		return
 	}
@@ -98,9 +108,9 @@ func (w *ws) fenceNodes() {
 		a.Reason = n.fenceWhy
 		switch {
 		case a.Reason != "":
-		case !n.cn.Online && n.cn.InCCM != "true":
+		case n.cn.InCCM != "true" && !n.cn.Online:
 			a.Reason = "peer is no longer part of the cluster"
-		case !n.cn.Online && n.cn.Crmd != "online":
+		case n.cn.Crmd != "online" && !n.cn.Online:
 			a.Reason = "peer process is no longer available"
 		default:
 			a.Reason = "node is unclean"

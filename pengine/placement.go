@@ -335,11 +335,8 @@ func (w *ws) assign(r *rsc) {
 		return
 	}
 	clone, placing := instanceOf(r)
-	if !w.haveQuorum && w.noQuorum == "freeze" && w.needsQuorum(r) {
-		if len(r.current) > 0 && w.usable(r.current[0]) {
-			w.place(r, r.current[0], clone, placing)
-			return
-		}
+	if !w.haveQuorum && w.noQuorum == "freeze" && w.needsQuorum(r) && len(r.current) == 0 {
+		// Frozen: what runs is scheduled as usual, nothing new may start.
 		r.frozen = true
 	}
 	scores := append([]int(nil), r.scores...)
