@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -226,49 +225,70 @@ func TestOutputBounded(t *testing.T) {
 	}
 }
 
-func TestPerResourceSerialAndNodeLimit(t *testing.T) {
+func TestPerResourceSerial(t *testing.T) {
 	dir := t.TempDir()
-	// mkdir is atomic: a second concurrent run of the same resource finds
-	// the directory and records an overlap.
+	// Each run logs when it starts and ends; the intervals show whether runs
+	// of one resource overlapped (they must not) and whether runs of
+	// different resources did (they should, the node limit being 4).
 	root := testRoot(t, map[string]string{
-		"busy": `d=` + dir + `/$OCF_RESOURCE_INSTANCE
-mkdir "$d" 2>/dev/null || { echo overlap >> ` + dir + `/overlaps; }
+		"busy": `echo "$OCF_RESOURCE_INSTANCE start $(date +%s%N)" >> ` + dir + `/log
 sleep 0.3
-rmdir "$d" 2>/dev/null
+echo "$OCF_RESOURCE_INSTANCE end $(date +%s%N)" >> ` + dir + `/log
 exit 0
 `,
 	})
-	e := newTestExecutor(t, root, func(o *Options) { o.MaxConcurrent = 2 })
+	e := newTestExecutor(t, root, func(o *Options) { o.MaxConcurrent = 4 })
 	var wg sync.WaitGroup
-	var peak atomic.Int32
-	start := time.Now()
 	for i := 0; i < 6; i++ {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
 			req := ocfReq("busy", "monitor")
 			req.RscID = fmt.Sprintf("rsc%d", i%2)
-			res := e.Exec(context.Background(), req)
-			if !res.OK() {
+			if res := e.Exec(context.Background(), req); !res.OK() {
 				t.Errorf("run %d: %+v", i, res)
-			}
-			if int32(len(e.slots)) > peak.Load() {
-				peak.Store(int32(len(e.slots)))
 			}
 		}(i)
 	}
 	wg.Wait()
-	took := time.Since(start)
-	if _, err := os.Stat(filepath.Join(dir, "overlaps")); err == nil {
-		t.Error("two actions of one resource ran at the same time")
+	data, err := os.ReadFile(filepath.Join(dir, "log"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	// Two resources, three 300ms runs each, serialised per resource but in
-	// parallel across them: about 900ms, not 1800ms.
-	if took > 1500*time.Millisecond {
-		t.Errorf("6 runs took %v: resources did not run in parallel", took)
+	type span struct {
+		rsc      string
+		from, to int64
 	}
-	if took < 890*time.Millisecond {
-		t.Errorf("6 runs took %v: runs of one resource overlapped", took)
+	var spans []span
+	open := map[string]int64{}
+	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var rsc, what string
+		var ns int64
+		if _, err := fmt.Sscan(l, &rsc, &what, &ns); err != nil {
+			t.Fatalf("log line %q: %v", l, err)
+		}
+		if what == "start" {
+			open[rsc] = ns
+		} else {
+			spans = append(spans, span{rsc, open[rsc], ns})
+		}
+	}
+	if len(spans) != 6 {
+		t.Fatalf("%d runs logged, want 6:\n%s", len(spans), data)
+	}
+	across := false
+	for i := range spans {
+		for j := i + 1; j < len(spans); j++ {
+			a, b := spans[i], spans[j]
+			overlap := a.from < b.to && b.from < a.to
+			if overlap && a.rsc == b.rsc {
+				t.Errorf("two runs of %s overlapped", a.rsc)
+			}
+			across = across || (overlap && a.rsc != b.rsc)
+		}
+	}
+	if !across {
+		t.Error("runs of different resources never overlapped: they were serialised")
 	}
 }
 
