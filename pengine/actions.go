@@ -108,9 +108,9 @@ func (w *ws) fenceNodes() {
 		a.Reason = n.fenceWhy
 		switch {
 		case a.Reason != "":
-		case n.cn.InCCM != "true" && !n.cn.Online:
+		case n.cn.InCCM != "true":
 			a.Reason = "peer is no longer part of the cluster"
-		case n.cn.Crmd != "online" && !n.cn.Online:
+		case n.cn.Crmd != "online":
 			a.Reason = "peer process is no longer available"
 		default:
 			a.Reason = "node is unclean"
