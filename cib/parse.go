@@ -121,12 +121,18 @@ func (p *xmlParser) content(parent *etree.Element, depth int, top bool) error {
 					}
 				}
 			}
-			text, err := p.decode(raw, false)
-			if err != nil {
-				return err
-			}
-			if !utf8.ValidString(text) {
-				return p.fail("invalid UTF-8 in text")
+			var text string
+			if allSpace(raw) {
+				// Indentation: the same few strings over and over.
+				text = p.intern(normaliseEOL(raw))
+			} else {
+				var err error
+				if text, err = p.decode(raw, false); err != nil {
+					return err
+				}
+				if !utf8.ValidString(text) {
+					return p.fail("invalid UTF-8 in text")
+				}
 			}
 			cd := parent.CreateText(text)
 			cd.SetData(text) // sets etree's whitespace flag
@@ -236,7 +242,18 @@ func (p *xmlParser) element(parent *etree.Element, depth int) error {
 	if err != nil {
 		return err
 	}
-	e := parent.CreateElement(p.intern(n))
+	// Size the attribute slice up front (counting '=' up to the next '>' is an upper
+	// bound or a close guess) so adding attributes does not keep reallocating.
+	nattr := 0
+	if end := bytes.IndexByte(p.data[p.pos:], '>'); end > 0 {
+		nattr = bytes.Count(p.data[p.pos:p.pos+end], []byte{'='})
+	}
+	space, local := "", p.intern(n)
+	if i := bytes.IndexByte(n, ':'); i > 0 {
+		space, local = p.intern(n[:i]), p.intern(n[i+1:])
+	}
+	e := &etree.Element{Space: space, Tag: local, Attr: make([]etree.Attr, 0, nattr)}
+	parent.AddChild(e)
 	if p.lines != nil {
 		p.lineNo += bytes.Count(p.data[p.lineOff:start], []byte{'\n'})
 		p.lineOff = start
@@ -285,8 +302,10 @@ func (p *xmlParser) element(parent *etree.Element, depth int) error {
 		if bytes.IndexByte(raw, '<') >= 0 {
 			return p.fail("'<' in the value of attribute %s in <%s>", an, n)
 		}
-		val, err := p.decode(raw, true)
-		if err != nil {
+		var val string
+		if len(raw) <= 16 && bytes.IndexByte(raw, '&') < 0 && bytes.IndexAny(raw, "\t\n\r") < 0 {
+			val = p.intern(raw) // short values repeat a lot ("0", "monitor", "true")
+		} else if val, err = p.decode(raw, true); err != nil {
 			return err
 		}
 		if !utf8.ValidString(val) {
@@ -299,6 +318,15 @@ func (p *xmlParser) element(parent *etree.Element, depth int) error {
 			return p.fail("attribute %s appears twice in <%s>", an, n)
 		}
 	}
+}
+
+func allSpace(b []byte) bool {
+	for _, c := range b {
+		if !isSpace(c) {
+			return false
+		}
+	}
+	return true
 }
 
 func normaliseEOL(b []byte) []byte {
