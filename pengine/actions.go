@@ -108,6 +108,9 @@ func (w *ws) fenceNodes() {
 		a.Reason = n.fenceWhy
 		switch {
 		case a.Reason != "":
+		case n.cn.StateElement == nil:
+			// Never seen: fenced at startup.
+			a.Reason = "node is unclean"
 		case n.cn.InCCM != "true":
 			a.Reason = "peer is no longer part of the cluster"
 		case n.cn.Crmd != "online":

@@ -140,7 +140,7 @@ func (w *ws) propagate() {
 				if e.flags&fRunnableLeft != 0 && !f.Runnable && t.Runnable && (!t.Optional || all) && !(f.Pseudo && f.Node != nil) {
 					t.Runnable = false
 					t.stopsActive = all
-					if t.Reason == "" {
+					if t.Reason == "" && (f.Rsc != t.Rsc || f.Rsc == nil) {
 						t.Reason = "unrunnable " + describe(f)
 						if f.Pseudo && f.Rsc != nil && f.Rsc.pseudo != nil && f.Reason != "" && e.flags&fChild != 0 {
 							t.Reason = f.Reason
