@@ -226,6 +226,9 @@ func (e *Executor) exec(ctx context.Context, req Request, queued time.Time) Resu
 	if agent.class == ClassStonith {
 		r := e.opts.Fencer.Exec(ctx, req)
 		r.CallID, r.Queued = res.CallID, res.Queued
+		if req.Action != "meta-data" {
+			e.addDigests(ctx, &r)
+		}
 		return r
 	}
 
