@@ -133,3 +133,16 @@ func TestOldFeatureSet(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCompute is the scheduler's cost per history entry checked.
+func BenchmarkCompute(b *testing.B) {
+	in := Input{
+		Params:        []Param{{"ip", "10.0.0.5"}, {"cidr_netmask", "24"}, {"nic", "eth0"}, {"iflabel", "vip"}, {"lvs_support", "false"}},
+		Op:            Op{Name: "monitor", IntervalMS: 10000, TimeoutMS: 20000, Params: []Param{{"OCF_CHECK_LEVEL", "10"}}},
+		RestartParams: []string{"ip", "nic"}, SecureParams: []string{},
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		Compute(in)
+	}
+}
