@@ -389,12 +389,13 @@ func (u *unpacker) failcounts(r *Resource, n *Node, st *RscNodeState) {
 	if len(n.Transient) == 0 {
 		return
 	}
+	anon := r.InstanceNum >= 0 && !r.Top().GloballyUnique
 	names := []string{st.HistoryID}
 	if r.ID != st.HistoryID {
 		names = append(names, r.ID)
 	}
-	if r.InstanceNum >= 0 && !r.Top().GloballyUnique && r.BaseID != st.HistoryID {
-		names = append(names, r.BaseID)
+	if anon {
+		names = []string{r.BaseID}
 	}
 	for _, p := range n.Transient {
 		var rest string
@@ -410,6 +411,10 @@ func (u *unpacker) failcounts(r *Resource, n *Node, st *RscNodeState) {
 		id := rest
 		if i := strings.IndexByte(rest, '#'); i >= 0 {
 			id = rest[:i]
+		}
+		if anon {
+			// Anonymous instances share one count whatever the suffix.
+			id = stripInstance(id)
 		}
 		match := false
 		for _, nm := range names {

@@ -436,7 +436,7 @@ func (p *printer) operations() {
 				continue
 			}
 			head := h.name + ": " + thresholdText(h.st.Rsc, h.st)
-			if h.st.Rsc.Orphan {
+			if h.st.Rsc.Orphan && h.st.Rsc.Parent == nil {
 				head = h.name + ": orphan"
 			}
 			lines = append(lines, "    * "+head+":")

@@ -117,6 +117,13 @@ func RenderXML(w io.Writer, c *cluster.Cluster, h Header, opts Options) error {
 			health = "yellow"
 		}
 		e.CreateAttr("health", health)
+		if n.Type == cluster.NodeMember {
+			fs := n.Attrs["#feature-set"]
+			if fs == "" {
+				fs = "<3.15.1"
+			}
+			e.CreateAttr("feature_set", fs)
+		}
 		e.CreateAttr("shutdown", boolStr(n.Shutdown))
 		e.CreateAttr("expected_up", boolStr(n.ExpectedUp))
 		e.CreateAttr("is_dc", boolStr(c.DC == n))
@@ -161,9 +168,18 @@ func RenderXML(w io.Writer, c *cluster.Cluster, h Header, opts Options) error {
 		ne := nh.CreateElement("node")
 		ne.CreateAttr("name", n.Name)
 		for _, hst := range nodeHistory(c, n) {
+			var ops []*cluster.OpRecord
+			for _, op := range hst.st.History {
+				if !(op.IsProbe() && op.RC == cluster.RCNotRunning) && !op.Pending() && op.Operation != "notify" {
+					ops = append(ops, op)
+				}
+			}
+			if len(ops) == 0 {
+				continue
+			}
 			re := ne.CreateElement("resource_history")
 			re.CreateAttr("id", hst.name)
-			re.CreateAttr("orphan", boolStr(hst.st.Rsc.Orphan))
+			re.CreateAttr("orphan", boolStr(hst.st.Rsc.Orphan && hst.st.Rsc.Parent == nil))
 			re.CreateAttr("migration-threshold", strconv.Itoa(hst.st.Rsc.MigrationThreshold))
 			if hst.st.FailCount > 0 {
 				re.CreateAttr("fail-count", cluster.ScoreString(hst.st.FailCount))
@@ -171,13 +187,14 @@ func RenderXML(w io.Writer, c *cluster.Cluster, h Header, opts Options) error {
 					re.CreateAttr("last-failure", epochTime(hst.st.LastFailure))
 				}
 			}
-			for _, op := range hst.st.History {
-				if (op.IsProbe() && op.RC == cluster.RCNotRunning) || op.Pending() {
-					continue
-				}
+			for _, op := range ops {
 				oe := re.CreateElement("operation_history")
 				oe.CreateAttr("call", strconv.Itoa(op.CallID))
-				oe.CreateAttr("task", op.Operation)
+				task := op.Operation
+				if op.IsProbe() {
+					task = "probe"
+				}
+				oe.CreateAttr("task", task)
 				oe.CreateAttr("rc", strconv.Itoa(op.RC))
 				oe.CreateAttr("rc_text", RCText(op.RC))
 				if op.IntervalMS > 0 {
@@ -296,8 +313,9 @@ func xmlResource(parent *etree.Element, r *cluster.Resource) {
 		e.CreateAttr("unique", boolStr(r.GloballyUnique))
 		e.CreateAttr("managed", boolStr(r.Managed))
 		e.CreateAttr("disabled", boolStr(disabled(r)))
-		e.CreateAttr("failed", boolStr(r.Failed))
-		e.CreateAttr("failure_ignored", boolStr(r.FailureIgnored))
+		// Failures belong to the instances, not to the clone itself.
+		e.CreateAttr("failed", "false")
+		e.CreateAttr("failure_ignored", "false")
 		for _, ch := range r.Children {
 			xmlResource(e, ch)
 		}
