@@ -57,7 +57,10 @@ func (w *ws) initScores() {
 			if !n.staticOK() {
 				r.scores[n.idx] = -inf
 			}
-			if w.bannedByFailure(r, n) {
+		}
+		// Only nodes with history can hold failures.
+		for _, st := range r.cr.StatusOrder {
+			if n := w.byName[st.Node.Name]; n != nil && w.bannedByFailure(r, n) {
 				r.scores[n.idx] = -inf
 			}
 		}
