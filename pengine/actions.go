@@ -251,7 +251,7 @@ func (w *ws) roleActions(r *rsc) {
 func (w *ws) maybeMigrate(r *rsc) {
 	next := r.assigned
 	allow := r.cr.AllowMigrate
-	if _, set := r.cr.Meta["allow-migrate"]; !set && r.cr.Provider == "pacemaker" && r.cr.Type == "remote" {
+	if _, set := r.cr.Meta["allow-migrate"]; !set && r.cr.Provider == "pacemaker" && r.cr.Type == "remote" && r.cr.Container == nil {
 		// Remote connections migrate unless told not to.
 		allow = true
 	}
@@ -278,7 +278,7 @@ func (w *ws) maybeMigrate(r *rsc) {
 }
 
 func (r *rsc) stopReason(w *ws) string {
-	if !w.haveQuorum && w.noQuorum == "stop" && w.needsQuorum(r) {
+	if !w.haveQuorum && (w.noQuorum == "stop" || w.noQuorum == "demote") && w.needsQuorum(r) {
 		return "no quorum"
 	}
 	return "node availability"

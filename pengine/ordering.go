@@ -299,7 +299,9 @@ func (w *ws) interleave(o *ordering) bool {
 			flags := fImpliesThen | fRunnableLeft
 			if o.symmetrical {
 				flags |= fRunnableLeftAll
-				w.order(childDone(ti, inverse(o.thenAction)), childAction(fi, inverse(o.firstAction)), fImpliesFirst)
+				if e := w.order(childDone(ti, inverse(o.thenAction)), childAction(fi, inverse(o.firstAction)), fImpliesFirst); e != nil && first != nil {
+					e.label = describe(first)
+				}
 			}
 			w.order(first, then, flags)
 			break

@@ -274,7 +274,10 @@ func (w *ws) wantsToRun(r *rsc) bool {
 		return false
 	}
 	if !w.haveQuorum && w.noQuorum != "ignore" && w.noQuorum != "freeze" && w.needsQuorum(r) {
-		return false
+		// demote keeps promotable instances running (unpromoted).
+		if !(w.noQuorum == "demote" && isPromotable(r)) {
+			return false
+		}
 	}
 	return true
 }

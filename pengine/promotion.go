@@ -110,6 +110,9 @@ func (w *ws) promote(clone *rsc) {
 	}
 	var cands []cand
 	blocked, freeze := w.promotionBlocked(clone)
+	if !w.haveQuorum && w.noQuorum == "demote" {
+		blocked, freeze = true, false
+	}
 	max := clone.cr.PromotedMax
 	promoted := 0
 	perNode := map[*node]int{}

@@ -102,6 +102,12 @@ func (w *ws) remoteOrdering() {
 			}
 			if r.start != nil && r.start.Node == n {
 				w.order(conn.start, r.start, fRunnableLeft)
+				if n.cn.Container != nil {
+					// Restarting a guest's container restarts what runs inside.
+					if c := w.byID[n.cn.Container.ID]; c != nil && c.start != nil {
+						w.order(c.start, r.start, fImpliesThen|fRunnableLeft)
+					}
+				}
 			}
 			for _, s := range r.stops {
 				if s.Node == n && conn.stop != nil {
