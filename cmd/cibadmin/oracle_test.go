@@ -151,8 +151,8 @@ func TestQuerySharedCasesSameAsPacemaker(t *testing.T) {
 		t.Skip("../shared is absent")
 	}
 	// Running Pacemaker's cibadmin thousands of times takes minutes on a small
-	// machine: every other case gets -Q, every eighth the other commands too.
-	step := 2
+	// machine: every third case gets -Q, every twelfth the other commands too.
+	step := 3
 	if testing.Short() {
 		step = 20
 	}
