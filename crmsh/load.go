@@ -16,6 +16,8 @@ func (s *Session) Load(method, text string) error {
 	if method != "update" && method != "replace" && method != "push" {
 		return fmt.Errorf("load: unknown method %s (update or replace)", method)
 	}
+	defer func() { s.idx = nil }()
+	s.idx = nil
 	cfg := s.config()
 	idx := cfg.Index()
 	backup := cfg.Copy()
@@ -31,6 +33,7 @@ func (s *Session) Load(method, text string) error {
 // bare <configuration>). update replaces objects with the same id and adds the
 // others to their sections; replace first erases everything but the nodes.
 func (s *Session) LoadXML(method string, data []byte) error {
+	defer func() { s.idx = nil }()
 	doc := etree.NewDocument()
 	if err := doc.ReadFromBytes(data); err != nil {
 		return fmt.Errorf("load xml: %w", err)
@@ -91,6 +94,7 @@ func (s *Session) load(method, text string) error {
 			continue
 		}
 		if err := s.loadOne(words); err != nil {
+			s.idx = nil
 			errs = append(errs, &LineError{l.Num, err})
 		}
 	}
@@ -126,6 +130,7 @@ func (s *Session) loadOne(words []string) error {
 		}
 	}
 	parent.RemoveChild(old)
+	s.idx = nil // the old definition's ids are free again
 	if err := s.exec(words); err != nil {
 		return err
 	}
@@ -155,6 +160,7 @@ func (s *Session) loadNode(words []string) error {
 	for _, n := range nodes.ChildElements() {
 		if n.SelectAttrValue("uname", "") == uname {
 			nodes.RemoveChild(n)
+			s.idx = nil
 		}
 	}
 	return s.exec(words)

@@ -34,18 +34,22 @@ func (s *Session) nvset(p *parser, section, tag, defID string) error {
 			return p.errAt(p.pos-len(l.Pairs)+i, "expected name=value")
 		}
 	}
-	g := s.ids()
-	sec := s.section(section)
 	var set *etree.Element
-	for _, c := range sec.ChildElements() {
-		if c.SelectAttrValue("id", "") == setID {
-			set = c
+	if sec := s.config().SelectElement(section); sec != nil {
+		for _, c := range sec.ChildElements() {
+			if c.SelectAttrValue("id", "") == setID {
+				set = c
+			}
 		}
 	}
 	if set == nil {
 		if e := s.byID(setID); e != nil {
 			return fmt.Errorf("%s: id already in use by %s", setID, e.Tag)
 		}
+	}
+	g := s.ids()
+	sec := s.section(section)
+	if set == nil {
 		set = sec.CreateElement(tag)
 		set.CreateAttr("id", setID)
 		g.take(setID)
@@ -169,6 +173,7 @@ func (s *Session) tag(p *parser) error {
 	}
 	t := s.section("tags").CreateElement("tag")
 	t.CreateAttr("id", id)
+	s.ids().take(id)
 	for _, r := range refs {
 		t.CreateElement("obj_ref").CreateAttr("id", r)
 	}
@@ -254,6 +259,7 @@ func (s *Session) deleteCmd(p *parser) error {
 	}
 	var found []*etree.Element
 	var missing []string
+	defer func() { s.idx = nil }() // deleted ids are free again
 	for !p.done() {
 		id := p.next()
 		if e := s.byID(id); e != nil && isObject(e) {
@@ -461,6 +467,7 @@ func (s *Session) rename(p *parser) error {
 		return fmt.Errorf("id %s is already in use", to)
 	}
 	e.SelectAttr("id").Value = to
+	s.idx = nil
 	if e.Tag == "node" {
 		return nil
 	}
@@ -486,6 +493,7 @@ func (s *Session) erase(p *parser) error {
 			sec.RemoveChild(c)
 		}
 	}
+	s.idx = nil
 	return nil
 }
 

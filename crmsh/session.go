@@ -41,6 +41,9 @@ type Session struct {
 	root *etree.Element
 	out  io.Writer // where show writes
 	log  io.Writer // INFO/WARNING messages, like crmsh's stderr
+	// idx caches the ids in use so that a long script is not quadratic; it is
+	// dropped whenever a command fails or changes ids in bulk.
+	idx *idgen
 }
 
 // NewSession works on root, the <cib> element. show output goes to out, crmsh's
@@ -91,20 +94,32 @@ func (s *Session) Exec(words []string) error {
 	if len(words) == 0 {
 		return nil
 	}
+	if !multiStep[words[0]] {
+		// These commands check everything before their single, final change.
+		err := s.exec(words)
+		if err != nil {
+			s.idx = nil // ids may have been reserved for elements never added
+		}
+		return err
+	}
+	defer func() { s.idx = nil }()
 	cfg := s.config()
-	parent := s.root
 	idx := cfg.Index()
 	backup := cfg.Copy()
 	if err := s.exec(words); err != nil {
 		// Put the untouched copy back so a failed command leaves no trace.
-		if cur := s.config(); cur != nil {
-			parent.RemoveChild(cur)
-		}
-		parent.InsertChildAt(idx, backup)
+		s.root.RemoveChild(s.config())
+		s.root.InsertChildAt(idx, backup)
 		return err
 	}
 	return nil
 }
+
+// multiStep are the commands that remove or rename elements in several steps:
+// they run on a copy to roll back to and drop the id cache. Every other command
+// checks everything before its first change (FuzzExec holds them to that);
+// copying on every command would make long scripts quadratic.
+var multiStep = map[string]bool{"delete": true, "rm": true, "rename": true, "erase": true}
 
 func (s *Session) exec(words []string) error {
 	p := &parser{words: words, cmd: words[0], text: strings.Join(words, " ")}
@@ -218,6 +233,14 @@ func walk(e *etree.Element, fn func(*etree.Element) bool) bool {
 
 // byID finds the element defining id anywhere in the configuration.
 func (s *Session) byID(id string) *etree.Element {
+	if s.idx != nil {
+		if !s.idx.used[id] {
+			return nil
+		}
+		if e := s.idx.elems[id]; e != nil && e.SelectAttrValue("id", "") == id && e.Parent() != nil {
+			return e
+		}
+	}
 	var found *etree.Element
 	walk(s.config(), func(e *etree.Element) bool {
 		if !isRef(e) && e.SelectAttrValue("id", "") == id {
@@ -231,18 +254,28 @@ func (s *Session) byID(id string) *etree.Element {
 
 // idgen hands out unique ids the way crmsh does: the base if free, else base-0,
 // base-1, ...
-type idgen struct{ used map[string]bool }
+type idgen struct {
+	used  map[string]bool
+	elems map[string]*etree.Element // ids defined when the cache was built
+}
 
 func (s *Session) ids() *idgen {
-	g := &idgen{used: map[string]bool{}}
+	if s.idx != nil {
+		return s.idx
+	}
+	g := &idgen{used: map[string]bool{}, elems: map[string]*etree.Element{}}
 	walk(s.root, func(e *etree.Element) bool {
 		if !isRef(e) {
 			if v := e.SelectAttrValue("id", ""); v != "" {
 				g.used[v] = true
+				if g.elems[v] == nil {
+					g.elems[v] = e
+				}
 			}
 		}
 		return true
 	})
+	s.idx = g
 	return g
 }
 
