@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/beevik/etree"
@@ -213,4 +214,45 @@ func TestPingInNamespace(t *testing.T) {
 	step(t, e, failing, "monitor", lrmd.OCFUnknownError)
 	step(t, e, req, "stop", 0)
 	checkAttr(t, cib, "pingd", "")
+}
+
+// TestOCFTester runs resource-agents' ocf-tester on each agent. Its
+// meta-data check validates against the OCF 1.0 DTD, which rejects the OCF
+// 1.1 attributes (reloadable, unique-group, reload-agent) that Pacemaker's
+// own agents use as well; every other check must pass.
+func TestOCFTester(t *testing.T) {
+	tester, err := exec.LookPath("ocf-tester")
+	if err != nil {
+		t.Skip("ocf-tester (resource-agents) not installed")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("ocf-tester needs root")
+	}
+	root := ocfRoot(t)
+	// ocf-tester runs meta-data as nobody: the tree must be readable.
+	for _, d := range []string{filepath.Dir(root), root, filepath.Join(root, "resource.d")} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	for agent, opts := range map[string][]string{
+		"Dummy":    {"-o", "state=" + filepath.Join(dir, "d.state")},
+		"Stateful": {"-o", "state=" + filepath.Join(dir, "s.state")},
+		"ping":     {"-o", "host_list=127.0.0.1", "-o", "attempts=1", "-o", "timeout=1", "-o", "pidfile=" + filepath.Join(dir, "p.pid")},
+	} {
+		args := append([]string{"-n", "t" + agent}, opts...)
+		args = append(args, filepath.Join(root, "resource.d", "pacer", agent))
+		cmd := exec.Command(tester, args...)
+		cmd.Env = append(os.Environ(), "OCF_ROOT="+root)
+		out, _ := cmd.CombinedOutput()
+		for _, line := range strings.Split(string(out), "\n") {
+			if strings.HasPrefix(line, "* rc=") && !strings.Contains(line, "does not conform to ra-api-1.dtd") {
+				t.Errorf("ocf-tester %s: %s", agent, line)
+			}
+		}
+		if !strings.Contains(string(out), "failed 1 tests") && !strings.Contains(string(out), "passed all tests") {
+			t.Errorf("ocf-tester %s: unexpected summary:\n%s", agent, out)
+		}
+	}
 }
