@@ -47,3 +47,26 @@ func TestOpenLiveWithoutDaemon(t *testing.T) {
 		t.Errorf("no crmd: %v (code %d), want %d", err, crmexit.Of(err), crmexit.Disconnect)
 	}
 }
+
+func TestOpenShadow(t *testing.T) {
+	dir := t.TempDir()
+	b, _ := cib.Empty().Bytes()
+	if err := os.WriteFile(filepath.Join(dir, "shadow.test"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{EnvShadow: "test", EnvShadowDir: dir, EnvFile: "/nonexistent.xml"}
+	be, err := OpenEnv(context.Background(), func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	fb, ok := be.(*cib.FileBackend)
+	if !ok || fb.Path() != filepath.Join(dir, "shadow.test") {
+		t.Fatalf("CIB_shadow should win over CIB_file: %T %v", be, be)
+	}
+	if _, err := be.Read(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := ShadowFile("x", func(string) string { return "" }); got != "/var/lib/pacemaker/cib/shadow.x" {
+		t.Errorf("default shadow file %s", got)
+	}
+}
