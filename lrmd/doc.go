@@ -19,6 +19,9 @@
 //	key, _ := ex.StartRecurring(monitorReq, func(r lrmd.Result) { ... })
 //	ex.CancelRecurring("ip", "monitor", 10000)
 //	md, _ := ex.Metadata(ctx, "ocf", "heartbeat", "IPaddr2")
+//	probs, _ := ex.Validate(ctx, req)       // required/unknown parameters
+//	params, _ := ex.WithDefaults(ctx, "ocf", "heartbeat", "IPaddr2", req.Params)
+//	ms := ex.DefaultTimeoutMS(ctx, "ocf", "heartbeat", "IPaddr2", "start", 0)
 //	ex.Standards(); ex.Providers(); ex.Agents("ocf", "heartbeat")
 //
 // # Classes

@@ -511,3 +511,29 @@ func TestSchedulerAcceptsHistory(t *testing.T) {
 	}
 	runSteps(t, e, start, []step{{"stop", 0}})
 }
+
+func TestValidateAndDefaults(t *testing.T) {
+	needAgent(t, "heartbeat", "IPaddr2")
+	e := New(Options{OCFRoots: []string{systemOCF}})
+	ctx := context.Background()
+	probs, err := e.Validate(ctx, Request{Class: "ocf", Provider: "heartbeat", Type: "IPaddr2", Params: map[string]string{"nic": "eth0", "bogus": "1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(probs) != 2 || !strings.Contains(probs[0], `"ip"`) || !strings.Contains(probs[1], `"bogus"`) {
+		t.Errorf("problems %q: want the missing ip and the unknown bogus", probs)
+	}
+	if probs, _ := e.Validate(ctx, Request{Class: "ocf", Provider: "heartbeat", Type: "IPaddr2", Params: map[string]string{"ip": "10.0.0.1"}}); len(probs) != 0 {
+		t.Errorf("valid parameters reported: %q", probs)
+	}
+	full, err := e.WithDefaults(ctx, "ocf", "heartbeat", "IPaddr2", map[string]string{"ip": "10.0.0.1"})
+	if err != nil || full["ip"] != "10.0.0.1" || full["lvs_support"] != "false" {
+		t.Errorf("defaults: %v %v", full, err)
+	}
+	if got := e.DefaultTimeoutMS(ctx, "ocf", "heartbeat", "IPaddr2", "start", 0); got != 20000 {
+		t.Errorf("IPaddr2 start timeout %d", got)
+	}
+	if got := e.DefaultTimeoutMS(ctx, "ocf", "heartbeat", "Nope", "start", 0); got != e.Options().DefaultTimeoutMS {
+		t.Errorf("missing agent's timeout %d", got)
+	}
+}
