@@ -245,7 +245,7 @@ func execute(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io
 	defer backend.Close()
 
 	if cmdName == "query" {
-		return query(ctx, o, backend, stdout, getenv)
+		return query(ctx, o, backend, stdout)
 	}
 
 	var x *etree.Element
@@ -296,11 +296,11 @@ func execute(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io
 		}
 		return crmexit.New(crmexit.Software, "cibadmin: unhandled command %s", cmdName)
 	})
-	return callFailed(err, getenv)
+	return callFailed(err)
 }
 
 // callFailed words a backend error the way cibadmin does: "Call failed: ...", on one line.
-func callFailed(err error, getenv func(string) string) error {
+func callFailed(err error) error {
 	if err == nil {
 		return nil
 	}
@@ -309,7 +309,7 @@ func callFailed(err error, getenv func(string) string) error {
 	switch code {
 	case crmexit.NoInput:
 		// A missing CIB_file: Pacemaker cannot "connect" to it.
-		return crmexit.New(crmexit.NoSuch, "Could not connect to the CIB: %s (CIB_file=%s)", msg, getenv(cibclient.EnvFile))
+		return crmexit.New(crmexit.NoSuch, "Could not connect to the CIB: %s", msg)
 	case crmexit.InvalidParam:
 		if strings.HasPrefix(msg, "invalid XPath") {
 			return crmexit.New(crmexit.NoSuch, "Call failed: %s", msg)
@@ -323,19 +323,19 @@ func callFailed(err error, getenv func(string) string) error {
 	return crmexit.Wrap(code, errors.New("Call failed: "+msg))
 }
 
-func query(ctx context.Context, o *options, b cib.Backend, stdout io.Writer, getenv func(string) string) error {
+func query(ctx context.Context, o *options, b cib.Backend, stdout io.Writer) error {
 	c, err := b.Read(ctx)
 	if err != nil {
-		return callFailed(err, getenv)
+		return callFailed(err)
 	}
 	found, err := c.Query(o.scope, o.xpath, o.noChildren)
 	if err != nil {
-		return callFailed(err, getenv)
+		return callFailed(err)
 	}
 	if o.nodePath && o.xpath != "" {
 		m, err := c.XPath(o.xpath)
 		if err != nil {
-			return callFailed(err, getenv)
+			return callFailed(err)
 		}
 		for _, e := range m {
 			fmt.Fprintln(stdout, cib.ElementPath(e))
