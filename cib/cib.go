@@ -14,7 +14,8 @@ import (
 )
 
 // CIB is one Cluster Information Base document. The zero value is not usable; get one
-// from Parse, ParseFile or Empty.
+// from Parse, ParseFile or Empty. Any number of goroutines may read a CIB at once;
+// changing it needs exclusive access (Clone to hand out an independent copy).
 type CIB struct {
 	doc *etree.Document
 	// raw and rawSer keep a document's original bytes when our serialiser would not
