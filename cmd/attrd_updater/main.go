@@ -133,7 +133,7 @@ func execute(ctx context.Context, cmd *cobra.Command, o *options, stdout, stderr
 	if !update && !o.del && !o.query {
 		o.query = true
 	}
-	if getenv(cibclient.EnvFile) == "" {
+	if getenv(cibclient.EnvFile) == "" && getenv(cibclient.EnvShadow) == "" {
 		return daemon(ctx, o, update, stdout, stderr, getenv)
 	}
 	be, err := cibclient.Open(ctx)

@@ -184,7 +184,7 @@ func execute(ctx context.Context, cmd *cobra.Command, o *options, stdout, stderr
 	if err != nil {
 		return err
 	}
-	if tg.scope == "status" && getenv(cibclient.EnvFile) == "" && o.setName == "" && o.id == "" && o.pattern == "" && o.name != "" {
+	if tg.scope == "status" && getenv(cibclient.EnvFile) == "" && getenv(cibclient.EnvShadow) == "" && o.setName == "" && o.id == "" && o.pattern == "" && o.name != "" {
 		// Transient attributes belong to crmd's attribute manager: writing
 		// them to the CIB behind its back would be overwritten.
 		return viaDaemon(ctx, o, update, tg, stdout, stderr, getenv)
