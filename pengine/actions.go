@@ -169,7 +169,21 @@ func (w *ws) primitiveActions(r *rsc) {
 	if len(r.stops) > 0 {
 		r.stop = r.stops[0]
 	}
-	st := w.newAction(r, "start", next, isCurrent(r, next) && !r.failed && len(r.current) == 1)
+	stays := isCurrent(r, next) && !r.failed && len(r.current) == 1
+	if stays && r.cr.Class != "stonith" {
+		switch definitionChange(r, next) {
+		case defRestart:
+			stays = false
+			r.defChanged = true
+		case defReload:
+			r.reload = true
+		}
+	}
+	st := w.newAction(r, "start", next, stays)
+	if r.defChanged {
+		st.Reason = "resource definition change"
+		r.stops[0].Optional = false
+	}
 	if next == nil {
 		st.Runnable = false
 		st.Optional = true

@@ -128,6 +128,10 @@ func (w *ws) summaryFor(r *rsc) (summaryItem, bool) {
 		}
 		return it, true
 	}
+	if stop.Optional && st.Optional && r.reload && role == nextRole {
+		it.change, it.details = "Reload", cur.name
+		return it, true
+	}
 	if !stop.Optional || !st.Optional {
 		it.change = "Restart"
 		if r.failed {

@@ -103,6 +103,9 @@ type rsc struct {
 	// pseudo holds a group's or clone's pseudo actions by task.
 	pseudo          map[string]*Action
 	promote, demote *Action
+	// defChanged is set when the configuration changed since the resource
+	// started (restart); reload when only reloadable parameters changed.
+	defChanged, reload bool
 	// partialTarget is where an unfinished live migration was heading.
 	partialTarget *node
 	// migrateTo/migrateFrom are set when a move is done by live migration.

@@ -1,0 +1,85 @@
+package pengine
+
+import (
+	"strings"
+
+	"github.com/pacer-ha/pacer/cluster"
+	"github.com/pacer-ha/pacer/opdigest"
+)
+
+// defChange is how a running resource's configuration differs from what it was
+// started with, judged by the op-digest recorded with its last one-shot operation.
+type defChange int
+
+const (
+	defSame    defChange = iota
+	defReload            // only reloadable parameters changed
+	defRestart           // the resource must be restarted
+)
+
+// definitionChange compares the recorded digests on node n with the configuration.
+func definitionChange(r *rsc, n *node) defChange {
+	st := r.cr.Status[n.name]
+	if st == nil {
+		return defSame
+	}
+	var last *cluster.OpRecord
+	for _, op := range st.History {
+		if op.IntervalMS != 0 || op.Digest == "" || op.Pending() {
+			continue
+		}
+		switch op.Operation {
+		case "start", "migrate_from", "promote", "demote", "reload", "reload-agent":
+			last = op
+		case "stop":
+			last = nil
+		}
+	}
+	if last == nil || last.Element == nil || !strings.HasSuffix(last.ID, "_last_0") {
+		// Old histories without _last_0 entries were digested differently.
+		return defSame
+	}
+	fs := last.Element.SelectAttrValue("crm_feature_set", "")
+	if fs == "" || fs < "3" {
+		// Histories written by very old versions digested differently; trust them.
+		return defSame
+	}
+	params := make([]opdigest.Param, 0, len(r.cr.Params))
+	for k, v := range r.cr.Params {
+		params = append(params, opdigest.Param{Name: k, Value: v})
+	}
+	in := opdigest.Input{
+		Params:     params,
+		Op:         opdigest.Op{Name: last.Operation, Params: opParams(r, last.Operation)},
+		FeatureSet: fs,
+		Fencing:    r.cr.Class == "stonith",
+	}
+	if v := last.Element.SelectAttr("op-force-restart"); v != nil {
+		in.RestartParams = opdigest.ParseList(v.Value)
+	}
+	d := opdigest.Compute(in)
+	if d.All == last.Digest {
+		return defSame
+	}
+	// A reload can apply new resource parameters, not the operation's own.
+	if last.RestartDigest != "" && d.Restart == last.RestartDigest && len(in.Op.Params) == 0 {
+		return defReload
+	}
+	return defRestart
+}
+
+// opParams are the instance attributes of the configured one-shot operation name.
+func opParams(r *rsc, name string) []opdigest.Param {
+	var out []opdigest.Param
+	for _, op := range r.cr.Ops {
+		if op.Name != name || op.IntervalMS != 0 || op.Element == nil {
+			continue
+		}
+		for _, ia := range op.Element.SelectElements("instance_attributes") {
+			for _, nv := range ia.SelectElements("nvpair") {
+				out = append(out, opdigest.Param{Name: nv.SelectAttrValue("name", ""), Value: nv.SelectAttrValue("value", "")})
+			}
+		}
+	}
+	return out
+}
