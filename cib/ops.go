@@ -1,6 +1,7 @@
 package cib
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -541,11 +542,29 @@ func (c *CIB) replaceWhole(x *etree.Element, force bool) error {
 	if err := n.Validate(); err != nil {
 		return err
 	}
-	nv.Epoch++
-	nv.NumUpdates = 0
-	n.SetVersion(nv)
+	// The replacement keeps its own version, moved on as for any change: a new
+	// configuration bumps epoch, anything else num_updates, nothing at all nothing.
+	ch := noChange
+	switch {
+	case !bytes.Equal(sectionBytes(c, "configuration"), sectionBytes(n, "configuration")):
+		ch = configChange
+	case !bytes.Equal(compactBytes(c.Root()), compactBytes(n.Root())):
+		ch = statusChange
+	}
+	if ch == noChange {
+		return nil
+	}
+	n.bump(ch)
 	n.reformat()
 	c.doc, c.raw, c.rawSer = n.doc, nil, nil
+	return nil
+}
+
+// sectionBytes is a section written without layout (nil when absent).
+func sectionBytes(c *CIB, name string) []byte {
+	if s := c.Section(name); s != nil {
+		return compactBytes(s)
+	}
 	return nil
 }
 

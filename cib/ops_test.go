@@ -280,6 +280,17 @@ func TestReplace(t *testing.T) {
 	if err := c.Replace("", old.Root(), true); err != nil {
 		t.Errorf("forced replace: %v", err)
 	}
+	// Replacing with the same document changes nothing; with only a different
+	// num_updates, num_updates moves on from the replacement's.
+	same := c.Clone()
+	v := c.Version()
+	if err := c.Replace("", same.Root(), false); err != nil || c.Version() != v {
+		t.Errorf("identical replace: %v, version %v -> %v", err, v, c.Version())
+	}
+	same.SetVersion(Version{v.AdminEpoch, v.Epoch, v.NumUpdates + 5})
+	if err := c.Replace("", same.Root(), false); err != nil || c.Version() != (Version{v.AdminEpoch, v.Epoch, v.NumUpdates + 6}) {
+		t.Errorf("root-only replace: %v, version %v", err, c.Version())
+	}
 }
 
 func TestDelete(t *testing.T) {
