@@ -511,6 +511,16 @@ func (w *ws) mergeDependents(r *rsc, scores []int, seen map[*rsc]bool, factor fl
 				continue
 			}
 			v := ds[n.idx]
+			if c.nodeAttr != "" && c.nodeAttr != "#uname" {
+				// Colocated by node attribute: the dependent may run on any
+				// node sharing the attribute's value.
+				v = -inf
+				for _, m := range w.nodes {
+					if sameLoc(n, m, c.nodeAttr) && ds[m.idx] > v {
+						v = ds[m.idx]
+					}
+				}
+			}
 			var add int
 			switch {
 			case v <= -inf || v >= inf:
