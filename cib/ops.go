@@ -330,7 +330,12 @@ func (ed *edit) remove(e *etree.Element) {
 }
 
 // swap puts n where old is.
+// An identical replacement is no change at all (Pacemaker does not bump the version
+// for it either).
 func (ed *edit) swap(old, n *etree.Element) {
+	if bytes.Equal(compactBytes(old), compactBytes(n)) {
+		return
+	}
 	parent, idx := old.Parent(), old.Index()
 	parent.RemoveChildAt(idx)
 	parent.InsertChildAt(idx, n)

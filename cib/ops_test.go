@@ -200,6 +200,11 @@ func TestModify(t *testing.T) {
 	if got := ids(t, c, "//primitive[@description='9']"); got != "a" {
 		t.Errorf("++/+= expansion: %s", got)
 	}
+	// Changing nothing moves nothing.
+	v1 := c.Version()
+	if err := c.Modify("", elem(t, `<primitive id="a" description="9"/>`), false); err != nil || c.Version() != v1 {
+		t.Errorf("no-op modify: %v, version %v -> %v", err, v1, c.Version())
+	}
 	// Missing: NoSuch, or created with allowCreate.
 	before := c.String()
 	if err := c.Modify("resources", elem(t, `<primitive id="zz" class="ocf" type="Dummy"/>`), false); codeOf(err) != crmexit.NoSuch {

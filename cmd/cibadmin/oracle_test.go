@@ -65,6 +65,8 @@ func TestSameAsPacemaker(t *testing.T) {
 		{"-C", "-X", `<primitive id="b" class="ocf" provider="pacemaker" type="Dummy"/>`},
 		{"-C", "-o", "constraints", "-X", `<rsc_order id="o1" first="a" then="g"/>`},
 		{"-M", "-X", `<primitive id="a" description="hello"/>`},
+		{"-M", "-X", `<primitive id="a" description="hello"/>`},
+		{"-R", "-X", `<primitive id="a" class="ocf" provider="pacemaker" type="Dummy" description="hello"/>`},
 		{"-M", "-X", `<primitive id="a"><meta_attributes id="a-m"><nvpair id="a-m-t" name="target-role" value="Stopped"/></meta_attributes></primitive>`},
 		{"-M", "-X", `<nvpair id="a-m-t" value="Started"/>`},
 		{"-M", "-X", `<primitive id="zz" description="x"/>`},
