@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/beevik/etree"
+
 	"github.com/pacer-ha/pacer/cluster"
 	"github.com/pacer-ha/pacer/crmexit"
 )
@@ -289,17 +291,24 @@ func historyNodes(c *cluster.Cluster) []*cluster.Node {
 	return out
 }
 
-// histEntry is one lrm_resource on a node with its resolved state.
+// histEntry is one lrm_resource on a node with its resolved state and its
+// own operations (a resource's state may merge several entries).
 type histEntry struct {
 	st   *cluster.RscNodeState
 	name string
+	ops  []*cluster.OpRecord
 }
 
 // nodeHistory lists a node's history entries in XML order.
 func nodeHistory(c *cluster.Cluster, n *cluster.Node) []histEntry {
-	byElem := map[any]*cluster.RscNodeState{}
+	byElem := map[*etree.Element]*cluster.RscNodeState{}
 	for _, r := range c.ByID {
 		if st := r.Status[n.Name]; st != nil {
+			for _, op := range st.History {
+				if lr := op.Element.Parent(); lr != nil {
+					byElem[lr] = st
+				}
+			}
 			byElem[st.Element] = st
 		}
 	}
@@ -320,7 +329,13 @@ func nodeHistory(c *cluster.Cluster, n *cluster.Node) []histEntry {
 		if st.Rsc.InstanceNum >= 0 && !st.Rsc.Top().GloballyUnique {
 			name = st.Rsc.BaseID
 		}
-		out = append(out, histEntry{st: st, name: name})
+		var ops []*cluster.OpRecord
+		for _, op := range st.History {
+			if op.Element.Parent() == lr {
+				ops = append(ops, op)
+			}
+		}
+		out = append(out, histEntry{st: st, name: name, ops: ops})
 	}
 	return out
 }
@@ -420,14 +435,14 @@ func (p *printer) operations() {
 	p.blank()
 	p.w.WriteString("Operations:\n")
 	for _, n := range historyNodes(p.c) {
-		if !n.Online && !n.Unclean {
+		if !n.Online {
 			continue
 		}
 		var lines []string
 		for _, h := range nodeHistory(p.c, n) {
 			var ops []*cluster.OpRecord
-			for _, op := range h.st.History {
-				if (op.IsProbe() && op.RC == cluster.RCNotRunning) || op.Pending() || op.Operation == "notify" {
+			for _, op := range h.ops {
+				if (op.IsProbe() && op.RC == cluster.RCNotRunning) || op.Operation == "notify" {
 					continue
 				}
 				ops = append(ops, op)

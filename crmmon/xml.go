@@ -162,15 +162,15 @@ func RenderXML(w io.Writer, c *cluster.Cluster, h Header, opts Options) error {
 
 	nh := root.CreateElement("node_history")
 	for _, n := range historyNodes(c) {
-		if !n.Online && !n.Unclean {
+		if !n.Online {
 			continue
 		}
 		ne := nh.CreateElement("node")
 		ne.CreateAttr("name", n.Name)
 		for _, hst := range nodeHistory(c, n) {
 			var ops []*cluster.OpRecord
-			for _, op := range hst.st.History {
-				if !(op.IsProbe() && op.RC == cluster.RCNotRunning) && !op.Pending() && op.Operation != "notify" {
+			for _, op := range hst.ops {
+				if !(op.IsProbe() && op.RC == cluster.RCNotRunning) && op.Operation != "notify" {
 					ops = append(ops, op)
 				}
 			}
