@@ -486,7 +486,11 @@ func (c *CIB) ReplaceXPath(xpath string, x *etree.Element) error {
 // admin_epoch, or whole sections): rare, so done on a private copy.
 func (c *CIB) modifyRoot(x *etree.Element) error {
 	return c.apply(func(w *CIB) (change, error) {
+		before := compactBytes(w.Root())
 		merge(w.Root(), x)
+		if bytes.Equal(before, compactBytes(w.Root())) {
+			return noChange, nil
+		}
 		// Root attributes (e.g. epoch itself) are not configuration.
 		ch := statusChange
 		for _, xc := range x.ChildElements() {
