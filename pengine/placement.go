@@ -504,6 +504,12 @@ func (w *ws) mergeDependents(r *rsc, scores []int, seen map[*rsc]bool, factor fl
 		f := factor * float64(c.score) / float64(inf)
 		seen[d] = true
 		ds := append([]int(nil), d.scores...)
+		// The dependent's own bonds to resources already placed count too.
+		for _, dc := range depCols(d) {
+			if dc.prim != r && dc.prim.allocated {
+				w.applyDep(ds, dc)
+			}
+		}
 		w.mergeDependents(d, ds, seen, 1.0)
 		before := append([]int(nil), scores...)
 		for _, n := range w.nodes {
