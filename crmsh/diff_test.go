@@ -46,7 +46,12 @@ func oracle(script string) (cibXML []byte, show string, err error) {
 	cmd.Env = append(os.Environ(), "CIB_file="+f, "HOME="+dir)
 	var so bytes.Buffer
 	cmd.Stdout = &so
+	var se bytes.Buffer
+	cmd.Stderr = &se
 	_ = cmd.Run() // scripts with failing lines exit 1; the CIB is what we compare
+	if strings.Contains(so.String()+se.String(), "Traceback (most recent call last)") {
+		return nil, "", fmt.Errorf("crmsh crashed on %s:\n%s%s", script, so.String(), se.String())
+	}
 	out, err := os.ReadFile(f)
 	if err != nil {
 		return nil, "", err
