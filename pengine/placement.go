@@ -211,7 +211,13 @@ func (w *ws) rebuildColIndex() {
 		c.prim.asPrim = append(c.prim.asPrim, c)
 	}
 	for _, r := range w.all {
-		sort.SliceStable(r.asDep, func(i, j int) bool { return r.asDep[i].score > r.asDep[j].score })
+		sort.SliceStable(r.asDep, func(i, j int) bool {
+			a, b := r.asDep[i], r.asDep[j]
+			if a.score != b.score {
+				return a.score > b.score
+			}
+			return a.prim.top().cr.Priority > b.prim.top().cr.Priority
+		})
 	}
 }
 
@@ -559,4 +565,12 @@ func anyUsable(w *ws, scores []int) bool {
 // further up the call chain.
 func placing(r *rsc) bool {
 	return r.inAlloc && !r.allocated
+}
+
+// top is r's top-level resource.
+func (r *rsc) top() *rsc {
+	for r.parent != nil {
+		r = r.parent
+	}
+	return r
 }
