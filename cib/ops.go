@@ -588,7 +588,7 @@ func attrsMatch(e, x *etree.Element) bool {
 	return true
 }
 
-// Delete removes the first element under scope with x's tag whose attributes include
+// Delete removes the first element inside scope with x's tag whose attributes include
 // all of x's. Nothing matching is not an error (Pacemaker's cibadmin -D succeeds).
 func (c *CIB) Delete(scope string, x *etree.Element) error {
 	if x == nil {
@@ -601,7 +601,8 @@ func (c *CIB) Delete(scope string, x *etree.Element) error {
 		}
 		var target *etree.Element
 		walk(base, func(e *etree.Element) bool {
-			if e.Tag == x.Tag && attrsMatch(e, x) {
+			// The scope element itself is not a candidate, only what is inside it.
+			if e != base && e.Tag == x.Tag && attrsMatch(e, x) {
 				target = e
 				return false
 			}

@@ -78,6 +78,8 @@ func TestSameAsPacemaker(t *testing.T) {
 		{"-D", "-X", `<primitive id="a"/>`},
 		{"-D", "-X", `<rsc_order id="o1" first="x"/>`},
 		{"-D", "-X", `<rsc_order id="o1"/>`},
+		{"-D", "-o", "resources", "-X", `<resources/>`},
+		{"-D", "-X", `<resources/>`},
 		{"-D", "-A", "//nvpair[@name='target-role']"},
 		{"-D", "-A", "//nothing"},
 		{"-C", "-o", "status", "-X", `<node_state id="1" uname="n1" in_ccm="true" crmd="online"/>`},
