@@ -217,11 +217,15 @@ func (p *parser) op(stop func(string) bool) (*opSpec, error) {
 	for !p.done() && !stop(p.peek()) {
 		n, v, ok := splitNV(p.peek())
 		if !ok {
-			return nil, p.errHere("expected name=value in op")
+			return nil, p.errHere("Attribute order error: expected name=value in op")
 		}
 		if opAttrs[n] || n == "$id" {
 			if n == "$id" {
 				n = "id"
+			}
+			if extra != nil {
+				// crmsh requires the op's own attributes first.
+				return nil, p.errHere("Attribute order error: " + n + " must appear before any instance attribute")
 			}
 			op.attrs = append(op.attrs, nvpair{n, v, true})
 		} else {
