@@ -337,9 +337,10 @@ func (w *ws) assign(r *rsc) {
 	}
 	r.allocated = true
 	if !r.managed {
-		// Unmanaged resources stay where they are.
+		// Unmanaged resources stay where they are (and count there).
 		if len(r.current) > 0 {
-			r.assigned = r.current[0]
+			clone, placing := instanceOf(r)
+			w.place(r, r.current[0], clone, placing)
 		}
 		return
 	}
@@ -358,7 +359,7 @@ func (w *ws) assign(r *rsc) {
 	if clone == nil {
 		w.mergeDependents(r, scores, map[*rsc]bool{r: true}, 1.0)
 	}
-	if clone != nil && placing {
+	if clone != nil && placing && clone.cloneCount != nil {
 		max := clone.cr.CloneNodeMax
 		if max <= 0 {
 			max = 1
@@ -389,6 +390,9 @@ func (w *ws) place(r *rsc, n *node, clone *rsc, placing bool) {
 	n.count++
 	w.consume(r, n)
 	if clone != nil && placing {
+		if clone.cloneCount == nil {
+			clone.cloneCount = make([]int, len(w.nodes))
+		}
 		clone.cloneCount[n.idx]++
 	}
 }
