@@ -352,6 +352,13 @@ func thresholdText(r *cluster.Resource, st *cluster.RscNodeState) string {
 }
 
 func (p *printer) migrationSummary() {
+	anyOnline := false
+	for _, n := range p.c.Nodes {
+		anyOnline = anyOnline || n.Online
+	}
+	if !anyOnline {
+		return
+	}
 	p.blank()
 	p.w.WriteString("Migration Summary:\n")
 	for _, n := range historyNodes(p.c) {
