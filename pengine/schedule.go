@@ -38,6 +38,7 @@ func ScheduleCluster(c *cluster.Cluster, now time.Time) *Transition {
 	w.unpackConstraints()
 	w.groupChain()
 	w.initScores()
+	w.applyHealth()
 	w.remoteSetup()
 	w.initUtilization()
 	w.applyTickets()

@@ -271,5 +271,12 @@ func Unpack(root *etree.Element, now time.Time) (*cluster.Cluster, error) {
 		}
 		ok, _ := rules.Eval(rule, ctx)
 		return ok
+	}, EvalRscRule: func(rule *etree.Element, r *cluster.Resource) bool {
+		ctx := &rules.Context{Now: now}
+		if r != nil {
+			ctx.Rsc = &rules.RscInfo{Class: r.Class, Provider: r.Provider, Type: r.Type}
+		}
+		ok, _ := rules.Eval(rule, ctx)
+		return ok
 	}})
 }
