@@ -85,6 +85,13 @@ func (s *Session) load(method, text string) error {
 	}
 	var errs []error
 	for _, l := range SplitLines(text) {
+		if rest, ok := rawXML(l.Text); ok {
+			if err := s.exec([]string{"xml", rest}); err != nil {
+				s.idx = nil
+				errs = append(errs, &LineError{l.Num, err})
+			}
+			continue
+		}
 		words, err := Lex(l.Text)
 		if err != nil {
 			errs = append(errs, &LineError{l.Num, err})

@@ -36,6 +36,12 @@ func (sc *Script) Line(n int, text string) (ok, more bool) {
 		}
 		return false, true
 	}
+	if rest, isXML := rawXML(text); isXML && sc.Level == "configure" {
+		if err := sc.Session.Exec([]string{"xml", rest}); err != nil {
+			return fail(err)
+		}
+		return true, true
+	}
 	words, err := Lex(strings.TrimSpace(text))
 	if err != nil {
 		return fail(err)

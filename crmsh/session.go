@@ -78,6 +78,9 @@ func (s *Session) RunScript(script string) error {
 
 // ExecLine lexes and runs one command.
 func (s *Session) ExecLine(text string) error {
+	if rest, ok := rawXML(text); ok {
+		return s.Exec([]string{"xml", rest})
+	}
 	words, err := Lex(text)
 	if err != nil {
 		return err
@@ -159,6 +162,8 @@ func (s *Session) exec(words []string) error {
 		return s.tag(p)
 	case "fencing_topology":
 		return s.fencingTopology(p)
+	case "xml":
+		return s.xmlCommand(p)
 	case "modgroup":
 		return s.modgroup(p)
 	case "delete", "rm":
@@ -188,6 +193,16 @@ func msAsClone(words []string) string {
 		out = append(out, "meta")
 	}
 	return strings.Join(append(out, "promotable=true"), " ")
+}
+
+// rawXML recognises an `xml <element>` line, whose XML must not go through the
+// shell-like lexer (it would strip the attribute quotes).
+func rawXML(text string) (string, bool) {
+	t := strings.TrimSpace(text)
+	if !strings.HasPrefix(t, "xml") || len(t) < 4 || (t[3] != ' ' && t[3] != '\t') {
+		return "", false
+	}
+	return strings.TrimSpace(t[3:]), true
 }
 
 // config returns <configuration>, creating it when the document lacks one.

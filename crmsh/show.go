@@ -249,6 +249,9 @@ func scoreText(v string) string {
 
 // render prints one object.
 func render(e *etree.Element) string {
+	if needsXML(e) {
+		return renderXML(e)
+	}
 	id := e.SelectAttrValue("id", "")
 	switch e.Tag {
 	case "primitive", "template":
@@ -340,7 +343,7 @@ func render(e *etree.Element) string {
 		}
 		return head + optText(e, "loss-policy")
 	}
-	return "# unsupported " + e.Tag + " " + id
+	return renderXML(e)
 }
 
 func pairLines(set *etree.Element) []string {
