@@ -198,18 +198,29 @@ func (w *ws) forgiveFenced(r *rsc) {
 	if !r.cr.Failed && !r.cr.Blocked {
 		return
 	}
-	onlyFenced := true
+	onlyFenced, stopFailures := true, true
 	for _, st := range r.cr.Status {
 		n := w.byName[st.Node.Name]
-		if (st.Failed || st.Blocked) && !(n != nil && n.unclean && w.stonithEnabled) {
+		if !(st.Failed || st.Blocked) {
+			continue
+		}
+		if !(n != nil && n.unclean && w.stonithEnabled) {
 			onlyFenced = false
+		}
+		// Only a node that was lost anyway settles the failure; fencing it
+		// because of this very failure is part of the recovery.
+		if st.Failed && (st.FailedOp == nil || st.FailedOp.Operation != "stop" || st.Node.Online) {
+			stopFailures = false
 		}
 	}
 	if !onlyFenced {
 		r.failed = r.cr.Failed
 		return
 	}
+	// A failed stop is settled by fencing; other failures still need recovery.
+	failed := r.cr.Failed && !stopFailures
 	r.cr = shallowUnfail(r.cr)
+	r.cr.Failed = failed
 	r.managed = configuredManaged(r.cr) && !w.maintenance
 	if r.parent != nil && !r.parent.managed {
 		r.managed = false
