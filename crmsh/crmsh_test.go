@@ -300,3 +300,42 @@ func FuzzExec(f *testing.F) {
 		}
 	})
 }
+
+// FuzzShow renders arbitrary CIB XML: show must not panic on anything it is fed.
+func FuzzShow(f *testing.F) {
+	for _, p := range []string{"testdata/show-pcs-style.xml", "testdata/show-handmade.xml"} {
+		if data, err := os.ReadFile(p); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Add([]byte(`<cib><configuration><resources><clone/><primitive/></resources><constraints><rsc_location/><rsc_order/><rsc_colocation><resource_set/></rsc_colocation></constraints><fencing-topology><fencing-level/></fencing-topology></configuration></cib>`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		doc := etree.NewDocument()
+		if err := doc.ReadFromBytes(data); err != nil || doc.Root() == nil {
+			return
+		}
+		var out bytes.Buffer
+		_ = Show(doc.Root(), &out)
+	})
+}
+
+// FuzzLoad feeds arbitrary text to load update: no panic, and a failed load
+// leaves the CIB as it was.
+func FuzzLoad(f *testing.F) {
+	scripts, _ := filepath.Glob("testdata/*.load")
+	for _, p := range scripts {
+		if text, err := os.ReadFile(p); err == nil {
+			f.Add(string(text))
+		}
+	}
+	f.Add("xml <primitive id=\"x\" class=\"ocf\" provider=\"heartbeat\" type=\"Dummy\"/>\ngroup g x")
+	f.Fuzz(func(t *testing.T, text string) {
+		root := newRoot(t)
+		s := NewSession(root, nil, nil)
+		_ = s.RunScript("primitive p1 ocf:heartbeat:Dummy\nprimitive p2 ocf:heartbeat:Dummy\ngroup g1 p2\nlocation l1 p1 10: n1\n")
+		before := configString(root)
+		if err := s.Load("update", text); err != nil && configString(root) != before {
+			t.Fatalf("failed load changed the CIB")
+		}
+	})
+}
