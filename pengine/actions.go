@@ -147,6 +147,16 @@ func (w *ws) primitiveActions(r *rsc) {
 		w.probes(r)
 	}
 	if !r.managed {
+		// An unmanaged resource cannot be stopped; what must stop after it is
+		// blocked (its stop exists only to carry that).
+		for _, cur := range r.current {
+			s := w.newAction(r, "stop", cur, true)
+			s.Runnable = false
+			r.stops = append(r.stops, s)
+		}
+		if len(r.stops) > 0 {
+			r.stop = r.stops[0]
+		}
 		return
 	}
 	// Stops on every node where it runs.

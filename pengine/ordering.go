@@ -49,7 +49,7 @@ func (w *ws) buildOrdering() {
 		for i := 1; i < len(r.children); i++ {
 			a, b := r.children[i-1], r.children[i]
 			w.order(endpoint(a, "start", true), endpoint(b, "start", false), fImpliesThen|fRunnableLeft)
-			w.order(endpoint(b, "stop", true), endpoint(a, "stop", false), fImpliesFirst)
+			w.order(endpoint(b, "stop", true), endpoint(a, "stop", false), fImpliesFirst|fRunnableLeft)
 		}
 	}
 	anyOf := map[string]*Action{}
