@@ -124,6 +124,10 @@ func newWS(c *cluster.Cluster, now time.Time) *ws {
 	w.maintenance = p.MaintenanceMode()
 	for i, cn := range c.Nodes {
 		n := &node{cn: cn, name: cn.Name, idx: i, unclean: cn.Unclean}
+		if v, ok := cn.Attrs["terminate"]; ok && cluster.IsTrue(v) && cn.Online && p.StonithEnabled() {
+			// A node asked to be terminated is fenced and hosts nothing.
+			n.unclean, n.fenceWhy = true, "termination was requested"
+		}
 		w.nodes = append(w.nodes, n)
 		w.byName[n.name] = n
 	}
