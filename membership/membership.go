@@ -174,12 +174,27 @@ func Create(cfg Config) (*Membership, error) {
 
 // Join contacts the given "name/host:port" addresses (the name is required so a
 // reused address is never taken for another node); it returns how many answered.
-func (m *Membership) Join(addrs []string) (int, error) {
-	n, err := m.ml.Join(addrs)
-	if err != nil {
-		return n, fmt.Errorf("membership: join: %w", err)
+func (m *Membership) Join(ctx context.Context, addrs []string) (int, error) {
+	type result struct {
+		n   int
+		err error
 	}
-	return n, nil
+	done := make(chan result, 1)
+	// memberlist's Join takes no context; it is bounded by the TCP timeout, so
+	// an abandoned attempt finishes on its own shortly after.
+	go func() {
+		n, err := m.ml.Join(addrs)
+		done <- result{n, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return r.n, fmt.Errorf("membership: join: %w", r.err)
+		}
+		return r.n, nil
+	case <-ctx.Done():
+		return 0, fmt.Errorf("membership: join: %w", ctx.Err())
+	}
 }
 
 // Events delivers membership changes in order. It is never closed before Shutdown.

@@ -72,7 +72,7 @@ func TestJoinMessageFail(t *testing.T) {
 	key := mustKey(t)
 	a, b, c := start(t, "a", key, 1), start(t, "b", key, 2), start(t, "c", key, 3)
 	for _, m := range []*Membership{b, c} {
-		if _, err := m.Join([]string{"a/" + a.LocalAddr()}); err != nil {
+		if _, err := m.Join(context.Background(), []string{"a/" + a.LocalAddr()}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -121,15 +121,15 @@ func TestJoinMessageFail(t *testing.T) {
 func TestWrongKeyCannotJoin(t *testing.T) {
 	key := mustKey(t)
 	a, b := start(t, "a", key, 1), start(t, "b", key, 2)
-	if _, err := b.Join([]string{"a/" + a.LocalAddr()}); err != nil {
+	if _, err := b.Join(context.Background(), []string{"a/" + a.LocalAddr()}); err != nil {
 		t.Fatal(err)
 	}
 	intruder := start(t, "intruder", mustKey(t), 9)
-	if n, err := intruder.Join([]string{"a/" + a.LocalAddr()}); err == nil {
+	if n, err := intruder.Join(context.Background(), []string{"a/" + a.LocalAddr()}); err == nil {
 		t.Fatalf("join with the wrong key succeeded (%d contacted)", n)
 	}
 	// Nor can the cluster pull it in.
-	if n, err := a.Join([]string{"intruder/" + intruder.LocalAddr()}); err == nil {
+	if n, err := a.Join(context.Background(), []string{"intruder/" + intruder.LocalAddr()}); err == nil {
 		t.Fatalf("joining the intruder from inside succeeded (%d contacted)", n)
 	}
 	time.Sleep(500 * time.Millisecond) // several gossip/probe rounds
@@ -179,7 +179,7 @@ func TestTrafficIsEncrypted(t *testing.T) {
 		io.Copy(&buf, conn) // until the joiner gives up waiting for our (absent) answer
 		got <- buf.Bytes()
 	}()
-	if _, err := a.Join([]string{"x/" + ln.Addr().String()}); err == nil {
+	if _, err := a.Join(context.Background(), []string{"x/" + ln.Addr().String()}); err == nil {
 		t.Error("join against a keyless listener succeeded")
 	}
 	var data []byte
@@ -245,4 +245,23 @@ func TestKeyFile(t *testing.T) {
 	if _, err := ReadKeyFile(filepath.Join(dir, "none")); crmexit.Of(err) != crmexit.NoInput {
 		t.Errorf("missing key: %v", err)
 	}
+}
+
+// FuzzNotifyMsg: whatever arrives as a user message is either delivered, recorded
+// as a leave notice or dropped, never a panic.
+func FuzzNotifyMsg(f *testing.F) {
+	f.Add([]byte("Mhello"))
+	f.Add([]byte("Lnode1"))
+	f.Add([]byte{})
+	f.Add([]byte{0xff, 0})
+	m := &Membership{log: slog.New(slog.NewTextHandler(io.Discard, nil)), events: newQueue[Event](), msgs: newQueue[[]byte](), leaving: map[string]bool{}, peers: map[string]peer{}}
+	defer m.events.close()
+	defer m.msgs.close()
+	go func() { // drain, as crmd's loop would
+		for range m.msgs.out {
+		}
+	}()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		(*delegate)(m).NotifyMsg(b)
+	})
 }

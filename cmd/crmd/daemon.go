@@ -365,7 +365,7 @@ func (d *daemon) rejoin(ctx context.Context) {
 			}
 		}
 		if len(addrs) > 0 {
-			if _, err := d.ml.Join(addrs); err != nil {
+			if _, err := d.ml.Join(ctx, addrs); err != nil {
 				d.log.Debug("contacting absent nodes", "err", err)
 			}
 		}
