@@ -77,6 +77,32 @@ func (w *ws) createActions() {
 	w.shutdownNodes()
 }
 
+// unfenceNodes turns on nodes that have not been unfenced yet when a fencing
+// device needs unfencing (provides=unfencing) and is about to be probed there.
+func (w *ws) unfenceNodes() {
+	for _, n := range w.nodes {
+		if n.cn.Type != cluster.NodeMember || !n.cn.Online || n.unclean || n.fenceWhy != "" {
+			continue
+		}
+		if _, done := n.cn.Attrs["#node-unfenced"]; done {
+			continue
+		}
+		for _, r := range w.all {
+			if r.cr.Kind != cluster.Primitive || r.cr.Class != "stonith" || r.cr.Meta["provides"] != "unfencing" {
+				continue
+			}
+			if r.cr.Status[n.name] != nil || !r.managed {
+				continue
+			}
+			a := w.newAction(nil, "stonith", n, false)
+			a.FenceAction = "on"
+			a.Reason = "required by " + r.id + " monitor"
+			w.fencing = append(w.fencing, a)
+			break
+		}
+	}
+}
+
 // fenceReason asks for a node to be fenced, keeping the first reason given.
 func (w *ws) fenceReason(n *node, reason string) {
 	if n.fenceWhy == "" {
@@ -99,6 +125,7 @@ func (w *ws) fenceNodes() {
 		// Without quorum a partition may not fence anyone.
 		return
 	}
+	w.unfenceNodes()
 	for _, n := range w.nodes {
 		if (!n.unclean && n.fenceWhy == "") || n.cn.Type != cluster.NodeMember {
 			continue

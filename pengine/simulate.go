@@ -90,8 +90,11 @@ func (t *Transition) Simulate(root *etree.Element) []string {
 	for _, a := range t.ExecutionOrder() {
 		lines = append(lines, a.ExecLine())
 		switch {
-		case a.Task == "stonith":
+		case a.Task == "stonith" && a.FenceAction != "on":
 			fenceNode(status, a.Node)
+		case a.Task == "stonith":
+			// Unfencing leaves the node up and records that it happened.
+			unfenced(status, a.Node)
 		case a.Rsc != nil && !a.Pseudo && a.Node != nil:
 			recordOp(status, a)
 		}
@@ -194,4 +197,22 @@ func recordOp(status *etree.Element, a *Action) {
 		op.CreateAttr("migrate_source", "")
 		op.CreateAttr("migrate_target", "")
 	}
+}
+
+func unfenced(status *etree.Element, n *node) {
+	ns := nodeState(status, n)
+	ta := ns.SelectElement("transient_attributes")
+	if ta == nil {
+		ta = ns.CreateElement("transient_attributes")
+		ta.CreateAttr("id", n.cn.ID)
+	}
+	ia := ta.SelectElement("instance_attributes")
+	if ia == nil {
+		ia = ta.CreateElement("instance_attributes")
+		ia.CreateAttr("id", "status-"+n.cn.ID)
+	}
+	nv := ia.CreateElement("nvpair")
+	nv.CreateAttr("id", "status-"+n.cn.ID+"-.node-unfenced")
+	nv.CreateAttr("name", "#node-unfenced")
+	nv.CreateAttr("value", "1")
 }
