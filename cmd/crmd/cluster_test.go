@@ -511,3 +511,36 @@ func TestStatusCommand(t *testing.T) {
 		t.Errorf("crmd status without a daemon: %v, exit %d, want 102", err, cmd.ProcessState.ExitCode())
 	}
 }
+
+// TestGracefulStopHandsOver: a DC stopped with SIGTERM announces its departure,
+// so the others re-elect at once instead of waiting for failure detection.
+func TestGracefulStopHandsOver(t *testing.T) {
+	names := []string{"alpha", "beta", "gamma"}
+	c := newCluster(t, names, "", nil)
+	for _, n := range names {
+		c.start(n)
+	}
+	dc := c.waitAgree(names, 15*time.Second)
+	stopped := time.Now()
+	n := c.nodes[dc]
+	n.cmd.Process.Signal(syscall.SIGTERM)
+	var rest []string
+	for _, x := range names {
+		if x != dc {
+			rest = append(rest, x)
+		}
+	}
+	newDC := c.waitAgree(rest, 10*time.Second)
+	took := time.Since(stopped)
+	if err := n.cmd.Wait(); err != nil {
+		t.Errorf("crmd exit after SIGTERM: %v", err)
+	}
+	n.cmd = nil
+	t.Logf("DC %s stopped; %s took over after %v", dc, newDC, took.Round(time.Millisecond))
+	if b, _ := os.ReadFile(c.nodes[rest[0]].log); !bytes.Contains(b, []byte(`msg="node left" node=`+rest[0]+` peer=`+dc)) {
+		t.Errorf("%s did not see %s leave gracefully", rest[0], dc)
+	}
+	if _, err := os.Stat(n.sock); !os.IsNotExist(err) {
+		t.Errorf("socket %s left behind: %v", n.sock, err)
+	}
+}
