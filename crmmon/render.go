@@ -196,9 +196,6 @@ func (p *printer) nodeListTop() {
 func (p *printer) nodesWithResources() {
 	p.w.WriteString("Node List:\n")
 	for _, n := range sortedNodes(p.c) {
-		if n.Type == cluster.NodeGuest && !n.Online {
-			continue
-		}
 		state := p.nodeState(n)
 		if state == "" {
 			state = "online"
@@ -216,16 +213,20 @@ func (p *printer) nodesWithResources() {
 		p.item(1, fmt.Sprintf("%s %s: %s:", prefix, n.Name, state))
 		var rs []*cluster.Resource
 		for _, r := range n.RunningRsc {
-			if !r.Implicit || r.Parent != nil {
-				rs = append(rs, r)
+			// Connections of guests (bundle replicas or remote-node
+			// primitives) are not listed.
+			if r.Implicit && r.Type == "remote" && r.Provider == "pacemaker" {
+				continue
 			}
-		}
-		if len(rs) == 0 {
-			continue
+			rs = append(rs, r)
 		}
 		p.item(2, "Resources:")
 		for _, r := range rs {
-			p.item(3, p.primitiveTextOn(r, r.ID, nil))
+			name := r.ID
+			if r.InstanceNum >= 0 && !r.Top().GloballyUnique {
+				name = r.BaseID
+			}
+			p.item(3, p.primitiveTextOn(r, name, nil))
 		}
 	}
 	if p.o.Inactive {
