@@ -79,6 +79,11 @@ The CIB is read and written through CIB_file when it is set, else the live clust
 					fmt.Fprintf(a.stderr, "ERROR: %s\n", line)
 				}
 			}
+			// crmsh exits 1 for every failure (a missing CIB, an invalid one, a
+			// bad command); only Pacer's missing levels say so with their own code.
+			if c := crmexit.Of(err); c != crmexit.OK && c != crmexit.Err && c != crmexit.Unimplemented {
+				err = crmexit.Wrap(crmexit.Err, err)
+			}
 			return err
 		},
 	}
@@ -113,14 +118,14 @@ func (a *app) run(ctx context.Context, args []string) error {
 			data, err = os.ReadFile(name)
 		}
 		if err != nil {
-			return crmexit.Wrap(crmexit.NoInput, fmt.Errorf("cannot read %s: %w", a.opts.file, err))
+			return crmexit.Wrap(crmexit.Err, fmt.Errorf("cannot read %s: %w", a.opts.file, err))
 		}
 		return a.script(ctx, name, string(data), "")
 	}
 	if len(args) == 0 {
 		data, err := io.ReadAll(a.stdin)
 		if err != nil {
-			return crmexit.Wrap(crmexit.IOErr, fmt.Errorf("reading standard input: %w", err))
+			return crmexit.Wrap(crmexit.Err, fmt.Errorf("reading standard input: %w", err))
 		}
 		return a.script(ctx, "<stdin>", string(data), "")
 	}
@@ -129,7 +134,7 @@ func (a *app) run(ctx context.Context, args []string) error {
 		if len(args) == 1 {
 			data, err := io.ReadAll(a.stdin)
 			if err != nil {
-				return crmexit.Wrap(crmexit.IOErr, fmt.Errorf("reading standard input: %w", err))
+				return crmexit.Wrap(crmexit.Err, fmt.Errorf("reading standard input: %w", err))
 			}
 			return a.script(ctx, "<stdin>", string(data), "configure")
 		}
@@ -144,7 +149,7 @@ func (a *app) run(ctx context.Context, args []string) error {
 func (a *app) oneShot(ctx context.Context, words []string) error {
 	st, err := a.open(ctx)
 	if err != nil {
-		return crmexit.Wrap(crmexit.Unavailable, fmt.Errorf("cannot open the CIB: %w", err))
+		return crmexit.Wrap(crmexit.Err, fmt.Errorf("cannot open the CIB: %w", err))
 	}
 	defer st.Close()
 	switch words[0] {
@@ -160,11 +165,11 @@ func (a *app) oneShot(ctx context.Context, words []string) error {
 			words = append(words[:1], words[2:]...)
 		}
 		if len(words) != 3 {
-			return crmexit.Wrap(crmexit.Usage, errors.New("usage: load [xml] {update|replace} FILE"))
+			return crmexit.Wrap(crmexit.Err, errors.New("usage: load [xml] {update|replace} FILE"))
 		}
 		data, err := os.ReadFile(words[2])
 		if err != nil {
-			return crmexit.Wrap(crmexit.NoInput, fmt.Errorf("load: %w", err))
+			return crmexit.Wrap(crmexit.Err, fmt.Errorf("load: %w", err))
 		}
 		return a.update(ctx, st, func(s *crmsh.Session) error {
 			if asXML {
@@ -212,7 +217,7 @@ func configText(c *cib.CIB) string {
 func (a *app) script(ctx context.Context, name, text, level string) error {
 	st, err := a.open(ctx)
 	if err != nil {
-		return crmexit.Wrap(crmexit.Unavailable, fmt.Errorf("cannot open the CIB: %w", err))
+		return crmexit.Wrap(crmexit.Err, fmt.Errorf("cannot open the CIB: %w", err))
 	}
 	defer st.Close()
 	failed := false
