@@ -187,3 +187,12 @@ func configOf(t *testing.T, path string) string {
 	s, _ := d.WriteToString()
 	return s
 }
+
+// crmsh exits 1 whatever went wrong; so must we (here: no CIB file).
+func TestMissingCIBExitsOne(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "none.xml")
+	_, stderr, code := runCrm(t, missing, "", "configure", "show")
+	if code != crmexit.Err || !strings.HasPrefix(stderr, "ERROR: ") {
+		t.Errorf("exit %d, stderr %q; want 1 and an ERROR line", code, stderr)
+	}
+}
