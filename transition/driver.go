@@ -1,0 +1,244 @@
+package transition
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/beevik/etree"
+	"github.com/pacer-ha/pacer/lrmd"
+)
+
+// Job is one action sent to a node, with the transition key its result is
+// recorded under.
+type Job struct {
+	Action        *Action
+	TransitionKey string
+}
+
+// Dispatcher sends actions to where they run. Dispatch must not block for
+// the action's duration: it reports the outcome, exactly once, through
+// report, from any goroutine, possibly before returning. ctx ends when the
+// transition is abandoned.
+type Dispatcher interface {
+	Dispatch(ctx context.Context, job Job, report func(Outcome))
+}
+
+// DispatchFunc adapts a function to Dispatcher.
+type DispatchFunc func(ctx context.Context, job Job, report func(Outcome))
+
+// Dispatch calls f.
+func (f DispatchFunc) Dispatch(ctx context.Context, job Job, report func(Outcome)) {
+	f(ctx, job, report)
+}
+
+// Router dispatches fencing to Fencer and every other action to the
+// dispatcher of its node (Default for nodes without one).
+type Router struct {
+	Nodes   map[string]Dispatcher
+	Default Dispatcher
+	// Fencer runs stonith crm_events. Nil: fencing fails with a clear
+	// reason (Pacer's fencer is not built yet).
+	Fencer Dispatcher
+}
+
+// ErrNoFencer is the reason fencing fails without a Fencer.
+var ErrNoFencer = errors.New("fencing is not implemented in this controller (no fencer configured)")
+
+// Dispatch routes the job.
+func (r *Router) Dispatch(ctx context.Context, job Job, report func(Outcome)) {
+	a := job.Action
+	if a.Kind == CRMEvent && a.Operation == "stonith" {
+		if r.Fencer == nil {
+			report(Outcome{Status: lrmd.StatusError, RC: lrmd.OCFUnknownError, Reason: ErrNoFencer.Error()})
+			return
+		}
+		r.Fencer.Dispatch(ctx, job, report)
+		return
+	}
+	d := r.Nodes[a.Node]
+	if d == nil {
+		d = r.Default
+	}
+	if d == nil {
+		report(Outcome{Status: lrmd.StatusNotConnected, RC: lrmd.OCFUnknownError,
+			Reason: fmt.Sprintf("no executor connection to node %q", a.Node)})
+		return
+	}
+	d.Dispatch(ctx, job, report)
+}
+
+// Config configures a Driver.
+type Config struct {
+	// Dispatcher sends the actions (e.g. a Router of Local executors).
+	Dispatcher Dispatcher
+	// UUID is the DC's id, the last field of transition keys.
+	UUID string
+	// OnResult is called, one call at a time from Run's goroutine, for
+	// every completed non-pseudo action (timeouts included, with a
+	// synthesized lrmd result for resource actions), before the engine
+	// fires what depended on it: the controller records it in the CIB
+	// (see RecordJob).
+	OnResult func(job Job, o Outcome, v Verdict)
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// TickEvery is how often action deadlines are checked (default 1s).
+	TickEvery time.Duration
+	// Logf, if set, receives progress lines.
+	Logf func(format string, args ...any)
+}
+
+// Driver executes one transition graph: the side-effect shell around an
+// Engine.
+type Driver struct {
+	cfg     Config
+	eng     *Engine
+	results chan result
+	aborts  chan string
+	once    sync.Once
+}
+
+type result struct {
+	job Job
+	o   Outcome
+}
+
+// NewDriver prepares the execution of a graph.
+func NewDriver(g *Graph, cfg Config) *Driver {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.TickEvery <= 0 {
+		cfg.TickEvery = time.Second
+	}
+	return &Driver{cfg: cfg, eng: NewEngine(g),
+		results: make(chan result, len(g.Actions)+1), aborts: make(chan string, 16)}
+}
+
+// Abort asks the running transition to stop firing new actions (a new
+// event: configuration, membership or attribute change). Safe to call
+// from any goroutine, before or during Run.
+func (d *Driver) Abort(reason string) {
+	select {
+	case d.aborts <- reason:
+	default: // an abort is already queued; the first reason wins anyway
+	}
+}
+
+// Engine exposes the engine (for inspection after Run returns).
+func (d *Driver) Engine() *Engine { return d.eng }
+
+func (d *Driver) logf(format string, args ...any) {
+	if d.cfg.Logf != nil {
+		d.cfg.Logf(format, args...)
+	}
+}
+
+// Run executes the graph until it is done (completed, or aborted with
+// nothing left in flight) and returns its summary. If ctx ends first, the
+// transition is aborted and Run returns at once with ctx's error; results
+// still arriving are dropped.
+func (d *Driver) Run(ctx context.Context) (Summary, error) {
+	if d.cfg.Dispatcher == nil {
+		return Summary{}, errors.New("running transition: no dispatcher")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	g := d.eng.Graph()
+	ticker := time.NewTicker(d.cfg.TickEvery)
+	defer ticker.Stop()
+	for {
+		for _, a := range d.eng.Step(d.cfg.Now()) {
+			job := Job{Action: a, TransitionKey: g.TransitionKey(a, d.cfg.UUID)}
+			d.logf("Initiating %s %s (transition %d action %d)", a.Operation, a, g.TransitionID, a.ID)
+			var reported sync.Once
+			d.cfg.Dispatcher.Dispatch(ctx, job, func(o Outcome) {
+				reported.Do(func() {
+					select {
+					case d.results <- result{job, o}:
+					case <-ctx.Done():
+					}
+				})
+			})
+		}
+		if d.eng.Done() {
+			sum := d.eng.Summary()
+			d.logf("%s", sum)
+			return sum, nil
+		}
+		select {
+		case <-ctx.Done():
+			d.eng.Abort("transition cancelled: " + ctx.Err().Error())
+			return d.eng.Summary(), fmt.Errorf("running transition %d: %w", g.TransitionID, ctx.Err())
+		case reason := <-d.aborts:
+			if d.eng.Abort(reason) {
+				d.logf("Transition %d aborted: %s", g.TransitionID, reason)
+			}
+		case r := <-d.results:
+			v, err := d.eng.Result(r.job.Action.ID, r.o)
+			if err != nil {
+				d.logf("ignoring result of %s: %v", r.job.Action, err)
+				continue
+			}
+			if v.Aborted {
+				_, why := d.eng.Aborted()
+				d.logf("Transition %d aborted: %s", g.TransitionID, why)
+			}
+			d.deliver(r.job, r.o, v)
+		case <-ticker.C:
+			for _, a := range d.eng.Tick(d.cfg.Now()) {
+				o, _ := d.eng.Outcome(a.ID)
+				job := Job{Action: a, TransitionKey: g.TransitionKey(a, d.cfg.UUID)}
+				d.logf("Action %d (%s) timed out", a.ID, a)
+				d.deliver(job, withResult(job, o), Verdict{Aborted: true})
+			}
+		}
+	}
+}
+
+func (d *Driver) deliver(job Job, o Outcome, v Verdict) {
+	if d.cfg.OnResult != nil {
+		d.cfg.OnResult(job, o, v)
+	}
+}
+
+// withResult gives a resource action's outcome an lrmd result when the
+// dispatcher had none (timeouts, transport failures), so it can be
+// recorded.
+func withResult(job Job, o Outcome) Outcome {
+	a := job.Action
+	if o.Result != nil || a.Kind != RscOp || a.Rsc == nil {
+		return o
+	}
+	req := lrmd.RequestFromGraph(a.Rsc.ID, a.Rsc.Class, a.Rsc.Provider, a.Rsc.Type, a.Operation, a.Attrs)
+	req.TransitionKey = job.TransitionKey
+	res := lrmd.Result{Request: req, CallID: -1, RC: o.RC, Status: o.Status, ExitReason: o.Reason, Finished: time.Now()}
+	o.Result = &res
+	return o
+}
+
+// RecordJob records a completed resource action in the CIB status section
+// (see Record): a confirmed cancel deletes the cancelled operation's entry;
+// other crm_events and pseudo actions record nothing.
+func RecordJob(root *etree.Element, job Job, o Outcome) error {
+	a := job.Action
+	if a.Kind != RscOp || a.Rsc == nil {
+		return nil
+	}
+	if a.Operation == "cancel" {
+		if !o.Expected(a) {
+			return nil
+		}
+		task := a.Attrs["CRM_meta_operation"]
+		if task == "" {
+			task = "monitor"
+		}
+		_, err := DeleteOp(root, a.Node, a.NodeUUID, a.Rsc.ID, lrmd.OpKey(a.Rsc.ID, task, a.IntervalMS))
+		return err
+	}
+	o = withResult(job, o)
+	_, err := Record(root, a.Node, a.NodeUUID, a.Rsc, o.Result, a.TargetRC)
+	return err
+}
