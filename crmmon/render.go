@@ -234,7 +234,7 @@ func (p *printer) nodesWithResources() {
 		p.w.WriteString("Inactive Resources:\n")
 		shown := 0
 		for _, r := range p.c.Resources {
-			if r.Implicit || activeOrPending(r) || r.Orphan {
+			if r.Implicit || r.Orphan || fullyActive(r) {
 				continue
 			}
 			p.resource(1, r)
@@ -244,6 +244,34 @@ func (p *printer) nodesWithResources() {
 			p.item(1, "No inactive resources")
 		}
 	}
+}
+
+// fullyActive reports whether every part of r is active (crm_mon -n lists
+// the others under "Inactive Resources").
+func fullyActive(r *cluster.Resource) bool {
+	switch r.Kind {
+	case cluster.Primitive:
+		return len(r.RunningOn) > 0 || r.PendingNode != nil
+	case cluster.Bundle:
+		if r.Bundle == nil {
+			return false
+		}
+		for _, rep := range r.Bundle.Replica {
+			if rep.Container == nil || !fullyActive(rep.Container) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, ch := range r.Children {
+		if ch.Orphan {
+			continue
+		}
+		if !fullyActive(ch) {
+			return false
+		}
+	}
+	return len(r.Children) > 0
 }
 
 // hiddenAttr reports node attributes crm_mon does not list.
