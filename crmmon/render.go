@@ -257,7 +257,8 @@ func fullyActive(r *cluster.Resource) bool {
 			return false
 		}
 		for _, rep := range r.Bundle.Replica {
-			if rep.Container == nil || !fullyActive(rep.Container) {
+			if rep.Container == nil || !fullyActive(rep.Container) ||
+				(rep.Child != nil && !fullyActive(rep.Child)) {
 				return false
 			}
 		}
