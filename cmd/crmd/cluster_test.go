@@ -274,6 +274,10 @@ func (c *testCluster) waitAgree(names []string, within time.Duration) string {
 				ok, last = false, fmt.Sprintf("%s sees DC %q members %v (first node: DC %q); CIB equal=%v", n, st.DC, st.Members, dc, bytes.Equal(doc, doc0))
 				break
 			}
+			if n == dc && !slices.Equal(st.Partition, sorted(names)) {
+				ok, last = false, fmt.Sprintf("DC %s has synced only %v", n, st.Partition)
+				break
+			}
 		}
 		if ok {
 			return dc
@@ -480,9 +484,20 @@ func TestAttributesAcrossNodes(t *testing.T) {
 		}
 	}
 	c.waitAgree(rest, 10*time.Second)
+	// The new partition's DC clears them right after it is ready: allow for
+	// that write to reach everyone.
+	deadline = time.Now().Add(5 * time.Second)
 	for _, n := range rest {
-		if _, ok, err := c.client(n).AttrGet(ctx, other, "pingd"); err != nil || ok {
-			t.Errorf("%s still has the failed node's attribute (%v)", n, err)
+		for {
+			_, ok, err := c.client(n).AttrGet(ctx, other, "pingd")
+			if err == nil && !ok {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("%s still has the failed node's attribute (%v)", n, err)
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	}
 	if err := c.client(rest[0]).AttrSet(ctx, "nobody", "x", "1", 0); err == nil {
