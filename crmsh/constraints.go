@@ -14,6 +14,23 @@ var constraintTags = map[string]bool{"rsc_location": true, "rsc_colocation": tru
 // refAttrs are the constraint attributes that name a resource.
 var refAttrs = []string{"rsc", "with-rsc", "first", "then"}
 
+// redirectSimple points the rsc/with-rsc/first/then attributes that name from
+// at to instead, leaving resource sets alone.
+func (s *Session) redirectSimple(from, to string) {
+	cons := s.config().SelectElement("constraints")
+	if cons == nil {
+		return
+	}
+	for _, c := range cons.ChildElements() {
+		for _, a := range refAttrs {
+			if attr := c.SelectAttr(a); attr != nil && attr.Value == from {
+				attr.Value = to
+				fmt.Fprintf(s.log, "INFO: modified %s:%s from %s to %s\n", kindName(c.Tag), c.SelectAttrValue("id", ""), from, to)
+			}
+		}
+	}
+}
+
 // redirect makes constraints that name from name to instead; with all it also
 // updates template references (rename does, grouping does not). Tags are left
 // alone: crmsh does not update them either.

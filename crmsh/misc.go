@@ -232,7 +232,7 @@ func (s *Session) modgroup(p *parser) error {
 		default:
 			grp.InsertChildAt(anchor.Index(), r)
 		}
-		s.redirect(rid, gid, false)
+		// Unlike group creation, crmsh leaves constraints on the member alone.
 	case "remove":
 		if !p.done() {
 			return p.errHere("unexpected word")
@@ -302,8 +302,9 @@ func (s *Session) deleteObject(e *etree.Element) {
 	parent := e.Parent()
 	switch e.Tag {
 	case "group", "clone", "master":
-		// Members survive their container: constraints move to the first member
-		// and the members go to the end of <resources>, as crmsh does.
+		// Members survive their container: two-resource constraints move to the
+		// first member, sets just lose the container, and the members go to the
+		// end of <resources>, as crmsh does.
 		var members []*etree.Element
 		for _, c := range e.ChildElements() {
 			if resourceTags[c.Tag] {
@@ -311,7 +312,7 @@ func (s *Session) deleteObject(e *etree.Element) {
 			}
 		}
 		if len(members) > 0 {
-			s.redirect(id, members[0].SelectAttrValue("id", ""), false)
+			s.redirectSimple(id, members[0].SelectAttrValue("id", ""))
 		}
 		parent.RemoveChild(e)
 		res := s.section("resources")
