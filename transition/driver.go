@@ -96,8 +96,10 @@ type Driver struct {
 	cfg     Config
 	eng     *Engine
 	results chan result
-	aborts  chan string
-	once    sync.Once
+	wake    chan struct{}
+
+	mu    sync.Mutex // guards abort
+	abort string     // requested abort reason, "" for none
 }
 
 type result struct {
@@ -114,16 +116,35 @@ func NewDriver(g *Graph, cfg Config) *Driver {
 		cfg.TickEvery = time.Second
 	}
 	return &Driver{cfg: cfg, eng: NewEngine(g),
-		results: make(chan result, len(g.Actions)+1), aborts: make(chan string, 16)}
+		results: make(chan result, len(g.Actions)+1), wake: make(chan struct{}, 1)}
 }
 
 // Abort asks the running transition to stop firing new actions (a new
 // event: configuration, membership or attribute change). Safe to call
-// from any goroutine, before or during Run.
+// from any goroutine, before or during Run; it takes effect before any
+// result that arrives after it returns can fire new actions.
 func (d *Driver) Abort(reason string) {
+	if reason == "" {
+		reason = "aborted"
+	}
+	d.mu.Lock()
+	if d.abort == "" {
+		d.abort = reason
+	}
+	d.mu.Unlock()
 	select {
-	case d.aborts <- reason:
-	default: // an abort is already queued; the first reason wins anyway
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// applyAbort hands a requested abort to the engine.
+func (d *Driver) applyAbort() {
+	d.mu.Lock()
+	reason := d.abort
+	d.mu.Unlock()
+	if reason != "" && d.eng.Abort(reason) {
+		d.logf("Transition %d aborted: %s", d.eng.Graph().TransitionID, reason)
 	}
 }
 
@@ -150,6 +171,7 @@ func (d *Driver) Run(ctx context.Context) (Summary, error) {
 	ticker := time.NewTicker(d.cfg.TickEvery)
 	defer ticker.Stop()
 	for {
+		d.applyAbort()
 		for _, a := range d.eng.Step(d.cfg.Now()) {
 			job := Job{Action: a, TransitionKey: g.TransitionKey(a, d.cfg.UUID)}
 			d.logf("Initiating %s %s (transition %d action %d)", a.Operation, a, g.TransitionID, a.ID)
@@ -172,10 +194,7 @@ func (d *Driver) Run(ctx context.Context) (Summary, error) {
 		case <-ctx.Done():
 			d.eng.Abort("transition cancelled: " + ctx.Err().Error())
 			return d.eng.Summary(), fmt.Errorf("running transition %d: %w", g.TransitionID, ctx.Err())
-		case reason := <-d.aborts:
-			if d.eng.Abort(reason) {
-				d.logf("Transition %d aborted: %s", g.TransitionID, reason)
-			}
+		case <-d.wake:
 		case r := <-d.results:
 			v, err := d.eng.Result(r.job.Action.ID, r.o)
 			if err != nil {
