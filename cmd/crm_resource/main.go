@@ -15,6 +15,7 @@ import (
 
 	"github.com/pacer-ha/pacer/crmexit"
 	"github.com/pacer-ha/pacer/lrmd"
+	"github.com/pacer-ha/pacer/resourcecmd"
 )
 
 func main() {
@@ -42,17 +43,16 @@ type options struct {
 	meta, utilization            bool
 	digests                      bool
 	args                         []string // positional: NAME=VALUE overrides for --digests
+	state                        stateOptions
 }
 
 // notGiven marks an optional-argument flag given without its argument.
 const notGiven = "\x00"
 
 // reported is an error whose message has already been printed.
-type reported struct{ code crmexit.Code }
+type reported = resourcecmd.Reported
 
-func (r reported) Error() string { return r.code.String() }
-
-func fail(code crmexit.Code) error { return crmexit.Wrap(code, reported{code}) }
+func fail(code crmexit.Code) error { return crmexit.Wrap(code, reported{Code: code}) }
 
 // run is the whole tool, parameterised for tests.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -136,6 +136,7 @@ Show a resource's instance attribute:
 	f.StringVarP(&o.timeout, "timeout", "T", "", "(Advanced) Abort if command does not finish in this time (with --force-*)")
 	f.BoolVarP(&o.force, "force", "f", false, "If making CIB changes, do so regardless of quorum")
 	f.StringVarP(&o.resource, "resource", "r", "", "Resource ID")
+	addStateFlags(cmd, &o.state)
 	f.BoolVarP(&o.quiet, "quiet", "Q", false, "Be less descriptive in output.")
 	f.CountVarP(&o.verbose, "verbose", "V", "Increase debug output (may be specified multiple times)")
 	f.BoolVarP(&o.version, "version", "$", false, "Display software version and exit")
@@ -260,6 +261,9 @@ func execute(ctx context.Context, cmd *cobra.Command, o *options, stdout, stderr
 	}
 	if action, level, ok := forceAction(o); ok {
 		return forceRun(ctx, ex, o, action, level, stdout, stderr, getenv)
+	}
+	if done, err := stateCommand(ctx, o, stdout, stderr); done {
+		return err
 	}
 	if o.getParam != "" || o.setParam != "" || o.delParam != "" {
 		return paramCommand(ctx, o, stdout, stderr, getenv)

@@ -138,7 +138,7 @@ func paramCommand(ctx context.Context, o *options, stdout, stderr io.Writer, _ f
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "crm_resource: Error performing operation: %v\n", err)
-		return crmexit.Wrap(crmexit.Of(err), reported{crmexit.Of(err)})
+		return crmexit.Wrap(crmexit.Of(err), reported{Code: crmexit.Of(err)})
 	}
 	if message != "" && !o.quiet {
 		fmt.Fprintln(stdout, message)

@@ -1,0 +1,61 @@
+package resourcecmd
+
+import (
+	"github.com/pacer-ha/pacer/cluster"
+)
+
+// Find looks a resource up as Pacemaker's tools do: by configured id or
+// clone instance id ("rsc:1"); the configured child of an anonymous clone
+// (or a member of it) stands for its first instance. It returns the
+// resource and the primitives whose placement counts for it.
+func Find(cl *cluster.Cluster, id string) (*cluster.Resource, []*cluster.Resource) {
+	r := cl.ByID[id]
+	if r == nil || r.Implicit {
+		return nil, nil
+	}
+	if !r.IsInstance() && inClone(r) {
+		if inst := cl.ByID[id+":0"]; inst != nil {
+			return r, inst.Primitives()
+		}
+	}
+	return r, r.Primitives()
+}
+
+func inClone(r *cluster.Resource) bool {
+	for x := r.Parent; x != nil; x = x.Parent {
+		if x.Kind == cluster.Clone {
+			return true
+		}
+	}
+	return false
+}
+
+// ActiveNodes are the nodes where any of prims is active, in first-seen
+// order, with the number of them where one is promoted.
+func ActiveNodes(prims []*cluster.Resource) (nodes []*cluster.Node, promoted int) {
+	seen := map[*cluster.Node]bool{}
+	prom := map[*cluster.Node]bool{}
+	for _, p := range prims {
+		for _, n := range p.RunningOn {
+			if !seen[n] {
+				seen[n] = true
+				nodes = append(nodes, n)
+			}
+			if p.Role == cluster.RolePromoted && !prom[n] {
+				prom[n] = true
+				promoted++
+			}
+		}
+	}
+	return nodes, promoted
+}
+
+// IsPromotable reports whether r is a promotable clone or inside one.
+func IsPromotable(r *cluster.Resource) bool {
+	for x := r; x != nil; x = x.Parent {
+		if x.Kind == cluster.Clone && x.Promotable {
+			return true
+		}
+	}
+	return false
+}
