@@ -290,6 +290,9 @@ func isObject(e *etree.Element) bool {
 	switch e.Tag {
 	case "node", "tag", "cluster_property_set", "fencing-topology":
 		return true
+	case "acl_role", "acl_target", "acl_group", "acl_user":
+		// Shown as raw XML until the ACL language is implemented.
+		return e.Parent() != nil && e.Parent().Tag == "acls"
 	case "meta_attributes":
 		p := e.Parent()
 		return p != nil && (p.Tag == "rsc_defaults" || p.Tag == "op_defaults")

@@ -51,8 +51,12 @@ func rank(e *etree.Element) int {
 			return 12
 		}
 		return 13
+	case "acl_role":
+		return 14
+	case "acl_target", "acl_group", "acl_user":
+		return 15
 	}
-	return 14
+	return 16
 }
 
 // objects lists the configuration's objects in show order.

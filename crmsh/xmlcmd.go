@@ -32,7 +32,7 @@ func needsXML(e *etree.Element) bool {
 			refs += len(set.SelectElements("resource_ref"))
 		}
 		return e.SelectAttr("rsc") == nil && refs < 2
-	case "bundle":
+	case "bundle", "acl_role", "acl_target", "acl_group", "acl_user":
 		return true
 	}
 	return false
