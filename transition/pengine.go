@@ -3,6 +3,7 @@ package transition
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/pacer-ha/pacer/lrmd"
 	"github.com/pacer-ha/pacer/pengine"
@@ -52,7 +53,53 @@ func FromTransition(t *pengine.Transition) (*Graph, error) {
 			}
 		}
 	}
+	orderProbes(g)
 	return g, nil
+}
+
+// orderProbes makes every action that brings a resource up (start,
+// migrate_*, promote, reload) wait for the probes of that resource, as
+// Pacemaker's graphs do; pengine's graphs do not order probes yet, and
+// without this a probe can run after the start and overwrite its
+// RSC_last_0 entry. Clone instances are matched by their base id.
+func orderProbes(g *Graph) {
+	base := func(id string) string {
+		if i := strings.IndexByte(id, ':'); i >= 0 {
+			return id[:i]
+		}
+		return id
+	}
+	probes := map[string][]int{}
+	for _, a := range g.SortedActions() {
+		if a.Kind == RscOp && a.Rsc != nil && a.IsProbe() {
+			probes[base(a.Rsc.ID)] = append(probes[base(a.Rsc.ID)], a.ID)
+		}
+	}
+	if len(probes) == 0 {
+		return
+	}
+	for _, syn := range g.Synapses {
+		have := map[int]bool{}
+		for _, id := range syn.Inputs {
+			have[id] = true
+		}
+		for _, a := range syn.Actions {
+			if a.Kind != RscOp || a.Rsc == nil {
+				continue
+			}
+			switch a.Operation {
+			case "start", "migrate_to", "migrate_from", "promote", "reload", "reload-agent":
+			default:
+				continue
+			}
+			for _, id := range probes[base(a.Rsc.ID)] {
+				if !have[id] {
+					have[id] = true
+					syn.Inputs = append(syn.Inputs, id)
+				}
+			}
+		}
+	}
 }
 
 // graphXML renders the graph, turning a panic of the renderer (pengine's
