@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -187,7 +188,15 @@ func TestEndToEndDummyGroup(t *testing.T) {
 		KillGrace: 100 * time.Millisecond, PipeGrace: 50 * time.Millisecond})
 	defer ex.Close()
 	dc := &testDC{t: t, node: node, cib: doc.Root(), changes: make(chan lrmd.Result, 64)}
-	dc.local = &Local{Exec: ex, OnRecurring: func(job Job, r lrmd.Result) { dc.changes <- r }}
+	// As the controller does: record every later recurring result
+	// (failures, and the cancellations when a stop cancels the monitor)
+	// and react to the unexpected ones.
+	dc.local = &Local{Exec: ex, OnRecurring: func(job Job, r lrmd.Result) {
+		dc.record(job, fromResult(r))
+		if r.Status != lrmd.StatusCancelled && r.RC != job.Action.TargetRC {
+			dc.changes <- r
+		}
+	}}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 
@@ -236,9 +245,6 @@ func TestEndToEndDummyGroup(t *testing.T) {
 		t.Fatalf("recurring result %s rc %d, want d1 rc 7", failed.Request.RscID, failed.RC)
 	}
 	dc.mu.Lock()
-	if _, err := Record(dc.cib, node, "1", &Primitive{ID: "d1", Class: "ocf", Provider: "pacer", Type: "Dummy"}, &failed, 0); err != nil {
-		t.Fatal(err)
-	}
 	lf := dc.cib.FindElement("//lrm_rsc_op[@id='d1_last_failure_0']")
 	dc.mu.Unlock()
 	if lf == nil || lf.SelectAttrValue("rc-code", "") != "7" || lf.SelectAttrValue("operation_key", "") != "d1_monitor_1000" {
@@ -274,5 +280,19 @@ func TestEndToEndDummyGroup(t *testing.T) {
 	}
 	if _, err := os.Stat(state("d1")); err != nil {
 		t.Errorf("d1 not running after recovery: %v", err)
+	}
+	// The monitor cancelled by the stop was deleted, the new one recorded
+	// after the new start.
+	dc.mu.Lock()
+	defer dc.mu.Unlock()
+	mons := dc.cib.FindElements("//lrm_resource[@id='d1']/lrm_rsc_op[@id='d1_monitor_1000']")
+	last := dc.cib.FindElement("//lrm_resource[@id='d1']/lrm_rsc_op[@id='d1_last_0']")
+	if len(mons) != 1 || last == nil || last.SelectAttrValue("operation", "") != "start" {
+		t.Fatalf("d1 history after recovery: %d monitors, last %v", len(mons), last)
+	}
+	mc, _ := strconv.Atoi(mons[0].SelectAttrValue("call-id", ""))
+	lc, _ := strconv.Atoi(last.SelectAttrValue("call-id", ""))
+	if mons[0].SelectAttrValue("rc-code", "") != "0" || mc <= lc {
+		t.Errorf("d1 monitor rc %s call-id %d, start call-id %d", mons[0].SelectAttrValue("rc-code", ""), mc, lc)
 	}
 }
