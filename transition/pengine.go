@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pacer-ha/pacer/cluster"
 	"github.com/pacer-ha/pacer/lrmd"
 	"github.com/pacer-ha/pacer/pengine"
 )
@@ -52,9 +53,42 @@ func FromTransition(t *pengine.Transition) (*Graph, error) {
 				a.Attrs[k] = v
 			}
 		}
+		if ms := opTimeoutMS(t.Cluster, r, a); ms > 0 {
+			a.TimeoutMS = ms
+			a.Attrs["CRM_meta_timeout"] = strconv.FormatUint(ms, 10)
+		}
 	}
 	orderProbes(g)
 	return g, nil
+}
+
+// opTimeoutMS is the configured timeout of an action, as Pacemaker picks
+// it: the resource's op of that name and interval; for a probe without
+// its own op, the monitor with the shortest interval; else op_defaults.
+// 0 means none configured (pengine's value stays).
+func opTimeoutMS(c *cluster.Cluster, r *cluster.Resource, a *Action) uint64 {
+	var best *cluster.Op
+	for i := range r.Ops {
+		op := &r.Ops[i]
+		if op.Name != a.Operation || !op.Enabled || op.Timeout <= 0 {
+			continue
+		}
+		if uint64(op.IntervalMS) == a.IntervalMS {
+			return uint64(op.Timeout.Milliseconds())
+		}
+		if a.IsProbe() && (best == nil || op.IntervalMS < best.IntervalMS) {
+			best = op
+		}
+	}
+	if best != nil {
+		return uint64(best.Timeout.Milliseconds())
+	}
+	if v := c.OpDefaultMeta["timeout"]; v != "" {
+		if d, err := cluster.ParseInterval(v); err == nil && d > 0 {
+			return uint64(d.Milliseconds())
+		}
+	}
+	return 0
 }
 
 // orderProbes makes every action that brings a resource up (start,

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -67,7 +68,7 @@ func byKey(g *Graph) map[string]string {
 		}
 		sort.Strings(params)
 		sort.Strings(ins)
-		out[a.String()] = strings.Join([]string{a.Kind.String(), "rc=" + string(rune('0'+a.TargetRC)), strings.Join(params, ","), strings.Join(ins, ",")}, " | ")
+		out[a.String()] = strings.Join([]string{a.Kind.String(), "rc=" + strconv.Itoa(a.TargetRC), "timeout=" + strconv.FormatUint(a.TimeoutMS, 10), strings.Join(params, ","), strings.Join(ins, ",")}, " | ")
 	}
 	return out
 }
