@@ -158,7 +158,12 @@ func (a *app) oneShot(ctx context.Context, words []string) error {
 		if err != nil {
 			return err
 		}
-		return crmexit.Wrap(crmexit.Err, crmsh.NewSession(c.Root(), a.stdout, a.stderr).Exec(words))
+		err = crmsh.NewSession(c.Root(), a.stdout, a.stderr).Exec(words)
+		if err == nil && words[0] == "verify" {
+			// Beyond crmsh's reference checks, the CIB's own schema rules.
+			err = c.Validate()
+		}
+		return crmexit.Wrap(crmexit.Err, err)
 	case "load":
 		asXML := len(words) == 4 && words[1] == "xml"
 		if asXML {

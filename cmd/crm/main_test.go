@@ -196,3 +196,23 @@ func TestMissingCIBExitsOne(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want 1 and an ERROR line", code, stderr)
 	}
 }
+
+func TestVerify(t *testing.T) {
+	f := newCIBFile(t)
+	if _, e, code := runCrm(t, f, "", "configure", "primitive", "p1", "ocf:heartbeat:Dummy"); code != 0 {
+		t.Fatalf("exit %d: %s", code, e)
+	}
+	if _, e, code := runCrm(t, f, "", "configure", "verify"); code != 0 {
+		t.Errorf("verify of a good CIB: exit %d: %s", code, e)
+	}
+	// A dangling reference can only come from outside (crm refuses to write one).
+	bad := strings.Replace(emptyCIB, "<constraints/>",
+		`<constraints><rsc_location id="l1" rsc="ghost" score="100" node="n1"/></constraints>`, 1)
+	if err := os.WriteFile(f, []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := runCrm(t, f, "", "configure", "verify")
+	if code != crmexit.Err || !strings.Contains(stderr, "ghost") {
+		t.Errorf("verify with a dangling reference: exit %d, stderr %q", code, stderr)
+	}
+}
