@@ -135,13 +135,13 @@ func (u *unpacker) remoteOnline(n *Node) {
 		n.RemoteWasFenced = IsTrue(ns.SelectAttrValue("node_fenced", "false"))
 	}
 	rsc := n.RemoteRsc
-	if n.Type == NodeGuest {
-		if n.Container != nil {
-			rsc = n.Container
-		}
+	if rsc == nil && n.Type == NodeGuest {
+		rsc = n.Container
 	}
 	switch {
 	case rsc == nil:
+		n.Online = false
+	case n.Type == NodeGuest && n.Container != nil && n.Container.Role < RoleStarted:
 		n.Online = false
 	case n.Type == NodeGuest && n.Container != nil && len(n.Container.RunningOn) > 0 &&
 		n.Container.RunningOn[0].Unclean && !n.Container.RunningOn[0].Online:
