@@ -317,8 +317,9 @@ func (e *Engine) NextDeadline() (time.Time, bool) {
 func (e *Engine) InFlight() int { return e.inflight }
 
 // Done reports whether the transition is over: nothing in flight and
-// nothing left that could fire (all fired, blocked by failures, or the
-// transition aborted).
+// nothing left that could fire (all fired, blocked behind failures, in a
+// cycle, or the transition aborted). With nothing in flight, only a
+// synapse that is ready now could still fire.
 func (e *Engine) Done() bool {
 	if e.inflight > 0 {
 		return false
@@ -327,46 +328,11 @@ func (e *Engine) Done() bool {
 		return true
 	}
 	for _, syn := range e.order {
-		if !e.fired[syn] && !e.blocked(syn) {
-			if e.ready(syn) {
-				return false // Step has not been called since it became ready
-			}
-			// Waiting for an input that is neither done nor blocked:
-			// that input's synapse is unfired and will be examined too.
-			if e.waitsOnFireable(syn, map[*Synapse]bool{}) {
-				return false
-			}
+		if !e.fired[syn] && e.ready(syn) {
+			return false // Step has not been called since it became ready
 		}
 	}
 	return true
-}
-
-// waitsOnFireable: some input chain of syn can still make progress.
-func (e *Engine) waitsOnFireable(syn *Synapse, seen map[*Synapse]bool) bool {
-	if seen[syn] {
-		return false // a cycle never fires
-	}
-	seen[syn] = true
-	for _, id := range syn.Inputs {
-		if e.inputOK(id) {
-			continue
-		}
-		s := e.st[id]
-		if s.state == InFlight {
-			return true
-		}
-		if s.state == Failed {
-			return false
-		}
-		in := e.g.Actions[id].Synapse
-		if e.fired[in] || e.blocked(in) {
-			return false
-		}
-		if e.ready(in) || e.waitsOnFireable(in, seen) {
-			return true
-		}
-	}
-	return false
 }
 
 // Summary counts the actions by state.

@@ -22,7 +22,7 @@ type act struct {
 	prio   int
 }
 
-func testGraph(t *testing.T, batch int, acts ...act) *Graph {
+func testGraph(t testing.TB, batch int, acts ...act) *Graph {
 	t.Helper()
 	var b strings.Builder
 	fmt.Fprintf(&b, `<transition_graph cluster-delay="1s" batch-limit="%d" transition_id="3">`, batch)
