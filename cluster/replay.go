@@ -190,7 +190,7 @@ func (u *unpacker) replay(r *Resource, n *Node, st *RscNodeState) {
 				st.ExpiredFailures = append(st.ExpiredFailures, op)
 				continue
 			}
-			if n.Unclean && n.Type == NodeMember {
+			if n.Unclean && n.Type != NodeGuest {
 				// The node will be fenced: its failures no longer matter,
 				// only the role the resource may still be in.
 				role = failedRole(op, role, seen, onFail)
