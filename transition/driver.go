@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -258,6 +259,31 @@ func RecordJob(root *etree.Element, job Job, o Outcome) error {
 		return err
 	}
 	o = withResult(job, o)
+	if o.Result.CallID < 0 {
+		// No executor call: the scheduler would read call-id -1 as a
+		// pending operation, so number it after the resource's history.
+		res := *o.Result
+		res.CallID = nextCallID(root, a)
+		o.Result = &res
+	}
 	_, err := Record(root, a.Node, a.NodeUUID, a.Rsc, o.Result, a.TargetRC)
 	return err
+}
+
+// nextCallID is one more than the highest call-id in the resource's
+// history on the action's node.
+func nextCallID(root *etree.Element, a *Action) int {
+	lrs, err := lrmResources(root, a.Node, a.NodeUUID)
+	if err != nil {
+		return 1
+	}
+	high := 0
+	if lr := childWithID(lrs, "lrm_resource", a.Rsc.ID); lr != nil {
+		for _, op := range lr.SelectElements("lrm_rsc_op") {
+			if n, err := strconv.Atoi(op.SelectAttrValue("call-id", "")); err == nil && n > high {
+				high = n
+			}
+		}
+	}
+	return high + 1
 }

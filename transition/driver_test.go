@@ -113,6 +113,10 @@ func TestDriverTimeoutIsRecorded(t *testing.T) {
 	h := newHeld()
 	clk := &fakeClock{now: time.Unix(1000, 0)}
 	cib := etree.NewElement("cib")
+	prev := &lrmd.Result{Request: lrmd.Request{RscID: "r1", Action: "monitor"}, CallID: 41, RC: 7, Status: lrmd.StatusDone}
+	if _, err := Record(cib, "n1", "1", g.Actions[1].Rsc, prev, 7); err != nil {
+		t.Fatal(err)
+	}
 	d := NewDriver(g, Config{Dispatcher: h, UUID: "u", Now: clk.Now, TickEvery: 5 * time.Millisecond,
 		OnResult: func(j Job, o Outcome, v Verdict) {
 			if err := RecordJob(cib, j, o); err != nil {
@@ -134,7 +138,8 @@ func TestDriverTimeoutIsRecorded(t *testing.T) {
 		t.Errorf("summary %s", r.sum)
 	}
 	lf := cib.FindElement("//lrm_rsc_op[@id='r1_last_failure_0']")
-	if lf == nil || lf.SelectAttrValue("op-status", "") != "2" || lf.SelectAttrValue("transition-key", "") != "1:3:0:u" {
+	if lf == nil || lf.SelectAttrValue("op-status", "") != "2" || lf.SelectAttrValue("transition-key", "") != "1:3:0:u" ||
+		lf.SelectAttrValue("call-id", "") != "42" {
 		t.Fatalf("timeout not recorded: %v", lf)
 	}
 	h.answer(1, Outcome{Status: lrmd.StatusDone}) // late: dropped, no panic
