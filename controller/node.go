@@ -542,7 +542,7 @@ func (n *Node) Propose(id uint64, op Op) {
 		return
 	}
 	switch op.Kind {
-	case OpReplace, OpAttrSet, OpAttrDel:
+	case OpReplace, OpAttrSet, OpAttrDel, OpLRMUpdate, OpLRMClear:
 	default:
 		n.emit(Event{Kind: EventResult, ID: id, Code: int(crmexit.InvalidParam), Err: fmt.Sprintf("%s is internal to the DC", op.Kind)})
 		return

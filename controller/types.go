@@ -43,7 +43,8 @@ type Model interface {
 type OpKind string
 
 // Operations. Replace comes from clients; the attribute operations from attrd
-// clients; NodeUp, NodeDown and Quorum are issued by the DC itself.
+// clients; the lrm operations from the nodes' executors (through crmd);
+// NodeUp, NodeDown and Quorum are issued by the DC itself.
 const (
 	OpReplace  OpKind = "replace"     // Doc replaces the document if it is still at Base
 	OpAttrSet  OpKind = "attr-set"    // transient attribute Name=Value on Node
@@ -51,6 +52,15 @@ const (
 	OpNodeUp   OpKind = "node-up"     // Node is in the DC's partition (hook: refresh its status)
 	OpNodeDown OpKind = "node-down"   // Node left: clear its transient attributes, mark it offline
 	OpQuorum   OpKind = "quorum"      // the partition's quorum is Quorate
+	// OpLRMUpdate records executor results in Node's operation history
+	// (node_state/lrm): Doc is an <lrm_resources> patch whose lrm_resource
+	// children carry lrm_rsc_op entries to put (replacing the entry with the
+	// same id) and <delete id="..."/> entries to remove.
+	OpLRMUpdate OpKind = "lrm-update"
+	// OpLRMClear forgets Node's operation history (its node_state/lrm): the
+	// DC does it when a node joins or the DC changes, so the scheduler probes
+	// the node's real state instead of trusting a stale copy.
+	OpLRMClear OpKind = "lrm-clear"
 )
 
 // Op is one operation on the document.
@@ -87,7 +97,11 @@ func (o Op) check() error {
 		if o.Dampen < 0 {
 			return errors.New("negative dampen")
 		}
-	case OpNodeUp, OpNodeDown:
+	case OpLRMUpdate:
+		if o.Node == "" || len(o.Doc) == 0 {
+			return errors.New("lrm-update needs a node and a patch")
+		}
+	case OpNodeUp, OpNodeDown, OpLRMClear:
 		if o.Node == "" {
 			return fmt.Errorf("%s needs a node", o.Kind)
 		}

@@ -219,8 +219,92 @@ func (m *Model) status(c *cib.CIB, op controller.Op) error {
 		}
 		setAttr(nv, "value", op.Value)
 		return nil
+	case controller.OpLRMClear:
+		ns, err := m.nodeState(c, op.Node)
+		if err != nil {
+			return err
+		}
+		for _, l := range ns.SelectElements("lrm") {
+			ns.RemoveChild(l)
+		}
+		return nil
+	case controller.OpLRMUpdate:
+		ns, err := m.nodeState(c, op.Node)
+		if err != nil {
+			return err
+		}
+		return m.lrmUpdate(ns, strconv.Itoa(m.ids[op.Node]), op.Doc)
 	}
 	return fmt.Errorf("cibmodel: unsupported operation %q", op.Kind)
+}
+
+// lrmUpdate applies an <lrm_resources> patch (see controller.OpLRMUpdate) to
+// a node_state: entries are put by id, <delete id=".."/> removes one.
+func (m *Model) lrmUpdate(ns *etree.Element, sid string, patch []byte) error {
+	d := etree.NewDocument()
+	if err := d.ReadFromBytes(patch); err != nil {
+		return crmexit.New(crmexit.InvalidParam, "lrm-update: malformed patch: %w", err)
+	}
+	p := d.Root()
+	if p == nil || p.Tag != "lrm_resources" {
+		return crmexit.New(crmexit.InvalidParam, "lrm-update: the patch must be an <lrm_resources> element")
+	}
+	for _, pr := range p.ChildElements() {
+		if pr.Tag != "lrm_resource" || pr.SelectAttrValue("id", "") == "" {
+			return crmexit.New(crmexit.InvalidParam, "lrm-update: <%s> without an id in the patch", pr.Tag)
+		}
+		for _, e := range pr.ChildElements() {
+			if (e.Tag != "lrm_rsc_op" && e.Tag != "delete") || e.SelectAttrValue("id", "") == "" {
+				return crmexit.New(crmexit.InvalidParam, "lrm-update: bad <%s> in the patch of %s", e.Tag, pr.SelectAttrValue("id", ""))
+			}
+		}
+	}
+	lrm := ns.SelectElement("lrm")
+	if lrm == nil {
+		lrm = ns.CreateElement("lrm")
+		lrm.CreateAttr("id", sid)
+	}
+	lrs := lrm.SelectElement("lrm_resources")
+	if lrs == nil {
+		lrs = lrm.CreateElement("lrm_resources")
+	}
+	for _, pr := range p.ChildElements() {
+		id := pr.SelectAttrValue("id", "")
+		lr := childByID(lrs, "lrm_resource", id)
+		if lr == nil {
+			lr = lrs.CreateElement("lrm_resource")
+			lr.CreateAttr("id", id)
+			for _, k := range []string{"class", "provider", "type"} {
+				if v := pr.SelectAttrValue(k, ""); v != "" {
+					lr.CreateAttr(k, v)
+				}
+			}
+		}
+		for _, e := range pr.ChildElements() {
+			old := childByID(lr, "lrm_rsc_op", e.SelectAttrValue("id", ""))
+			switch {
+			case e.Tag == "delete":
+				if old != nil {
+					lr.RemoveChild(old)
+				}
+			case old != nil:
+				lr.InsertChildAt(old.Index(), e.Copy())
+				lr.RemoveChild(old)
+			default:
+				lr.AddChild(e.Copy())
+			}
+		}
+	}
+	return nil
+}
+
+func childByID(parent *etree.Element, tag, id string) *etree.Element {
+	for _, c := range parent.SelectElements(tag) {
+		if c.SelectAttrValue("id", "") == id {
+			return c
+		}
+	}
+	return nil
 }
 
 // Attribute reads a transient attribute from a CIB (ok=false when unset).

@@ -96,3 +96,47 @@ func TestReplaceCAS(t *testing.T) {
 		t.Errorf("not-newer replace: %v", err)
 	}
 }
+
+func TestLRMUpdateAndClear(t *testing.T) {
+	m := New(ids)
+	doc := empty(t)
+	apply := func(op controller.Op) {
+		t.Helper()
+		next, err := m.Apply(doc, op)
+		if err != nil {
+			t.Fatalf("%+v: %v", op, err)
+		}
+		doc = next
+	}
+	apply(controller.Op{Kind: controller.OpLRMUpdate, Node: "beta", Doc: []byte(`<lrm_resources>
+  <lrm_resource id="d" class="ocf" provider="pacer" type="Dummy">
+    <lrm_rsc_op id="d_last_0" operation="start" rc-code="0"/>
+    <lrm_rsc_op id="d_monitor_10000" operation="monitor" rc-code="0"/>
+  </lrm_resource></lrm_resources>`)})
+	v1, _ := m.Version(doc)
+	s := string(doc)
+	for _, want := range []string{`<lrm id="2">`, `<lrm_resource id="d" class="ocf" provider="pacer" type="Dummy">`, `id="d_last_0" operation="start"`, `id="d_monitor_10000"`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("CIB lacks %s:\n%s", want, s)
+		}
+	}
+	// Put replaces in place; delete removes.
+	apply(controller.Op{Kind: controller.OpLRMUpdate, Node: "beta", Doc: []byte(`<lrm_resources><lrm_resource id="d">
+    <lrm_rsc_op id="d_last_0" operation="stop" rc-code="0"/><delete id="d_monitor_10000"/></lrm_resource></lrm_resources>`)})
+	s = string(doc)
+	if !strings.Contains(s, `id="d_last_0" operation="stop"`) || strings.Contains(s, `operation="start"`) || strings.Contains(s, "d_monitor_10000") {
+		t.Errorf("after put+delete:\n%s", s)
+	}
+	if v, _ := m.Version(doc); v.Epoch != v1.Epoch || v.NumUpdates != v1.NumUpdates+1 {
+		t.Errorf("status update moved the version %v -> %v", v1, v)
+	}
+	apply(controller.Op{Kind: controller.OpLRMClear, Node: "beta"})
+	if strings.Contains(string(doc), "<lrm") {
+		t.Errorf("history survived lrm-clear:\n%s", doc)
+	}
+	for _, bad := range []string{`<x/>`, `not xml`, `<lrm_resources><lrm_resource/></lrm_resources>`, `<lrm_resources><lrm_resource id="d"><nope id="x"/></lrm_resource></lrm_resources>`} {
+		if _, err := m.Apply(doc, controller.Op{Kind: controller.OpLRMUpdate, Node: "beta", Doc: []byte(bad)}); crmexit.Of(err) != crmexit.InvalidParam {
+			t.Errorf("patch %q: %v", bad, err)
+		}
+	}
+}
