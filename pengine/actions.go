@@ -25,6 +25,8 @@ type Action struct {
 	// stopsActive is set when the action became unrunnable through a link that
 	// also stops what is already active (a symmetrical order).
 	stopsActive bool
+	// viaResource names the container whose recovery fences a guest node.
+	viaResource string
 	// need is how many inputs a one-or-more pseudo action needs runnable.
 	need int
 	// Probe marks a non-recurring monitor used to discover state.
@@ -111,6 +113,18 @@ func (w *ws) fenceReason(n *node, reason string) {
 }
 
 func (w *ws) fenceNodes() {
+	for _, n := range w.nodes {
+		if n.guestFence == nil {
+			continue
+		}
+		a := w.newAction(nil, "stonith", n, false)
+		a.FenceAction = "reboot"
+		a.Pseudo = true
+		a.Reason = "guest is unclean"
+		a.viaResource = n.guestFence.id
+		n.fence = a
+		w.fencing = append(w.fencing, a)
+	}
 	if !w.stonithEnabled {
 		return
 	}

@@ -20,6 +20,10 @@ func (w *ws) summarize() []string {
 	for i := len(w.fencing) - 1; i >= 0; i-- {
 		f := w.fencing[i]
 		if f.Runnable {
+			if f.viaResource != "" {
+				lines = append(lines, fmt.Sprintf("Fence (%s) %s (resource: %s) '%s'", f.FenceAction, f.Node.name, f.viaResource, f.Reason))
+				continue
+			}
 			lines = append(lines, fmt.Sprintf("Fence (%s) %s '%s'", f.FenceAction, f.Node.name, f.Reason))
 		}
 	}

@@ -51,6 +51,8 @@ type node struct {
 	count int
 	// fence is the fencing action for this node, when one is scheduled.
 	fence *Action
+	// guestFence is the failed container of a guest node that must be recovered.
+	guestFence *rsc
 	// unclean is set when the node's state is unknown and it must be fenced.
 	unclean bool
 	// fenceWhy is why the scheduler wants the node fenced ("" for no reason yet).
@@ -173,7 +175,42 @@ func newWS(c *cluster.Cluster, now time.Time) *ws {
 			}
 		}
 	}
+	w.guestFencing()
 	return w
+}
+
+// guestFencing marks guest nodes whose container failed: the guest is "fenced" by
+// recovering its container, and everything that ran inside it is recovered.
+func (w *ws) guestFencing() {
+	for _, n := range w.nodes {
+		if n.cn.Type != cluster.NodeGuest || n.cn.Container == nil {
+			continue
+		}
+		c := w.byID[n.cn.Container.ID]
+		if c == nil || !c.managed {
+			continue
+		}
+		hosting := false
+		for _, r := range w.all {
+			if r.cr.Kind == cluster.Primitive && isCurrent(r, n) {
+				hosting = true
+			}
+		}
+		// Resources seem active inside a guest whose container is down: its state
+		// is unknown until the container is recovered.
+		lost := len(c.current) == 0 && hosting
+		if !(c.failed || n.unclean || lost) {
+			continue
+		}
+		n.guestFence = c
+		// The guest comes back once its container is recovered.
+		n.unclean = false
+		for _, r := range w.all {
+			if r.cr.Kind == cluster.Primitive && isCurrent(r, n) {
+				r.failed = true
+			}
+		}
+	}
 }
 
 // fenceForFailures asks for fencing of nodes where a failure's on-fail is fence
