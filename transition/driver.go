@@ -83,6 +83,10 @@ type Config struct {
 	// fires what depended on it: the controller records it in the CIB
 	// (see RecordJob).
 	OnResult func(job Job, o Outcome, v Verdict)
+	// OnDispatch, if set, is called (from Run's goroutine) just before an
+	// action is dispatched: the controller may record it as pending
+	// (see RecordPending).
+	OnDispatch func(job Job)
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// TickEvery is how often action deadlines are checked (default 1s).
@@ -176,6 +180,9 @@ func (d *Driver) Run(ctx context.Context) (Summary, error) {
 		for _, a := range d.eng.Step(d.cfg.Now()) {
 			job := Job{Action: a, TransitionKey: g.TransitionKey(a, d.cfg.UUID)}
 			d.logf("Initiating %s %s (transition %d action %d)", a.Operation, a, g.TransitionID, a.ID)
+			if d.cfg.OnDispatch != nil {
+				d.cfg.OnDispatch(job)
+			}
 			var reported sync.Once
 			d.cfg.Dispatcher.Dispatch(ctx, job, func(o Outcome) {
 				reported.Do(func() {
@@ -287,3 +294,31 @@ func nextCallID(root *etree.Element, a *Action) int {
 	}
 	return high + 1
 }
+
+// RecordPending records a resource action about to run as pending
+// (op-status -1, rc-code 193, call-id -1), as Pacemaker's controller does
+// with record-pending, so status displays show "Starting", "Stopping"...
+// Monitors are not recorded pending, nor actions whose
+// CRM_meta_record_pending is false. The result later replaces the entry.
+// It reports whether an entry was written.
+func RecordPending(root *etree.Element, job Job, now time.Time) (bool, error) {
+	a := job.Action
+	if a.Kind != RscOp || a.Rsc == nil || a.Operation == "monitor" || a.Operation == "cancel" {
+		return false, nil
+	}
+	if v, ok := a.Attrs["CRM_meta_record_pending"]; ok && !isTrue(v) {
+		return false, nil
+	}
+	req := lrmd.RequestFromGraph(a.Rsc.ID, a.Rsc.Class, a.Rsc.Provider, a.Rsc.Type, a.Operation, a.Attrs)
+	req.TransitionKey = job.TransitionKey
+	res := lrmd.Result{Request: req, CallID: -1, RC: pendingRC, Status: lrmd.StatusPending, Queued: now, Finished: now}
+	lrs, err := lrmResources(root, a.Node, a.NodeUUID)
+	if err != nil {
+		return false, fmt.Errorf("recording pending %s: %w", a, err)
+	}
+	putEntry(lrmResource(lrs, a.Rsc), res.HistoryEntry(lrmd.HistoryID(a.Rsc.ID, a.Operation, a.IntervalMS, false), a.Node))
+	return true, nil
+}
+
+// pendingRC is the rc Pacemaker records for a pending operation.
+const pendingRC = 193

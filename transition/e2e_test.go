@@ -68,6 +68,8 @@ type testDC struct {
 	round int
 	// changes carries recurring monitor results after their first.
 	changes chan lrmd.Result
+	// pendingSeen is crm_mon's view while d1's start was in flight.
+	pendingSeen map[string]string
 }
 
 func (dc *testDC) record(job Job, o Outcome) {
@@ -110,6 +112,16 @@ func (dc *testDC) converge(ctx context.Context) (int, []string) {
 				ran = append(ran, fmt.Sprintf("%s=%d", job.Action.Key, o.RC))
 			},
 			Logf: t.Logf,
+			OnDispatch: func(job Job) {
+				dc.mu.Lock()
+				defer dc.mu.Unlock()
+				if _, err := RecordPending(dc.cib, job, time.Now()); err != nil {
+					t.Error(err)
+				}
+				if job.Action.Key == "d1_start_0" {
+					dc.pendingSeen = dc.renderLocked()
+				}
+			},
 		})
 		sum, err := d.Run(ctx)
 		if err != nil {
@@ -129,6 +141,10 @@ func (dc *testDC) converge(ctx context.Context) (int, []string) {
 func (dc *testDC) roles() map[string]string {
 	dc.mu.Lock()
 	defer dc.mu.Unlock()
+	return dc.renderLocked()
+}
+
+func (dc *testDC) renderLocked() map[string]string {
 	c, err := pengine.Unpack(dc.cib, time.Now())
 	if err != nil {
 		dc.t.Fatal(err)
@@ -215,6 +231,9 @@ func TestEndToEndDummyGroup(t *testing.T) {
 		if st != "Started "+node {
 			t.Errorf("crm_mon says %s is %q, want Started %s", r, st, node)
 		}
+	}
+	if st := dc.pendingSeen["d1"]; st != "Starting "+node {
+		t.Errorf("while its start was pending crm_mon said d1 is %q", st)
 	}
 	dc.mu.Lock()
 	for _, id := range []string{"d1_last_0", "d1_monitor_1000", "d2_last_0", "d2_monitor_1000"} {

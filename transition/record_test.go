@@ -95,3 +95,31 @@ func TestRecordCreatesNodeState(t *testing.T) {
 		t.Errorf("DeleteOp: %v %v", ok, err)
 	}
 }
+
+func TestRecordPending(t *testing.T) {
+	g := testGraph(t, 0, act{id: 1}, act{id: 2, op: "monitor", attrs: `CRM_meta_interval="1000"`},
+		act{id: 3, op: "stop", attrs: `CRM_meta_record_pending="false"`})
+	root := etree.NewElement("cib")
+	for id, want := range map[int]bool{1: true, 2: false, 3: false} {
+		job := Job{Action: g.Actions[id], TransitionKey: g.TransitionKey(g.Actions[id], "u")}
+		ok, err := RecordPending(root, job, time.Unix(5, 0))
+		if err != nil || ok != want {
+			t.Errorf("action %d: recorded %v (%v), want %v", id, ok, err, want)
+		}
+	}
+	e := root.FindElement("//lrm_resource[@id='r1']/lrm_rsc_op[@id='r1_last_0']")
+	if e == nil || e.SelectAttrValue("op-status", "") != "-1" || e.SelectAttrValue("rc-code", "") != "193" ||
+		e.SelectAttrValue("call-id", "") != "-1" || e.SelectAttrValue("transition-magic", "") != "-1:193;1:3:0:u" {
+		t.Fatalf("pending entry %v", e)
+	}
+	if n := len(root.FindElements("//lrm_rsc_op")); n != 1 {
+		t.Errorf("%d entries", n)
+	}
+	job := Job{Action: g.Actions[1], TransitionKey: "1:3:0:u"}
+	if err := RecordJob(root, job, Outcome{Status: lrmd.StatusDone, Result: &lrmd.Result{Request: lrmd.Request{RscID: "r1", Action: "start", TransitionKey: "1:3:0:u"}, CallID: 9, Status: lrmd.StatusDone}}); err != nil {
+		t.Fatal(err)
+	}
+	if ops := root.FindElements("//lrm_rsc_op"); len(ops) != 1 || ops[0].SelectAttrValue("call-id", "") != "9" {
+		t.Errorf("result did not replace the pending entry: %s", entryIDs(root))
+	}
+}
