@@ -141,8 +141,17 @@ func (w *ws) fenceNodes() {
 	}
 	w.unfenceNodes()
 	for _, n := range w.nodes {
-		if (!n.unclean && n.fenceWhy == "") || n.cn.Type != cluster.NodeMember {
+		if (!n.unclean && n.fenceWhy == "") || n.cn.Type == cluster.NodeGuest || n.cn.Type == cluster.NodePing {
 			continue
+		}
+		if n.cn.Type == cluster.NodeRemote && n.fenceWhy == "" {
+			// An unclean remote node is fenced only when its connection failed
+			// or something is thought to run there.
+			conn := w.connOf(n)
+			if !(conn != nil && conn.failed) && !w.hosting(n) {
+				continue
+			}
+			n.fenceWhy = "remote connection is unrecoverable"
 		}
 		a := w.newAction(nil, "stonith", n, false)
 		a.FenceAction = w.c.Properties.StonithAction()
@@ -448,4 +457,14 @@ func (w *ws) sortedActions() []*Action {
 	out := append([]*Action(nil), w.actions...)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
+}
+
+// hosting reports whether any primitive is active on n.
+func (w *ws) hosting(n *node) bool {
+	for _, r := range w.all {
+		if r.cr.Kind == cluster.Primitive && isCurrent(r, n) {
+			return true
+		}
+	}
+	return false
 }
