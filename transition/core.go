@@ -225,6 +225,9 @@ func (e *Engine) Step(now time.Time) []*Action {
 			if real > 0 && e.g.BatchLimit > 0 && e.inflight > 0 && e.inflight+real > e.g.BatchLimit {
 				continue
 			}
+			if e.overMigrationLimit(syn) {
+				continue
+			}
 			e.fired[syn] = true
 			progress = true
 			for _, a := range syn.Actions {
@@ -242,6 +245,33 @@ func (e *Engine) Step(now time.Time) []*Action {
 		}
 	}
 	return out
+}
+
+func isMigration(a *Action) bool {
+	return a.Kind == RscOp && (a.Operation == "migrate_to" || a.Operation == "migrate_from")
+}
+
+// overMigrationLimit: firing syn would run more live migrations on a node
+// at once than the graph's migration-limit (-1: no limit).
+func (e *Engine) overMigrationLimit(syn *Synapse) bool {
+	if e.g.MigrationLimit < 0 {
+		return false
+	}
+	for _, a := range syn.Actions {
+		if !isMigration(a) {
+			continue
+		}
+		n := 1
+		for _, b := range e.g.Actions {
+			if b != a && isMigration(b) && b.Node == a.Node && e.st[b.ID].state == InFlight {
+				n++
+			}
+		}
+		if n > max(e.g.MigrationLimit, 1) {
+			return true
+		}
+	}
+	return false
 }
 
 // ErrNotInFlight is returned for a result of an action that is not waiting

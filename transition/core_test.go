@@ -138,6 +138,20 @@ func TestEngine(t *testing.T) {
 			sum: "Transition 3 (Complete=4, Pending=0, Fired=0, Skipped=0, Incomplete=0, Failed=0, Source=Complete)",
 		},
 		{
+			name:  "migration-limit 1: one live migration per node at a time",
+			batch: -1, // migration-limit="1", see below
+			acts:  []act{{id: 1, op: "migrate_to"}, {id: 2, op: "migrate_to"}, {id: 3}},
+			steps: []step{
+				{do: "step", want: []int{1, 3}},
+				{do: "ok", id: 3, vwant: "expected"},
+				{do: "step", want: []int{}},
+				{do: "ok", id: 1, vwant: "expected"},
+				{do: "step", want: []int{2}},
+				{do: "ok", id: 2, vwant: "expected"}, {do: "done"},
+			},
+			sum: "Transition 3 (Complete=3, Pending=0, Fired=0, Skipped=0, Incomplete=0, Failed=0, Source=Complete)",
+		},
+		{
 			name: "timeout is CRM_meta_timeout plus cluster-delay",
 			acts: []act{{id: 1}, {id: 2, inputs: []int{1}}},
 			steps: []step{
@@ -193,7 +207,11 @@ func TestEngine(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := NewEngine(testGraph(t, tc.batch, tc.acts...))
+			g := testGraph(t, max(tc.batch, 0), tc.acts...)
+			if tc.batch == -1 {
+				g.MigrationLimit = 1
+			}
+			e := NewEngine(g)
 			for i, s := range tc.steps {
 				var v Verdict
 				var err error

@@ -97,6 +97,9 @@ func (l *Local) Dispatch(ctx context.Context, job Job, report func(Outcome)) {
 			fail(fmt.Errorf("starting %s: %w", a, err))
 		}
 	default:
-		go func() { report(fromResult(l.Exec.Exec(ctx, req))) }()
+		// Once sent, an action runs to completion (or its own timeout),
+		// as in Pacemaker: abandoning the transition does not kill it.
+		runCtx := context.WithoutCancel(ctx)
+		go func() { report(fromResult(l.Exec.Exec(runCtx, req))) }()
 	}
 }
