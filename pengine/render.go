@@ -32,6 +32,10 @@ func (w *ws) summarize() []string {
 		if r.cr.Kind == cluster.Primitive && r.managed {
 			if it, ok := w.summaryFor(r); ok {
 				items = append(items, it)
+				if it.change == "Stop" {
+					// A multiply-active resource stops on every node.
+					items = append(items, w.extraStops(r)...)
+				}
 			}
 		}
 	}
@@ -181,4 +185,18 @@ func (t *Transition) SummaryText() string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// extraStops are the Stop lines for the second and later nodes a resource is
+// active on.
+func (w *ws) extraStops(r *rsc) []summaryItem {
+	var out []summaryItem
+	for i := 1; i < len(r.stops); i++ {
+		s := r.stops[i]
+		if s.Optional {
+			continue
+		}
+		out = append(out, summaryItem{change: "Stop", rsc: r.id, details: s.Node.name, reason: reasonText(s.Reason, s.Runnable)})
+	}
+	return out
 }
