@@ -170,7 +170,9 @@ func (w *ws) propagate() {
 				// before it (the reverse of "clone then X") stop too.
 				cloneStop := t.Pseudo && t.Rsc != nil && t.Rsc.cr.Kind == cluster.Clone && !t.forced && e.flags&fChild == 0 &&
 					t.Rsc.pseudo["running"] != nil && t.Rsc.pseudo["running"].Runnable
-				if e.flags&fImpliesFirst != 0 && !t.Optional && f.Optional && (f.Node != nil || f.Pseudo) && !cloneStop {
+				// Nor does a live migration's stop force what depends on it to stop.
+				migStop := t.Task == "stop" && t.Rsc != nil && t.Rsc.migrateTo != nil && e.flags&fChild == 0 && f.Rsc != t.Rsc
+				if e.flags&fImpliesFirst != 0 && !t.Optional && f.Optional && (f.Node != nil || f.Pseudo) && !cloneStop && !migStop {
 					f.Optional = false
 					if f.Reason == "" && t.Rsc != nil && f.Rsc != t.Rsc && e.flags&fChild == 0 {
 						f.Reason = "required " + describe(t)
