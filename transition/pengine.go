@@ -13,8 +13,10 @@ import (
 // FromTransition parses the graph of a pengine transition and completes it
 // with what pengine's GraphXML does not write yet but Pacemaker's graphs
 // carry and the executor needs: the resources' instance parameters (from
-// the unpacked configuration) and CRM_meta_op_target_rc 7 for probes of
-// resources not expected to run.
+// the unpacked configuration), CRM_meta_op_target_rc 7 for probes of
+// resources not expected to run, the configured operation timeouts, the
+// probes' orderings, and the graph's batch-limit, migration-limit and
+// failed-start-offset from the cluster properties.
 func FromTransition(t *pengine.Transition) (*Graph, error) {
 	if t == nil {
 		return nil, fmt.Errorf("graph of transition: no transition")
@@ -26,6 +28,23 @@ func FromTransition(t *pengine.Transition) (*Graph, error) {
 	g, err := Parse([]byte(xml))
 	if err != nil {
 		return nil, fmt.Errorf("graph of transition: %w", err)
+	}
+	if t.Cluster != nil {
+		// Graph-level settings pengine writes as constants.
+		p := t.Cluster.Properties
+		if !p.StartFailureIsFatal() {
+			g.FailedStartOffset = "1"
+		}
+		if v, ok := p.Get("batch-limit"); ok {
+			if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+				g.BatchLimit = n
+			}
+		}
+		if v, ok := p.Get("migration-limit"); ok {
+			if n, err := strconv.Atoi(v); err == nil {
+				g.MigrationLimit = n
+			}
+		}
 	}
 	byID := make(map[int]*pengine.Action, len(t.Actions))
 	for _, pa := range t.Actions {

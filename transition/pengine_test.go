@@ -80,9 +80,20 @@ func TestFromTransitionMatchesPacemaker(t *testing.T) {
 	if err != nil {
 		t.Skip("Pacemaker's crm_simulate not installed")
 	}
+	props := `<nvpair id="o-b" name="batch-limit" value="3"/><nvpair id="o-m" name="migration-limit" value="2"/>` +
+		`<nvpair id="o-f" name="start-failure-is-fatal" value="false"/><nvpair id="o-d" name="cluster-delay" value="7s"/>`
+	for name, cib := range map[string]string{
+		"defaults":   groupCIB,
+		"properties": strings.Replace(groupCIB, `value="false"/>`, `value="false"/>`+props, 1),
+	} {
+		t.Run(name, func(t *testing.T) { matchPacemaker(t, sim, cib) })
+	}
+}
+
+func matchPacemaker(t *testing.T, sim, cib string) {
 	dir := t.TempDir()
 	in := filepath.Join(dir, "cib.xml")
-	if err := os.WriteFile(in, []byte(groupCIB), 0o644); err != nil {
+	if err := os.WriteFile(in, []byte(cib), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "graph.xml")
@@ -98,7 +109,7 @@ func TestFromTransitionMatchesPacemaker(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := etree.NewDocument()
-	if err := doc.ReadFromString(groupCIB); err != nil {
+	if err := doc.ReadFromString(cib); err != nil {
 		t.Fatal(err)
 	}
 	tr, err := pengine.Schedule(doc.Root(), time.Now())
@@ -108,6 +119,10 @@ func TestFromTransitionMatchesPacemaker(t *testing.T) {
 	ours, err := FromTransition(tr)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if pm.BatchLimit != ours.BatchLimit || pm.MigrationLimit != ours.MigrationLimit || pm.FailedStartOffset != ours.FailedStartOffset ||
+		pm.FailedStopOffset != ours.FailedStopOffset || pm.ClusterDelay != ours.ClusterDelay || pm.StonithTimeout != ours.StonithTimeout {
+		t.Errorf("graph settings: got %+v\nwant %+v", *ours, *pm)
 	}
 	want, got := byKey(pm), byKey(ours)
 	if !reflect.DeepEqual(got, want) {
