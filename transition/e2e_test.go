@@ -68,16 +68,73 @@ type testDC struct {
 	round int
 	// changes carries recurring monitor results after their first.
 	changes chan lrmd.Result
+	// sums are the summaries of the transitions run.
+	sums []Summary
 	// pendingSeen is crm_mon's view while d1's start was in flight.
 	pendingSeen map[string]string
 }
 
 func (dc *testDC) record(job Job, o Outcome) {
+	dc.recordWithOffsets(job, o, "INFINITY", "INFINITY")
+}
+
+// recordWithOffsets records a result and, as the attribute manager would
+// on the controller's request, its fail-count update.
+func (dc *testDC) recordWithOffsets(job Job, o Outcome, startOffset, stopOffset string) {
 	dc.mu.Lock()
 	defer dc.mu.Unlock()
 	if err := RecordJob(dc.cib, job, o); err != nil {
 		dc.t.Errorf("recording %s: %v", job.Action, err)
 	}
+	if o.Result == nil {
+		return
+	}
+	if u, ok := FailCount(o.Result, job.Action.TargetRC, startOffset, stopOffset, time.Now()); ok {
+		dc.setAttr(u.Name, u.Value)
+		dc.setAttr(u.LastFailureName, u.LastFailure)
+	}
+}
+
+// setAttr sets a transient node attribute as the attribute manager
+// writes it ("value++" increments).
+func (dc *testDC) setAttr(name, value string) {
+	ns := dc.cib.FindElement("status/node_state[@id='1']")
+	ta := ns.SelectElement("transient_attributes")
+	if ta == nil {
+		ta = ns.CreateElement("transient_attributes")
+		ta.CreateAttr("id", "1")
+	}
+	ia := ta.SelectElement("instance_attributes")
+	if ia == nil {
+		ia = ta.CreateElement("instance_attributes")
+		ia.CreateAttr("id", "status-1")
+	}
+	nv := ia.FindElement(fmt.Sprintf("nvpair[@name='%s']", name))
+	if nv == nil {
+		nv = ia.CreateElement("nvpair")
+		nv.CreateAttr("id", "status-1-"+name)
+		nv.CreateAttr("name", name)
+		nv.CreateAttr("value", "0")
+	}
+	if value == "value++" {
+		old := nv.SelectAttrValue("value", "0")
+		if old == "INFINITY" {
+			return
+		}
+		n, _ := strconv.Atoi(old)
+		value = strconv.Itoa(n + 1)
+	}
+	nv.CreateAttr("value", value)
+}
+
+func (dc *testDC) attr(name string) string {
+	dc.mu.Lock()
+	defer dc.mu.Unlock()
+	nv := dc.cib.FindElement(fmt.Sprintf("//transient_attributes/instance_attributes/nvpair[@name='%s']", name))
+	if nv == nil {
+		return ""
+	}
+	return nv.SelectAttrValue("value", "")
 }
 
 // converge schedules and executes until the scheduler has nothing to do,
@@ -108,7 +165,7 @@ func (dc *testDC) converge(ctx context.Context) (int, []string) {
 			UUID:       "11111111-2222-3333-4444-555555555555",
 			TickEvery:  50 * time.Millisecond,
 			OnResult: func(job Job, o Outcome, v Verdict) {
-				dc.record(job, o)
+				dc.recordWithOffsets(job, o, g.FailedStartOffset, g.FailedStopOffset)
 				ran = append(ran, fmt.Sprintf("%s=%d", job.Action.Key, o.RC))
 			},
 			Logf: t.Logf,
@@ -128,6 +185,7 @@ func (dc *testDC) converge(ctx context.Context) (int, []string) {
 			t.Fatal(err)
 		}
 		t.Logf("round %d: %d actions, schedule+execute %v: %s", g.TransitionID, g.Len(), time.Since(start), sum)
+		dc.sums = append(dc.sums, sum)
 		if sum.Fired != 0 || sum.Pending != 0 {
 			t.Fatalf("transition ended with work left: %s", sum)
 		}
@@ -164,24 +222,28 @@ func (dc *testDC) renderLocked() map[string]string {
 	return out
 }
 
-func TestEndToEndDummyGroup(t *testing.T) {
+// newDC writes the test's CIB (one node named after the test, a group of
+// two Dummies with 1s monitors, d1Params added to d1's parameters, props
+// to the cluster options) and starts a real executor on Pacer's agents.
+func newDC(t *testing.T, d1Params, props string) (dc *testDC, state func(string) string) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("runs real agents")
 	}
 	node := strings.ReplaceAll(t.Name(), "/", "-")
 	dir := t.TempDir()
-	state := func(r string) string { return filepath.Join(dir, r+".state") }
+	state = func(r string) string { return filepath.Join(dir, r+".state") }
 	cib := fmt.Sprintf(`<cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0" have-quorum="1" dc-uuid="1">
   <configuration>
     <crm_config><cluster_property_set id="opts">
       <nvpair id="opts-stonith" name="stonith-enabled" value="false"/>
-      <nvpair id="opts-delay" name="cluster-delay" value="5s"/>
+      <nvpair id="opts-delay" name="cluster-delay" value="5s"/>%[4]s
     </cluster_property_set></crm_config>
     <nodes><node id="1" uname="%[1]s"/></nodes>
     <resources>
       <group id="g">
         <primitive id="d1" class="ocf" provider="pacer" type="Dummy">
-          <instance_attributes id="d1-ia"><nvpair id="d1-state" name="state" value="%[2]s"/></instance_attributes>
+          <instance_attributes id="d1-ia"><nvpair id="d1-state" name="state" value="%[2]s"/>%[5]s</instance_attributes>
           <operations><op id="d1-mon" name="monitor" interval="1s" timeout="10s"/></operations>
         </primitive>
         <primitive id="d2" class="ocf" provider="pacer" type="Dummy">
@@ -195,15 +257,15 @@ func TestEndToEndDummyGroup(t *testing.T) {
   <status>
     <node_state id="1" uname="%[1]s" in_ccm="true" crmd="online" join="member" expected="member" crm-debug-origin="do_state_transition"/>
   </status>
-</cib>`, node, state("d1"), state("d2"))
+</cib>`, node, state("d1"), state("d2"), props, d1Params)
 	doc := etree.NewDocument()
 	if err := doc.ReadFromString(cib); err != nil {
 		t.Fatal(err)
 	}
 	ex := lrmd.New(lrmd.Options{OCFRoots: []string{installAgents(t)}, NodeName: node,
 		KillGrace: 100 * time.Millisecond, PipeGrace: 50 * time.Millisecond})
-	defer ex.Close()
-	dc := &testDC{t: t, node: node, cib: doc.Root(), changes: make(chan lrmd.Result, 64)}
+	t.Cleanup(func() { ex.Close() })
+	dc = &testDC{t: t, node: node, cib: doc.Root(), changes: make(chan lrmd.Result, 64)}
 	// As the controller does: record every later recurring result
 	// (failures, and the cancellations when a stop cancels the monitor)
 	// and react to the unexpected ones.
@@ -213,6 +275,12 @@ func TestEndToEndDummyGroup(t *testing.T) {
 			dc.changes <- r
 		}
 	}}
+	return dc, state
+}
+
+func TestEndToEndDummyGroup(t *testing.T) {
+	dc, state := newDC(t, "", "")
+	node := dc.node
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 
@@ -269,6 +337,9 @@ func TestEndToEndDummyGroup(t *testing.T) {
 	if lf == nil || lf.SelectAttrValue("rc-code", "") != "7" || lf.SelectAttrValue("operation_key", "") != "d1_monitor_1000" {
 		t.Fatalf("failure not recorded as d1_last_failure_0: %v", lf)
 	}
+	if got := dc.attr("fail-count-d1#monitor_1000"); got != "1" {
+		t.Errorf("fail-count-d1#monitor_1000 = %q, want 1", got)
+	}
 	start = time.Now()
 	n, ran = dc.converge(ctx)
 	t.Logf("recovery: %d transitions in %v: %v", n, time.Since(start), ran)
@@ -314,4 +385,55 @@ func TestEndToEndDummyGroup(t *testing.T) {
 	if mons[0].SelectAttrValue("rc-code", "") != "0" || mc <= lc {
 		t.Errorf("d1 monitor rc %s call-id %d, start call-id %d", mons[0].SelectAttrValue("rc-code", ""), mc, lc)
 	}
+}
+
+// A start fails inside a transition: the transition aborts (d2's start and
+// the monitors never run), the failure and its fail count are recorded,
+// and the next transition recovers d1 (start-failure-is-fatal=false and
+// d1 fails only once).
+func TestEndToEndStartFailureAborts(t *testing.T) {
+	dc, state := newDC(t, `<nvpair id="d1-fo" name="fail_on" value="start"/><nvpair id="d1-f1" name="fail_once" value="true"/>`,
+		`<nvpair id="opts-sfif" name="start-failure-is-fatal" value="false"/>`)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	n, ran := dc.converge(ctx)
+	t.Logf("%d transitions: %v", n, ran)
+	if n < 2 || len(dc.sums) < 2 {
+		t.Fatalf("converged in %d transitions", n)
+	}
+	first := dc.sums[0]
+	if !first.Aborted || !strings.Contains(first.AbortReason, "d1_start_0") || first.Failed != 1 || first.Skipped == 0 {
+		t.Errorf("first transition: %s", first)
+	}
+	if ran[0] == "d2_start_0=0" || !contains(ran, "d1_start_0=1") {
+		t.Errorf("actions: %v", ran)
+	}
+	if got := dc.attr("fail-count-d1#start_0"); got != "1" {
+		t.Errorf("fail-count-d1#start_0 = %q, want 1 (failed-start-offset 1)", got)
+	}
+	dc.mu.Lock()
+	lf := dc.cib.FindElement("//lrm_rsc_op[@id='d1_last_failure_0']")
+	dc.mu.Unlock()
+	if lf == nil || lf.SelectAttrValue("operation", "") != "start" || lf.SelectAttrValue("rc-code", "") != "1" {
+		t.Errorf("start failure not recorded: %v", lf)
+	}
+	for r, st := range dc.roles() {
+		if st != "Started "+dc.node {
+			t.Errorf("crm_mon says %s is %q", r, st)
+		}
+	}
+	for _, r := range []string{"d1", "d2"} {
+		if _, err := os.Stat(state(r)); err != nil {
+			t.Errorf("%s not running: %v", r, err)
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
