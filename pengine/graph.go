@@ -106,6 +106,10 @@ func (t *Transition) GraphXML() string {
 		if a.Task == "stonith" {
 			attrs = append(attrs, fmt.Sprintf(`CRM_meta_stonith_action="%s"`, a.FenceAction))
 		}
+		if (a.Task == "migrate_to" || a.Task == "migrate_from") && a.Rsc != nil && len(a.Rsc.current) > 0 && a.Rsc.assigned != nil {
+			attrs = append([]string{fmt.Sprintf(`CRM_meta_migrate_source="%s"`, xmlEsc(a.Rsc.current[0].name)),
+				fmt.Sprintf(`CRM_meta_migrate_target="%s"`, xmlEsc(a.Rsc.assigned.name))}, attrs...)
+		}
 		attrs = append(attrs, `CRM_meta_timeout="20000"`, `crm_feature_set="3.16.1"`)
 		fmt.Fprintf(&b, "        <attributes %s/>\n", strings.Join(attrs, " "))
 		tag := "rsc_op"
@@ -147,10 +151,12 @@ func dotName(a *Action) string {
 	return a.Key() + " " + a.Node.name
 }
 
-// Dot renders the transition as Pacemaker's dot graph.
+// Dot renders the transition as Pacemaker's dot graph: actions by name, then the
+// edges grouped by the action they lead to.
 func (t *Transition) Dot(all bool) string {
 	var b strings.Builder
 	b.WriteString(" digraph \"g\" {\n")
+	var nodes []string
 	for _, a := range t.Actions {
 		if !a.Executed() && !all {
 			continue
@@ -166,15 +172,25 @@ func (t *Transition) Dot(all bool) string {
 		if a.Pseudo {
 			font = "orange"
 		}
-		fmt.Fprintf(&b, "\"%s\" [ %s fontcolor=\"%s\"]\n", dotName(a), style, font)
+		nodes = append(nodes, fmt.Sprintf("\"%s\" [ %s fontcolor=\"%s\"]\n", dotName(a), style, font))
 	}
+	sort.Strings(nodes)
+	for _, n := range nodes {
+		b.WriteString(n)
+	}
+	type dotEdge struct{ then, line string }
+	var edges []dotEdge
 	for _, a := range t.Actions {
 		for _, e := range a.out {
 			if (!e.first.Executed() || !e.then.Executed()) && !all {
 				continue
 			}
-			fmt.Fprintf(&b, "\"%s\" -> \"%s\" [ style = bold]\n", dotName(e.first), dotName(e.then))
+			edges = append(edges, dotEdge{dotName(e.then), fmt.Sprintf("\"%s\" -> \"%s\" [ style = bold]\n", dotName(e.first), dotName(e.then))})
 		}
+	}
+	sort.SliceStable(edges, func(i, j int) bool { return edges[i].then < edges[j].then })
+	for _, e := range edges {
+		b.WriteString(e.line)
 	}
 	b.WriteString("}\n")
 	return b.String()
