@@ -72,8 +72,9 @@ type Action struct {
 	// nor abort the transition.
 	CanFail bool
 
-	// Synapse is the synapse the action belongs to.
-	Synapse *Synapse
+	// Synapse is the synapse the action belongs to (not serialized: it
+	// points back to the action).
+	Synapse *Synapse `json:"-"`
 }
 
 // IsProbe reports whether the action is a one-shot monitor.
