@@ -20,7 +20,9 @@ import (
 	"github.com/pacer-ha/pacer/controller/cibmodel"
 	"github.com/pacer-ha/pacer/crmexit"
 	"github.com/pacer-ha/pacer/ipc"
+	"github.com/pacer-ha/pacer/lrmd"
 	"github.com/pacer-ha/pacer/membership"
+	"github.com/pacer-ha/pacer/transition"
 )
 
 // hardStateFile keeps the controller's terms next to the CIB store.
@@ -56,6 +58,9 @@ type daemon struct {
 	sendMu  sync.Mutex
 	senders map[string]chan []byte
 	meta    chan membership.Meta
+	ctx     context.Context // the daemon's: senders live as long as it
+
+	execState
 }
 
 func runDaemon(ctx context.Context, o runOptions, stderr io.Writer, getenv func(string) string) error {
@@ -81,6 +86,9 @@ func runDaemon(ctx context.Context, o runOptions, stderr io.Writer, getenv func(
 	}
 	d := &daemon{cfg: cfg, self: self, log: lg, ids: map[string]int{}, calls: make(chan call),
 		pending: map[uint64]chan ipc.Response{}, senders: map[string]chan []byte{}, meta: make(chan membership.Meta, 1)}
+	d.do = make(chan func())
+	d.kickCh = make(chan struct{}, 1)
+	d.fresh = map[string]bool{}
 	for _, n := range cfg.Nodes {
 		d.ids[n.Name] = n.ID
 		d.names = append(d.names, n.Name)
@@ -132,8 +140,24 @@ func runDaemon(ctx context.Context, o runOptions, stderr io.Writer, getenv func(
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	d.ctx = ctx
+	// This node's executor: agents in Pacer's lib/ocf and /usr/lib/ocf; they
+	// inherit crmd's environment (HA_RSCTMP included).
+	d.ex = lrmd.New(lrmd.Options{NodeName: self.Name})
+	defer d.ex.Close()
+	d.local = &transition.Local{Exec: d.ex, OnRecurring: d.onRecurring(ctx)}
+	d.remote = newRemote(self.Name, d.sendRaw, func(node string) bool {
+		for _, m := range d.ml.Members() {
+			if m.Name == node {
+				return true
+			}
+		}
+		return false
+	})
+	_, d.lastVer = d.node.Doc()
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
+	go func() { defer wg.Done(); d.scheduler(ctx) }()
 	go func() {
 		defer wg.Done()
 		if err := srv.Serve(ctx, ipc.HandlerFunc(d.handle)); err != nil {
@@ -213,7 +237,13 @@ func (d *daemon) loop(ctx context.Context) error {
 			d.node.Tick()
 		case ev := <-d.ml.Events():
 			d.membershipEvent(ev)
+		case f := <-d.do:
+			f()
 		case b := <-d.ml.Messages():
+			if len(b) > 0 && b[0] == execPrefix {
+				d.onExecMessage(ctx, b)
+				break
+			}
 			m, err := controller.DecodeMessage(b)
 			if err != nil {
 				d.log.Warn("dropping malformed cluster message", "err", err)
@@ -232,6 +262,7 @@ func (d *daemon) loop(ctx context.Context) error {
 		if err := d.ready(ctx); err != nil {
 			return err
 		}
+		d.afterStep()
 	}
 }
 
@@ -253,7 +284,13 @@ func (d *daemon) membershipEvent(ev membership.Event) {
 	case membership.Fail:
 		d.log.Warn("node failed", "peer", ev.Node)
 		d.node.MemberDown(ev.Node)
+	default:
+		return
 	}
+	// Actions in flight there will not report; its history is refreshed
+	// when it comes back.
+	d.remote.nodeDown(ev.Node)
+	delete(d.fresh, ev.Node)
 }
 
 // ready does the controller's work in the required order: persist, send, events.
@@ -284,6 +321,7 @@ func (d *daemon) ready(ctx context.Context) error {
 }
 
 func (d *daemon) event(e controller.Event) {
+	d.statusEvent(e)
 	switch e.Kind {
 	case controller.EventResult:
 		if ch, ok := d.pending[e.ID]; ok {
@@ -302,32 +340,38 @@ func (d *daemon) event(e controller.Event) {
 		d.log.Info("quorum changed", "quorate", e.Quorate)
 	case controller.EventEvicted:
 		d.log.Warn("dropped a member that did not confirm in time", "peer", e.Node)
-	case controller.EventRefreshStatus:
-		// Hook: the executor will report this node's resource history here.
-		d.log.Debug("status refresh due", "peer", e.Node)
 	}
 }
 
 // send queues m for its peer; a full queue drops it (the protocol recovers lost
 // messages by timeouts and re-syncs).
-func (d *daemon) send(ctx context.Context, m controller.Message) {
+func (d *daemon) send(_ context.Context, m controller.Message) {
 	b, err := m.Encode()
 	if err != nil {
 		d.log.Error("encoding cluster message", "err", err)
 		return
 	}
+	if !d.sendRaw(m.To, b) {
+		d.log.Warn("send queue full, dropping message", "to", m.To, "type", m.Type)
+	}
+}
+
+// sendRaw queues an encoded message for a peer, reporting false when the
+// queue is full. Safe for concurrent use.
+func (d *daemon) sendRaw(to string, b []byte) bool {
 	d.sendMu.Lock()
-	q, ok := d.senders[m.To]
+	q, ok := d.senders[to]
 	if !ok {
 		q = make(chan []byte, 4096)
-		d.senders[m.To] = q
-		go d.sender(ctx, m.To, q)
+		d.senders[to] = q
+		go d.sender(d.ctx, to, q)
 	}
 	d.sendMu.Unlock()
 	select {
 	case q <- b:
+		return true
 	default:
-		d.log.Warn("send queue full, dropping message", "to", m.To, "type", m.Type)
+		return false
 	}
 }
 

@@ -197,7 +197,13 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer) error
 		}
 		p := exec.Command(self, "run", "--config", cf, "--name", n)
 		p.Stdout, p.Stderr = logf, logf
-		p.Env = append(os.Environ(), "PACER_SOCKET=")
+		// Each node's agents keep their state (Dummy's state files) under
+		// the node's own directory, as if the nodes were separate machines.
+		rsctmp := filepath.Join(nd, "rsctmp")
+		if err := os.MkdirAll(rsctmp, 0o755); err != nil {
+			return crmexit.New(crmexit.CantCreate, "demo: %w", err)
+		}
+		p.Env = append(os.Environ(), "PACER_SOCKET=", "HA_RSCTMP="+rsctmp)
 		// Own process group: the terminal's Ctrl-C goes to the demo, which stops
 		// the nodes in order instead of all dying at once.
 		p.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -229,10 +235,10 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer) error
 	if err := loadDemoConfig(sctx, socks[dc]); err != nil {
 		return fmt.Errorf("demo: loading the example configuration: %w", err)
 	}
-	if _, err := waitSettled(sctx, names, socks); err != nil && ctx.Err() == nil {
-		return crmexit.New(crmexit.Timeout, "demo: %w", err)
+	if dc, err = waitIdle(sctx, names, socks); err != nil && ctx.Err() == nil {
+		return crmexit.New(crmexit.Timeout, "demo: the resources did not settle: %w (logs in %s)", err, dir)
 	}
-	fmt.Fprintf(stdout, "Cluster formed: DC is %s. Example configuration loaded.\n\n", dc)
+	fmt.Fprintf(stdout, "Cluster formed: DC is %s. Example configuration loaded and started.\n\n", dc)
 	crmMon := filepath.Join(filepath.Dir(self), "crm_mon")
 	if _, err := os.Stat(crmMon); err == nil {
 		m := exec.CommandContext(ctx, crmMon, "-1")
@@ -244,7 +250,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer) error
 	} else {
 		fmt.Fprintf(stdout, "(crm_mon not found next to %s: build it with make)\n", self)
 	}
-	fmt.Fprintf(stdout, "\nPoint the tools at any node (resources are not started yet: transition execution is not implemented):\n")
+	fmt.Fprintf(stdout, "\nPoint the tools at any node (each node's Dummy state files are in %s/NODE/rsctmp):\n", dir)
 	for _, n := range names {
 		fmt.Fprintf(stdout, "  export PACER_SOCKET=%s   # %s\n", socks[n], n)
 	}
@@ -303,6 +309,50 @@ func settledOnce(ctx context.Context, names []string, socks map[string]string) (
 		}
 	}
 	return dc, nil
+}
+
+// waitIdle waits until the cluster has settled (see waitSettled) and the
+// scheduler has nothing left to do on the DC's CIB: every resource is where
+// it should be and its result recorded. It returns the DC.
+func waitIdle(ctx context.Context, names []string, socks map[string]string) (string, error) {
+	var last error
+	for {
+		dc, err := settledOnce(ctx, names, socks)
+		if err == nil {
+			err = idleOnce(ctx, socks[dc])
+		}
+		if err == nil {
+			return dc, nil
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("%w (last: %v)", ctx.Err(), last)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// idleOnce reports an error unless scheduling the node's CIB gives an empty
+// transition.
+func idleOnce(ctx context.Context, sock string) error {
+	cl, err := ipc.Dial(ctx, sock)
+	if err != nil {
+		return err
+	}
+	doc, _, err := cl.Query(ctx)
+	cl.Close()
+	if err != nil {
+		return err
+	}
+	g, err := scheduleGraph(doc)
+	if err != nil {
+		return err
+	}
+	if n := g.Len(); n > 0 {
+		return fmt.Errorf("the scheduler still has %d actions to run", n)
+	}
+	return nil
 }
 
 // loadDemoConfig puts the example's crm_config, resources and constraints into the

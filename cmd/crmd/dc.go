@@ -1,0 +1,362 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/beevik/etree"
+	"github.com/pacer-ha/pacer/controller"
+	"github.com/pacer-ha/pacer/lrmd"
+	"github.com/pacer-ha/pacer/pengine"
+	"github.com/pacer-ha/pacer/transition"
+)
+
+// dcUUID is the last field of the transition keys this DC writes.
+func (d *daemon) dcUUID() string { return fmt.Sprintf("pacer-%d", d.self.ID) }
+
+// execState is the executor side of crmd: this node's lrmd and, on the DC,
+// the scheduler loop.
+type execState struct {
+	ex     *lrmd.Executor
+	local  *transition.Local
+	remote *remote
+
+	// do carries work for the event loop (which owns the controller).
+	do chan func()
+
+	kickMu     sync.Mutex
+	kickReason string
+	kickCh     chan struct{}
+
+	dcReady atomic.Bool // the loop's view: this node is the ready DC
+	idle    atomic.Bool // the last schedule produced an empty transition
+
+	// Loop-owned.
+	fresh   map[string]bool // nodes whose history this DC has refreshed
+	lastVer controller.Version
+}
+
+// kick asks the scheduler for a new transition (coalesced; a running one is
+// aborted).
+func (d *daemon) kick(reason string) {
+	d.kickMu.Lock()
+	if d.kickReason == "" {
+		d.kickReason = reason
+	}
+	d.kickMu.Unlock()
+	select {
+	case d.kickCh <- struct{}{}:
+	default:
+	}
+}
+
+func (d *daemon) takeKick() string {
+	d.kickMu.Lock()
+	defer d.kickMu.Unlock()
+	r := d.kickReason
+	d.kickReason = ""
+	if r == "" {
+		r = "new event"
+	}
+	return r
+}
+
+// submit runs f on the event loop.
+func (d *daemon) submit(ctx context.Context, f func()) bool {
+	select {
+	case d.do <- f:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// proposeOwn submits an operation of crmd's own (executor results, history
+// refreshes). Its change of the CIB does not count as a new event unless
+// kick says so.
+func (d *daemon) proposeOwn(op controller.Op, kick string) {
+	_, before := d.node.Doc()
+	d.nextID++
+	d.node.Propose(d.nextID, op)
+	if _, after := d.node.Doc(); before == d.lastVer {
+		d.lastVer = after
+	}
+	if kick != "" {
+		d.kick(kick)
+	}
+}
+
+// afterStep runs at the end of every event-loop iteration: any CIB change
+// not made by crmd's own bookkeeping is a new event for the scheduler.
+func (d *daemon) afterStep() {
+	s := d.node.Status()
+	d.dcReady.Store(s.DC == d.self.Name && s.Ready)
+	if _, v := d.node.Doc(); v != d.lastVer {
+		d.lastVer = v
+		d.kick("CIB changed")
+	}
+}
+
+// onRecurring records a recurring monitor's change (a failure, or the
+// cancellation by a stop) through the DC, on whichever node it runs.
+func (d *daemon) onRecurring(ctx context.Context) func(transition.Job, lrmd.Result) {
+	return func(job transition.Job, res lrmd.Result) {
+		op, ok, err := recordOp(job, outcomeOf(res))
+		if err != nil {
+			d.log.Error("recording a recurring result", "op", job.Action.Key, "err", err)
+			return
+		}
+		kick := ""
+		if res.Status != lrmd.StatusCancelled {
+			d.log.Warn("recurring operation changed", "op", job.Action.Key, "rc", res.RC, "status", res.Status.String(), "reason", res.ExitReason)
+			if !outcomeOf(res).Expected(job.Action) {
+				kick = "Change in recurring result of " + job.Action.Key
+			}
+		}
+		if ok {
+			d.submit(ctx, func() { d.proposeOwn(op, kick) })
+		}
+	}
+}
+
+// onExecMessage handles an executor request or result from a peer.
+func (d *daemon) onExecMessage(ctx context.Context, b []byte) {
+	m, err := decodeExec(b)
+	if err != nil {
+		d.log.Warn("dropping malformed executor message", "err", err)
+		return
+	}
+	if m.To != d.self.Name {
+		d.log.Warn("dropping executor message for another node", "to", m.To, "from", m.From)
+		return
+	}
+	if _, ok := d.ids[m.From]; !ok {
+		d.log.Warn("dropping executor message from an unknown node", "from", m.From)
+		return
+	}
+	switch m.Type {
+	case execResult:
+		if err := d.remote.result(m); err != nil {
+			d.log.Debug("ignoring executor result", "err", err)
+		}
+	case execRequest:
+		if m.Action.Node != d.self.Name {
+			d.log.Warn("dropping an action for another node", "node", m.Action.Node, "from", m.From)
+			return
+		}
+		job := transition.Job{Action: m.Action.action(), TransitionKey: m.TKey}
+		from, id := m.From, m.ID
+		d.log.Info("executing", "op", job.Action.Key, "for", from)
+		// Not on the event loop: cancelling a recurring operation waits for
+		// its last result, which is recorded through the loop.
+		go d.local.Dispatch(ctx, job, func(o transition.Outcome) {
+			b, err := encodeExec(execMsg{Type: execResult, From: d.self.Name, To: from, ID: id, Outcome: &o})
+			if err != nil {
+				d.log.Error("encoding an executor result", "err", err)
+				return
+			}
+			if !d.sendRaw(from, b) {
+				d.log.Warn("send queue full, dropping an executor result", "to", from)
+			}
+		})
+	}
+}
+
+type snapshot struct {
+	doc   []byte
+	ready bool
+}
+
+func (d *daemon) snapshot(ctx context.Context) (snapshot, bool) {
+	reply := make(chan snapshot, 1)
+	if !d.submit(ctx, func() {
+		doc, _ := d.node.Doc()
+		s := d.node.Status()
+		reply <- snapshot{doc: doc, ready: s.DC == d.self.Name && s.Ready}
+	}) {
+		return snapshot{}, false
+	}
+	select {
+	case s := <-reply:
+		return s, true
+	case <-ctx.Done():
+		return snapshot{}, false
+	}
+}
+
+// scheduler is the DC's loop: schedule, execute, record, until the
+// scheduler's graph is empty. A new event aborts the running transition
+// (in-flight actions are still collected) and schedules again at once.
+func (d *daemon) scheduler(ctx context.Context) {
+	var (
+		drv       *transition.Driver
+		cancelRun context.CancelFunc
+		done      = make(chan transition.Summary, 1)
+		round     int
+		failures  int // consecutive transitions that did not complete
+		retry     <-chan time.Time
+	)
+	router := &transition.Router{Nodes: map[string]transition.Dispatcher{d.self.Name: d.local}, Default: d.remote}
+	start := func(reason string) {
+		snap, ok := d.snapshot(ctx)
+		if !ok || !snap.ready {
+			return
+		}
+		g, err := d.graph(snap.doc)
+		if err != nil {
+			d.log.Error("scheduling", "err", err)
+			failures++
+			retry = time.After(backoff(failures))
+			return
+		}
+		if g.Len() == 0 {
+			if !d.idle.Swap(true) {
+				d.log.Info("cluster idle: the scheduler has nothing to do")
+			}
+			failures = 0
+			return
+		}
+		d.idle.Store(false)
+		g.TransitionID = round
+		round++
+		d.log.Info("starting transition", "id", g.TransitionID, "actions", g.Len(), "cause", reason)
+		var rctx context.Context
+		rctx, cancelRun = context.WithCancel(ctx)
+		drv = transition.NewDriver(g, transition.Config{
+			Dispatcher: router, UUID: d.dcUUID(), TickEvery: 100 * time.Millisecond,
+			OnResult: func(job transition.Job, o transition.Outcome, v transition.Verdict) { d.onResult(ctx, job, o, v) },
+			Logf:     func(f string, args ...any) { d.log.Debug(fmt.Sprintf(f, args...)) },
+		})
+		go func(drv *transition.Driver) {
+			sum, err := drv.Run(rctx)
+			if err != nil {
+				d.log.Warn("transition abandoned", "err", err)
+			}
+			done <- sum
+		}(drv)
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			if cancelRun != nil {
+				cancelRun()
+			}
+			return
+		case <-d.kickCh:
+			reason := d.takeKick()
+			if drv != nil {
+				if !d.dcReady.Load() {
+					cancelRun() // no longer the DC: stop waiting for anything
+				} else {
+					drv.Abort(reason)
+				}
+				continue
+			}
+			if retry != nil {
+				continue // backing off after repeated failures; retry fires
+			}
+			start(reason)
+		case sum := <-done:
+			drv = nil
+			cancelRun()
+			d.log.Info("transition finished", "summary", sum.String())
+			if sum.Aborted || sum.Failed > 0 || sum.Incomplete > 0 {
+				failures++
+			} else {
+				failures = 0
+			}
+			if failures >= 3 {
+				retry = time.After(backoff(failures))
+				continue
+			}
+			start("previous transition finished")
+		case <-retry:
+			retry = nil
+			start("retry")
+		}
+	}
+}
+
+// backoff spaces transitions that keep failing (an action that always
+// fails must not spin the DC); the first retries are immediate.
+func backoff(failures int) time.Duration {
+	if failures < 3 {
+		return 0
+	}
+	return min(5*time.Second, 100*time.Millisecond<<min(failures-3, 6))
+}
+
+// graph schedules a CIB and returns the transition graph.
+func (d *daemon) graph(doc []byte) (*transition.Graph, error) { return scheduleGraph(doc) }
+
+// scheduleGraph runs the scheduler on a CIB and returns its transition graph.
+func scheduleGraph(doc []byte) (*transition.Graph, error) {
+	x := etree.NewDocument()
+	if err := x.ReadFromBytes(doc); err != nil {
+		return nil, fmt.Errorf("parsing the CIB: %w", err)
+	}
+	t, err := pengine.Schedule(x.Root(), time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("pengine: %w", err)
+	}
+	g, err := transition.FromTransition(t)
+	if err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// onResult records a completed action (called from the driver).
+func (d *daemon) onResult(ctx context.Context, job transition.Job, o transition.Outcome, v transition.Verdict) {
+	a := job.Action
+	if a.Kind == transition.CRMEvent && a.Operation == "stonith" {
+		d.log.Error("fencing requested but Pacer has no fencer yet: set stonith-enabled=false", "action", a.Key, "reason", o.Reason)
+	}
+	lvl := d.log.Info
+	if !v.Expected {
+		lvl = d.log.Warn
+	}
+	lvl("action result", "op", a.Key, "node", a.Node, "rc", o.RC, "status", o.Status.String(), "expected", v.Expected, "reason", o.Reason)
+	op, ok, err := recordOp(job, o)
+	if err != nil {
+		d.log.Error("recording a result", "op", a.Key, "err", err)
+		return
+	}
+	if !ok {
+		return
+	}
+	d.submit(ctx, func() {
+		// Only the DC records graph results: a DC that lost its role leaves
+		// the node's history to the next one (which refreshes it).
+		if d.node.Status().DC == d.self.Name {
+			d.proposeOwn(op, "")
+		}
+	})
+}
+
+// statusEvent handles the controller events that concern the executor.
+func (d *daemon) statusEvent(e controller.Event) {
+	switch e.Kind {
+	case controller.EventDC:
+		if e.Node != "" && e.Node != d.self.Name {
+			d.fresh = map[string]bool{}
+		}
+		d.kick("DC changed")
+	case controller.EventQuorum:
+		d.kick("quorum changed")
+	case controller.EventEvicted:
+		delete(d.fresh, e.Node)
+	case controller.EventRefreshStatus:
+		if d.fresh[e.Node] {
+			return
+		}
+		// The node's history is rebuilt from its executor: forget what the
+		// status section says and let the scheduler probe.
+		d.fresh[e.Node] = true
+		d.log.Info("refreshing the operation history", "peer", e.Node)
+		d.proposeOwn(controller.Op{Kind: controller.OpLRMClear, Node: e.Node}, "history of "+e.Node+" refreshed")
+	}
+}
