@@ -110,6 +110,8 @@ func (w *ws) fenceReason(n *node, reason string) {
 	if n.fenceWhy == "" {
 		n.fenceWhy = reason
 	}
+	// A node about to be fenced hosts nothing.
+	n.unclean = true
 }
 
 func (w *ws) fenceNodes() {
