@@ -435,6 +435,10 @@ func primNodes(p *rsc, role cluster.Role) []*node {
 		var out []*node
 		for _, in := range p.children {
 			t := placeTarget(in)
+			if t.failed && !t.managed {
+				// A failed instance that is blocked is no place to follow.
+				continue
+			}
 			if n := t.assigned; n != nil && (role != cluster.RolePromoted || !p.rolesSet || t.nextRole == cluster.RolePromoted) {
 				out = append(out, n)
 			}
