@@ -331,7 +331,7 @@ func (w *ws) maybeMigrate(r *rsc) {
 		// Remote connections migrate unless told not to.
 		allow = true
 	}
-	if !allow || r.failed || len(r.current) != 1 || next == nil || r.cr.Class != "ocf" {
+	if !allow || r.failed || len(r.current) != 1 || next == nil {
 		return
 	}
 	cur := r.current[0]
