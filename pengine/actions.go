@@ -334,6 +334,18 @@ func (w *ws) maybeMigrate(r *rsc) {
 	if !allow || r.failed || len(r.current) != 1 || next == nil {
 		return
 	}
+	if p := r.parent; p != nil && p.cr.Kind == cluster.Group {
+		// A group member migrates only behind members that migrate too.
+		for _, sib := range p.children {
+			if sib == r {
+				break
+			}
+			if sib.stop != nil && !sib.stop.Optional && sib.migrateTo == nil {
+				r.noMigrate = "unrunnable " + sib.id + " stop"
+				return
+			}
+		}
+	}
 	cur := r.current[0]
 	if cur == next || !cur.cn.Online || cur.unclean || cur.fence != nil || !r.stop.Runnable {
 		return

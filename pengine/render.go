@@ -133,6 +133,8 @@ func (w *ws) summaryFor(r *rsc) (summaryItem, bool) {
 		}
 		if !stop.Runnable {
 			it.reason = reasonText("", false)
+		} else if r.noMigrate != "" {
+			it.reason = reasonText(r.noMigrate, true)
 		}
 		return it, true
 	}

@@ -108,6 +108,8 @@ type rsc struct {
 	// defChanged is set when the configuration changed since the resource
 	// started (restart); reload when only reloadable parameters changed.
 	defChanged, reload bool
+	// noMigrate says why a migratable move cannot be a migration.
+	noMigrate string
 	// partialTarget is where an unfinished live migration was heading.
 	partialTarget *node
 	// migrateTo/migrateFrom are set when a move is done by live migration.
