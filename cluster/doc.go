@@ -35,6 +35,12 @@
 // instance as Pacemaker does (an instance already active on the node, else
 // the first inactive one, else an orphan instance).
 //
+// Generated resources (a guest node's connection, a bundle replica's IP,
+// container and remote connection) are marked Implicit. Rule-guarded
+// attribute sets are evaluated through Options.EvalRule / EvalRscRule (the
+// caller plugs in package rules); without them such sets are skipped.
+// See docs/design/cluster.md for the state-derivation rules.
+//
 // Nothing here is global: every Unpack builds an independent value, and a
 // Cluster is safe for concurrent readers once built.
 package cluster
