@@ -371,13 +371,20 @@ func (w *ws) assign(r *rsc) {
 		}
 	}
 	var best *node
-	for _, n := range w.nodes {
-		s := scores[n.idx]
-		if s < 0 || !w.usable(n) || !w.fits(r, n) {
-			continue
+	// Prefer nodes with room for r and what must follow it; if there is none,
+	// r alone is enough.
+	for _, withDeps := range []bool{true, false} {
+		for _, n := range w.nodes {
+			s := scores[n.idx]
+			if s < 0 || !w.usable(n) || !w.fits(r, n, withDeps) {
+				continue
+			}
+			if best == nil || w.better(r, n, best, scores) {
+				best = n
+			}
 		}
-		if best == nil || w.better(r, n, best, scores) {
-			best = n
+		if best != nil || w.util.free == nil {
+			break
 		}
 	}
 	if best != nil {

@@ -27,33 +27,45 @@ func (w *ws) initUtilization() {
 	}
 }
 
-// need is what r (with the rest of its group when r places a group) consumes.
-func need(r *rsc) map[string]int {
+// own is r's own utilization.
+func own(r *rsc) map[string]int {
 	out := map[string]int{}
-	rs := []*rsc{r}
-	if r.parent != nil && r.parent.cr.Kind == cluster.Group && r.parent.children[0] == r {
-		rs = r.parent.children
-	}
-	for _, x := range rs {
-		for k, v := range x.cr.Utilization {
-			n, _ := strconv.Atoi(v)
-			out[k] += n
-		}
+	for k, v := range r.cr.Utilization {
+		n, _ := strconv.Atoi(v)
+		out[k] += n
 	}
 	return out
 }
 
-// fits reports whether r's utilization fits on n.
-func (w *ws) fits(r *rsc, n *node) bool {
+// needAll is what r and everything that must follow it (INFINITY colocations,
+// group members after it) still to be placed will use on r's node.
+func needAll(r *rsc, seen map[*rsc]bool, out map[string]int) {
+	if seen[r] {
+		return
+	}
+	seen[r] = true
+	for k, v := range own(r) {
+		out[k] += v
+	}
+	for _, c := range r.asPrim {
+		if c.score >= inf && !c.dep.allocated && c.dep.cr.Kind == cluster.Primitive {
+			needAll(c.dep, seen, out)
+		}
+	}
+}
+
+// fits reports whether r fits on n: with what must follow it when withDeps.
+func (w *ws) fits(r *rsc, n *node, withDeps bool) bool {
 	if w.util.free == nil {
 		return true
 	}
-	if r.parent != nil && r.parent.cr.Kind == cluster.Group && r.parent.children[0] != r {
-		// Later members were counted with the first one.
-		return true
+	need := own(r)
+	if withDeps {
+		need = map[string]int{}
+		needAll(r, map[*rsc]bool{}, need)
 	}
 	free := w.util.free[n.idx]
-	for k, v := range need(r) {
+	for k, v := range need {
 		if v > 0 && free[k] < v {
 			return false
 		}
@@ -61,15 +73,13 @@ func (w *ws) fits(r *rsc, n *node) bool {
 	return true
 }
 
+// consume takes r's own utilization from n.
 func (w *ws) consume(r *rsc, n *node) {
 	if w.util.free == nil {
 		return
 	}
-	if r.parent != nil && r.parent.cr.Kind == cluster.Group && r.parent.children[0] != r {
-		return
-	}
 	free := w.util.free[n.idx]
-	for k, v := range need(r) {
+	for k, v := range own(r) {
 		free[k] -= v
 	}
 }
