@@ -37,7 +37,20 @@ func crmdBinary(t *testing.T) string {
 			buildErr = err
 			return
 		}
-		crmdBin = filepath.Join(dir, "crmd")
+		// dir/bin/crmd with Pacer's agents in dir/lib/ocf, where the
+		// executor looks for them (as after make).
+		crmdBin = filepath.Join(dir, "bin", "crmd")
+		agents, err := filepath.Abs(filepath.Join("..", "..", "agents", "ocf", "pacer"))
+		if err == nil {
+			err = os.MkdirAll(filepath.Join(dir, "lib", "ocf", "resource.d"), 0o755)
+		}
+		if err == nil {
+			err = os.Symlink(agents, filepath.Join(dir, "lib", "ocf", "resource.d", "pacer"))
+		}
+		if err != nil {
+			buildErr = err
+			return
+		}
 		args := []string{"build", "-o", crmdBin}
 		if os.Getenv("CRMD_TEST_RACE") != "" {
 			args = append(args, "-race") // the daemons themselves run with the race detector
@@ -56,7 +69,7 @@ func crmdBinary(t *testing.T) string {
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if crmdBin != "" {
-		os.RemoveAll(filepath.Dir(crmdBin))
+		os.RemoveAll(filepath.Dir(filepath.Dir(crmdBin)))
 	}
 	os.Exit(code)
 }
@@ -167,13 +180,21 @@ func (c *testCluster) start(name string, args ...string) {
 		c.t.Fatal(err)
 	}
 	cmd.Stdout, cmd.Stderr = lf, lf
-	cmd.Env = append(os.Environ(), "PACER_SOCKET=")
+	// Each node's agents keep their state files in the node's directory.
+	rsctmp := c.rsctmp(name)
+	if err := os.MkdirAll(rsctmp, 0o755); err != nil {
+		c.t.Fatal(err)
+	}
+	cmd.Env = append(os.Environ(), "PACER_SOCKET=", "HA_RSCTMP="+rsctmp)
 	if err := cmd.Start(); err != nil {
 		c.t.Fatal(err)
 	}
 	lf.Close()
 	n.cmd = cmd
 }
+
+// rsctmp is the node's HA_RSCTMP (Dummy's state files).
+func (c *testCluster) rsctmp(name string) string { return filepath.Join(c.dir, name, "rsctmp") }
 
 func (c *testCluster) kill(name string) {
 	n := c.nodes[name]

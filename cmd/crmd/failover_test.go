@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/beevik/etree"
+	"github.com/pacer-ha/pacer/cib"
+	"github.com/pacer-ha/pacer/ipc"
+	"github.com/pacer-ha/pacer/pengine"
+)
+
+// configureDummy turns fencing off and adds a Dummy resource with a monitor.
+func configureDummy(ctx context.Context, sock, id string) error {
+	b, err := ipc.DialBackend(ctx, sock)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	return b.Update(ctx, func(c *cib.CIB) error {
+		props, err := cib.ParseElement([]byte(`<cluster_property_set id="opts"><nvpair id="opts-stonith" name="stonith-enabled" value="false"/></cluster_property_set>`))
+		if err != nil {
+			return err
+		}
+		if err := c.Create("crm_config", props); err != nil {
+			return err
+		}
+		x, err := cib.ParseElement([]byte(fmt.Sprintf(`<primitive id="%[1]s" class="ocf" provider="pacer" type="Dummy">
+  <operations><op id="%[1]s-mon" name="monitor" interval="2s" timeout="10s"/></operations></primitive>`, id)))
+		if err != nil {
+			return err
+		}
+		return c.Create("resources", x)
+	})
+}
+
+// runningOn reads where the CIB says a resource runs (online nodes only),
+// and whether the scheduler has nothing left to do.
+func runningOn(doc []byte, id string) (nodes []string, idle bool, err error) {
+	x := etree.NewDocument()
+	if err := x.ReadFromBytes(doc); err != nil {
+		return nil, false, err
+	}
+	cl, err := pengine.Unpack(x.Root(), time.Now())
+	if err != nil {
+		return nil, false, err
+	}
+	if r := cl.ByID[id]; r != nil {
+		for _, n := range r.RunningOn {
+			nodes = append(nodes, n.Name)
+		}
+	}
+	g, err := scheduleGraph(doc)
+	if err != nil {
+		return nil, false, err
+	}
+	return nodes, g.Len() == 0, nil
+}
+
+// waitRunning waits until one of the nodes' CIBs says id runs on exactly one
+// node among want (and, with idle, that the scheduler is done). It returns
+// the node.
+func (c *testCluster) waitRunning(from []string, id string, want []string, idle bool, within time.Duration) (string, error) {
+	deadline := time.Now().Add(within)
+	var last string
+	for time.Now().Before(deadline) {
+		for _, n := range from {
+			_, doc, err := status(c.nodes[n].sock)
+			if err != nil {
+				last = err.Error()
+				continue
+			}
+			on, done, err := runningOn(doc, id)
+			if err != nil {
+				return "", err
+			}
+			if len(on) == 1 && slices.Contains(want, on[0]) && (done || !idle) {
+				return on[0], nil
+			}
+			last = fmt.Sprintf("%s's CIB: %s running on %v, idle %v", n, id, on, done)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return "", fmt.Errorf("%s not running on one of %v within %v: %s", id, want, within, last)
+}
+
+func (c *testCluster) stateFile(node, id string) string {
+	return filepath.Join(c.rsctmp(node), "Dummy-"+id+".state")
+}
+
+func TestResourceFailover(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs three crmds with real agents")
+	}
+	names := []string{"n1", "n2", "n3"}
+	c := newCluster(t, names, "", nil)
+	for _, n := range names {
+		c.start(n)
+	}
+	dc := c.waitAgree(names, 15*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := configureDummy(ctx, c.nodes[dc].sock, "d"); err != nil {
+		t.Fatal(err)
+	}
+	on, err := c.waitRunning(names, "d", names, true, 15*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("d started on %s (DC %s)", on, dc)
+	const trials = 5
+	var times []time.Duration
+	for trial := range trials {
+		for _, n := range names {
+			_, err := os.Stat(c.stateFile(n, "d"))
+			if running := err == nil; running != (n == on) {
+				t.Fatalf("trial %d: Dummy state file on %s: %v (d runs on %s)", trial, n, err, on)
+			}
+		}
+		var rest []string
+		for _, n := range names {
+			if n != on {
+				rest = append(rest, n)
+			}
+		}
+		st, _, err := status(c.nodes[on].sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		killed := time.Now()
+		c.kill(on)
+		// The node is gone and its agents with it (a reboot clears the state).
+		os.Remove(c.stateFile(on, "d"))
+		next, err := c.waitRunning(rest, "d", rest, false, 15*time.Second)
+		if err != nil {
+			t.Fatalf("trial %d: after killing %s: %v", trial, on, err)
+		}
+		took := time.Since(killed)
+		times = append(times, took)
+		t.Logf("trial %d: killed %s (DC: %s), d Started on %s after %v", trial, on, st.DC, next, took.Round(time.Millisecond))
+		if _, err := os.Stat(c.stateFile(next, "d")); err != nil {
+			t.Errorf("trial %d: the CIB says d runs on %s but its agent state is missing: %v", trial, next, err)
+		}
+		// The killed node comes back; its history is refreshed and d stays.
+		c.start(on)
+		c.waitAgree(names, 15*time.Second)
+		if on, err = c.waitRunning(names, "d", []string{next}, true, 15*time.Second); err != nil {
+			t.Fatalf("trial %d: after the restart: %v", trial, err)
+		}
+	}
+	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+	t.Logf("kill -> Started on a survivor: median %v, min %v, max %v over %d kills",
+		times[len(times)/2].Round(time.Millisecond), times[0].Round(time.Millisecond), times[len(times)-1].Round(time.Millisecond), len(times))
+}
