@@ -236,8 +236,12 @@ func (u *unpacker) replay(r *Resource, n *Node, st *RscNodeState) {
 			st.FailedOp = nil
 		case "stop":
 			role = RoleStopped
-			st.Failed = false
-			st.FailedOp = nil
+			if !(st.Failed && r.Params["reconnect_interval"] != "" && r.Type == "remote" && r.Provider == "pacemaker") {
+				// A failed remote connection with a reconnect interval stays
+				// failed after its stop, to delay reconnecting.
+				st.Failed = false
+				st.FailedOp = nil
+			}
 			st.Blocked = false
 			migrateTo = nil
 		case "promote":

@@ -63,6 +63,17 @@ func (u *unpacker) unpackStatus() {
 			if n.IsRemote() {
 				u.remoteOnline(n)
 			}
+			if n.Type == NodeGuest && n.Container != nil && n.Container.Role < RoleStarted {
+				// A guest whose container is down: what its history says was
+				// running there is gone, and recovering it means treating the
+				// container as failed (the guest's "fencing").
+				n.Unpacked = true
+				if historyShowsActive(ns) {
+					n.Container.Failed = true
+					n.Unclean = true
+				}
+				continue
+			}
 			u.unpackNodeHistory(n, ns)
 		}
 	}
@@ -243,6 +254,43 @@ func (u *unpacker) nodeOnline(n *Node, fencing bool) {
 		// Without quorum, suicide means every node fences itself.
 		n.Unclean = true
 	}
+}
+
+// historyShowsActive reports whether any resource in a node's history was
+// last seen running there.
+func historyShowsActive(ns *etree.Element) bool {
+	lrm := ns.SelectElement("lrm")
+	if lrm == nil || lrm.SelectElement("lrm_resources") == nil {
+		return false
+	}
+	for _, lr := range lrm.SelectElement("lrm_resources").SelectElements("lrm_resource") {
+		var recs []*OpRecord
+		for _, e := range lr.SelectElements("lrm_rsc_op") {
+			recs = append(recs, parseOp(e))
+		}
+		sortOps(recs)
+		active := false
+		for _, op := range recs {
+			if op.Pending() {
+				continue
+			}
+			res, seen := classify(op)
+			if res != outOK {
+				continue
+			}
+			switch {
+			case seen == RoleStopped || op.Operation == "stop":
+				active = false
+			case seen >= RoleStarted || op.Operation == "start" || op.Operation == "promote" ||
+				op.Operation == "migrate_from":
+				active = true
+			}
+		}
+		if active {
+			return true
+		}
+	}
+	return false
 }
 
 // unpackNodeHistory processes every lrm_resource recorded for node n.

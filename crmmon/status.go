@@ -655,7 +655,7 @@ func (p *printer) allowedNodes(c *cluster.Resource) []*cluster.Node {
 	var out []*cluster.Node
 	if p.c.Properties.SymmetricCluster() {
 		for _, n := range sortedNodes(p.c) {
-			if isBundleNode(n) || n.Type == cluster.NodePing {
+			if isBundleNode(n) || n.Type == cluster.NodePing || (n.Type == cluster.NodeGuest && n.Unclean) {
 				continue
 			}
 			out = append(out, n)
