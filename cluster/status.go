@@ -3,6 +3,7 @@ package cluster
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/beevik/etree"
 )
@@ -509,6 +510,13 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element) {
 		r.Status = map[string]*RscNodeState{}
 	}
 	u.replay(r, n, st)
+	if lock := atoi64(lr.SelectAttrValue("shutdown-lock", "0")); lock > 0 && u.c.Properties.ShutdownLock() &&
+		!n.Online && !n.Unclean {
+		limit := u.c.Properties.Duration("shutdown-lock-limit", 0)
+		if limit == 0 || u.c.Now.Before(time.Unix(lock, 0).Add(limit)) {
+			r.LockNode, r.LockTime = n, lock
+		}
+	}
 	if n.Maintenance && st.Active {
 		// Nothing active on a node in maintenance is managed.
 		r.Managed = false

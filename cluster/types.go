@@ -290,6 +290,10 @@ type Resource struct {
 	// without a matching migrate_from.
 	PartialMigrationSource *Node
 	PartialMigrationTarget *Node
+	// LockNode is the node a shutdown lock ties the resource to (the node
+	// shut down cleanly with shutdown-lock enabled); LockTime is when.
+	LockNode *Node
+	LockTime int64
 	// Provisional state flags for callers.
 	Stopping bool
 	// NextRole is a role forced by history (e.g. Stopped after on-fail=stop).

@@ -420,6 +420,8 @@ func (p *printer) primitiveTextOn(r *cluster.Resource, name string, nodes []*clu
 	if len(nodes) == 1 {
 		b.WriteByte(' ')
 		b.WriteString(nodes[0].Name)
+	} else if len(nodes) == 0 && r.LockNode != nil {
+		b.WriteString(" " + r.LockNode.Name)
 	}
 	var flags []string
 	if len(nodes) == 1 && nodes[0].Unclean && !nodes[0].Online && nodes[0].Type != cluster.NodeGuest {
@@ -440,6 +442,9 @@ func (p *printer) primitiveTextOn(r *cluster.Resource, name string, nodes []*clu
 		flags = append(flags, "blocked")
 	} else if !r.Managed {
 		flags = append(flags, "unmanaged")
+	}
+	if r.LockNode != nil && len(nodes) == 0 {
+		flags = append(flags, "LOCKED")
 	}
 	if len(flags) > 0 {
 		b.WriteString(" (" + strings.Join(flags, ", ") + ")")
