@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/pacer-ha/pacer/cluster"
 	"github.com/pacer-ha/pacer/controller"
+	"github.com/pacer-ha/pacer/controller/cibmodel"
 	"github.com/pacer-ha/pacer/lrmd"
 	"github.com/pacer-ha/pacer/pengine"
 	"github.com/pacer-ha/pacer/transition"
@@ -116,8 +118,16 @@ func (d *daemon) onRecurring(ctx context.Context) func(transition.Job, lrmd.Resu
 				kick = "Change in recurring result of " + job.Action.Key
 			}
 		}
-		if ok {
-			d.submit(ctx, func() { d.proposeOwn(op, kick) })
+		failed := kick != ""
+		if ok || failed {
+			d.submit(ctx, func() {
+				if ok {
+					d.proposeOwn(op, kick)
+				}
+				if failed {
+					d.countFailure(job, res.Finished)
+				}
+			})
 		}
 	}
 }
@@ -328,13 +338,67 @@ func (d *daemon) onResult(ctx context.Context, job transition.Job, o transition.
 	if !ok {
 		return
 	}
+	finished := time.Now()
+	if o.Result != nil {
+		finished = o.Result.Finished
+	}
 	d.submit(ctx, func() {
 		// Only the DC records graph results: a DC that lost its role leaves
 		// the node's history to the next one (which refreshes it).
 		if d.node.Status().DC == d.self.Name {
 			d.proposeOwn(op, "")
+			if !v.Expected && !a.IsProbe() && o.Status != lrmd.StatusCancelled && a.Operation != "cancel" {
+				d.countFailure(job, finished)
+			}
 		}
 	})
+}
+
+// countFailure updates the node's fail-count and last-failure attributes
+// for a failed action as Pacemaker's controller does: a failed start counts
+// INFINITY (start-failure-is-fatal, the default), anything else one more.
+// Event loop only.
+func (d *daemon) countFailure(job transition.Job, when time.Time) {
+	a := job.Action
+	if a.Rsc == nil || a.Node == "" {
+		return
+	}
+	rsc := a.Rsc.ID
+	if a.Rsc.LongID != "" {
+		rsc = a.Rsc.LongID
+	}
+	suffix := fmt.Sprintf("%s#%s_%d", rsc, a.Operation, a.IntervalMS)
+	doc, _ := d.node.Doc()
+	value := "INFINITY"
+	if a.Operation != "start" || !startFailureIsFatal(doc) {
+		cur, _, _ := cibmodel.Attribute(doc, d.ids, a.Node, "fail-count-"+suffix)
+		n := cluster.ParseScore(cur)
+		if cur == "" {
+			n = 0
+		}
+		value = cluster.ScoreString(min(n+1, cluster.ParseScore("INFINITY")))
+	}
+	if when.IsZero() {
+		when = time.Now()
+	}
+	d.log.Warn("updating the fail count", "node", a.Node, "name", "fail-count-"+suffix, "value", value)
+	d.proposeOwn(controller.Op{Kind: controller.OpAttrSet, Node: a.Node, Name: "fail-count-" + suffix, Value: value}, "")
+	d.proposeOwn(controller.Op{Kind: controller.OpAttrSet, Node: a.Node, Name: "last-failure-" + suffix, Value: fmt.Sprint(when.Unix())}, "")
+}
+
+// startFailureIsFatal reads start-failure-is-fatal (default true).
+func startFailureIsFatal(doc []byte) bool {
+	x := etree.NewDocument()
+	if err := x.ReadFromBytes(doc); err != nil {
+		return true
+	}
+	for _, nv := range x.FindElements("//crm_config//nvpair[@name='start-failure-is-fatal']") {
+		switch nv.SelectAttrValue("value", "") {
+		case "false", "no", "0", "off", "n":
+			return false
+		}
+	}
+	return true
 }
 
 // statusEvent handles the controller events that concern the executor.

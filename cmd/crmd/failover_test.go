@@ -12,6 +12,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/pacer-ha/pacer/cib"
+	"github.com/pacer-ha/pacer/controller/cibmodel"
 	"github.com/pacer-ha/pacer/ipc"
 	"github.com/pacer-ha/pacer/pengine"
 )
@@ -147,6 +148,13 @@ func TestResourceFailover(t *testing.T) {
 		if _, err := os.Stat(c.stateFile(next, "d")); err != nil {
 			t.Errorf("trial %d: the CIB says d runs on %s but its agent state is missing: %v", trial, next, err)
 		}
+		if os.Getenv("CRMD_TEST_TIMELINE") != "" {
+			t.Logf("killed at %s", killed.UTC().Format("15:04:05.000"))
+			for _, n := range rest {
+				b, _ := os.ReadFile(c.nodes[n].log)
+				t.Logf("--- %s ---\n%s", n, tail(string(b), 30))
+			}
+		}
 		// The killed node comes back; its history is refreshed and d stays.
 		c.start(on)
 		c.waitAgree(names, 15*time.Second)
@@ -157,4 +165,39 @@ func TestResourceFailover(t *testing.T) {
 	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
 	t.Logf("kill -> Started on a survivor: median %v, min %v, max %v over %d kills",
 		times[len(times)/2].Round(time.Millisecond), times[0].Round(time.Millisecond), times[len(times)-1].Round(time.Millisecond), len(times))
+
+	// The resource's process dies (its state file disappears): the recurring
+	// monitor reports it, the failure is counted and d is recovered in place.
+	if err := os.Remove(c.stateFile(on, "d")); err != nil {
+		t.Fatal(err)
+	}
+	failed := time.Now()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		_, doc, err := status(c.nodes[on].sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, ok, _ := cibmodel.Attribute(doc, c.ids(), on, "fail-count-d#monitor_2000")
+		nodes, idle, err := runningOn(doc, "d")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, serr := os.Stat(c.stateFile(on, "d")); ok && v == "1" && idle && slices.Equal(nodes, []string{on}) && serr == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("monitor failure on %s not recovered: fail-count %q (%v), d on %v, idle %v", on, v, ok, nodes, idle)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("monitor failure on %s counted and recovered within %v of the state file's removal (monitor interval 2s)", on, time.Since(failed).Round(time.Millisecond))
+}
+
+func (c *testCluster) ids() map[string]int {
+	out := map[string]int{}
+	for i, n := range c.names {
+		out[n] = i + 1
+	}
+	return out
 }
