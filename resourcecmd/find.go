@@ -1,6 +1,8 @@
 package resourcecmd
 
 import (
+	"fmt"
+
 	"github.com/pacer-ha/pacer/cluster"
 )
 
@@ -13,21 +15,40 @@ func Find(cl *cluster.Cluster, id string) (*cluster.Resource, []*cluster.Resourc
 	if r == nil || r.Implicit {
 		return nil, nil
 	}
-	if !r.IsInstance() && inClone(r) {
-		if inst := cl.ByID[id+":0"]; inst != nil {
-			return r, inst.Primitives()
+	if clone := cloneOf(r); clone != nil && !r.IsInstance() {
+		if clone.GloballyUnique {
+			// Only the instances of a unique clone can be named.
+			return nil, nil
+		}
+		// The first active instance stands for them all.
+		var first []*cluster.Resource
+		for i := 0; ; i++ {
+			inst := cl.ByID[fmt.Sprintf("%s:%d", id, i)]
+			if inst == nil {
+				break
+			}
+			if i == 0 {
+				first = inst.Primitives()
+			}
+			if inst.Active() {
+				return r, inst.Primitives()
+			}
+		}
+		if first != nil {
+			return r, first
 		}
 	}
 	return r, r.Primitives()
 }
 
-func inClone(r *cluster.Resource) bool {
+// cloneOf is the clone r is inside, if any.
+func cloneOf(r *cluster.Resource) *cluster.Resource {
 	for x := r.Parent; x != nil; x = x.Parent {
 		if x.Kind == cluster.Clone {
-			return true
+			return x
 		}
 	}
-	return false
+	return nil
 }
 
 // ActiveNodes are the nodes where any of prims is active, in first-seen

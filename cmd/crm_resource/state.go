@@ -93,6 +93,32 @@ func stateCommand(ctx context.Context, o *options, stdout, stderr io.Writer) (bo
 			return p.Clear(c, cl, stdout, stderr)
 		})
 		return true, reportUpdate(stderr, err)
+	case s.cleanup, s.refresh:
+		if s.operation != "" && o.resource == "" {
+			return true, usagef(stderr, "Must supply a resource id with -r")
+		}
+		q := &resourcecmd.CleanupRequest{Tool: "crm_resource", Resource: o.resource, Node: o.node,
+			Operation: s.operation, Interval: s.interval, Refresh: s.refresh, Quiet: o.quiet}
+		err := resourcecmd.Update(ctx, "crm_resource", stderr, now, func(c *cib.CIB, cl *cluster.Cluster) error {
+			return q.Run(c, cl, stdout, stderr)
+		})
+		return true, reportUpdate(stderr, err)
+	case s.wait:
+		// A CIB file never settles differently from how it is: there is
+		// no transition in flight to wait for.
+		_, err := resourcecmd.ReadCIB(ctx, "crm_resource", stderr)
+		return true, err
+	case s.why:
+		_, cl, err := view()
+		if err != nil {
+			return true, err
+		}
+		return true, resourcecmd.Why(stdout, stderr, cl, o.resource, o.node)
+	case s.fail:
+		if err := needResource(); err != nil {
+			return true, err
+		}
+		return true, resourcecmd.Failf(stderr, "crm_resource", crmexit.Disconnect, "Error connecting to the controller: Connection refused")
 	}
 	return false, nil
 }
