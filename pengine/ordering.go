@@ -289,6 +289,20 @@ func (w *ws) interleave(o *ordering) bool {
 		if n == nil {
 			continue
 		}
+		peer := false
+		for _, fi := range f.children {
+			if nodeOf(fi) == n {
+				peer = true
+			}
+		}
+		if !peer && o.kind == orderMandatory && o.thenAction == "start" {
+			// Nothing of the first clone runs here: an interleaved instance
+			// cannot start without its local peer.
+			if a := childAction(ti, "start"); a != nil && a.Optional == false {
+				a.Runnable = false
+			}
+			continue
+		}
 		for _, fi := range f.children {
 			if nodeOf(fi) != n {
 				continue
