@@ -2,6 +2,7 @@ package resourcecmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -80,4 +81,10 @@ func Update(ctx context.Context, tool string, stderr io.Writer, now time.Time, f
 		}
 		return fn(c, cl)
 	})
+}
+
+// IsReported reports whether err (or an error it wraps) was already printed.
+func IsReported(err error) bool {
+	var r Reported
+	return errors.As(err, &r)
 }
