@@ -182,3 +182,41 @@ func TestListPassing(t *testing.T) {
 	}
 	t.Logf("%d passing", len(names))
 }
+
+// TestAllCasesRender schedules every shared case and renders every output crm_simulate
+// can be asked for (summary, graph XML, dot, execution order, simulated CIB): none may
+// panic, whatever the scheduler decided.
+func TestAllCasesRender(t *testing.T) {
+	shared := sharedDir(t)
+	if shared == "" {
+		t.Skip("../shared not present")
+	}
+	files, err := filepath.Glob(filepath.Join(shared, "pacemaker-scheduler", "xml", "*.xml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no shared cases: %v", err)
+	}
+	for _, f := range files {
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					t.Errorf("%s: panic: %v", filepath.Base(f), p)
+				}
+			}()
+			doc := etree.NewDocument()
+			if err := doc.ReadFromFile(f); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			tr, err := Schedule(doc.Root(), time.Now())
+			if err != nil {
+				return // an unreadable case is reported elsewhere; here only panics count
+			}
+			_ = tr.SummaryText()
+			if g := tr.GraphXML(); !strings.HasPrefix(g, "<transition_graph") {
+				t.Errorf("%s: graph does not start with <transition_graph>", filepath.Base(f))
+			}
+			_ = tr.Dot(true)
+			_ = tr.ExecutionOrder()
+			tr.Simulate(doc.Root().Copy())
+		}()
+	}
+}

@@ -56,18 +56,27 @@ func xmlEsc(s string) string {
 
 // graphRef is the short element an input trigger refers to.
 func graphRef(a *Action) string {
+	// Pseudo actions come first: those of ordering sets have neither a resource nor a node.
 	switch {
-	case a.Task == "stonith":
-		return fmt.Sprintf(`<crm_event id="%d" operation="stonith" operation_key="stonith-%s-%s" on_node="%s" on_node_uuid="%s"/>`,
-			a.ID, a.Node.name, a.FenceAction, xmlEsc(a.Node.name), xmlEsc(a.Node.cn.ID))
-	case a.Rsc == nil:
-		return fmt.Sprintf(`<crm_event id="%d" operation="%s" operation_key="%s" on_node="%s" on_node_uuid="%s"/>`,
-			a.ID, a.Task, a.Task, xmlEsc(a.NodeName()), xmlEsc(a.Node.cn.ID))
 	case a.Pseudo:
 		return fmt.Sprintf(`<pseudo_event id="%d" operation="%s" operation_key="%s"/>`, a.ID, a.Task, xmlEsc(a.Key()))
+	case a.Task == "stonith":
+		return fmt.Sprintf(`<crm_event id="%d" operation="stonith" operation_key="stonith-%s-%s" on_node="%s" on_node_uuid="%s"/>`,
+			a.ID, a.NodeName(), a.FenceAction, xmlEsc(a.NodeName()), xmlEsc(a.nodeUUID()))
+	case a.Rsc == nil:
+		return fmt.Sprintf(`<crm_event id="%d" operation="%s" operation_key="%s" on_node="%s" on_node_uuid="%s"/>`,
+			a.ID, a.Task, a.Task, xmlEsc(a.NodeName()), xmlEsc(a.nodeUUID()))
 	}
 	return fmt.Sprintf(`<rsc_op id="%d" operation="%s" operation_key="%s" on_node="%s" on_node_uuid="%s"/>`,
-		a.ID, a.Task, xmlEsc(a.Key()), xmlEsc(a.NodeName()), xmlEsc(a.Node.cn.ID))
+		a.ID, a.Task, xmlEsc(a.Key()), xmlEsc(a.NodeName()), xmlEsc(a.nodeUUID()))
+}
+
+// nodeUUID is the node's id, "" for actions without a node.
+func (a *Action) nodeUUID() string {
+	if a.Node == nil || a.Node.cn == nil {
+		return ""
+	}
+	return a.Node.cn.ID
 }
 
 // GraphXML renders the transition graph as Pacemaker's <transition_graph>.
@@ -101,7 +110,7 @@ func (t *Transition) GraphXML() string {
 			attrs = append(attrs, fmt.Sprintf(`CRM_meta_interval="%d"`, a.IntervalMS), fmt.Sprintf(`CRM_meta_name="%s"`, a.Task))
 		}
 		if a.Node != nil && !a.Pseudo {
-			attrs = append(attrs, fmt.Sprintf(`CRM_meta_on_node="%s"`, xmlEsc(a.Node.name)), fmt.Sprintf(`CRM_meta_on_node_uuid="%s"`, xmlEsc(a.Node.cn.ID)))
+			attrs = append(attrs, fmt.Sprintf(`CRM_meta_on_node="%s"`, xmlEsc(a.Node.name)), fmt.Sprintf(`CRM_meta_on_node_uuid="%s"`, xmlEsc(a.nodeUUID())))
 		}
 		if a.Task == "stonith" {
 			attrs = append(attrs, fmt.Sprintf(`CRM_meta_stonith_action="%s"`, a.FenceAction))
@@ -114,10 +123,10 @@ func (t *Transition) GraphXML() string {
 		fmt.Fprintf(&b, "        <attributes %s/>\n", strings.Join(attrs, " "))
 		tag := "rsc_op"
 		switch {
-		case a.Rsc == nil:
-			tag = "crm_event"
 		case a.Pseudo:
 			tag = "pseudo_event"
+		case a.Rsc == nil:
+			tag = "crm_event"
 		}
 		fmt.Fprintf(&b, "      </%s>\n    </action_set>\n", tag)
 		var ins []*Action
@@ -143,7 +152,7 @@ func (t *Transition) GraphXML() string {
 
 func dotName(a *Action) string {
 	if a.Task == "stonith" {
-		return fmt.Sprintf("stonith '%s' %s", a.FenceAction, a.Node.name)
+		return fmt.Sprintf("stonith '%s' %s", a.FenceAction, a.NodeName())
 	}
 	if a.Node == nil || a.Pseudo && a.Rsc != nil && a.Node == nil {
 		return a.Key()
