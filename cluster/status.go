@@ -165,6 +165,14 @@ func (u *unpacker) remoteOnline(n *Node) {
 		n.Unclean = true
 	case rsc.Role >= RoleStarted && !rsc.Failed:
 		n.Online = true
+	case rsc.Failed && n.Type == NodeGuest && rsc.Role >= RoleStarted:
+		// A guest whose connection failed is recovered by recovering its
+		// container: the guest is lost, the container failed.
+		n.Online = false
+		n.Unclean = true
+		if n.Container != nil {
+			n.Container.Failed = true
+		}
 	case rsc.Failed:
 		n.Online = false
 	default:

@@ -574,7 +574,7 @@ func (p *printer) clone(depth int, c *cluster.Resource) {
 				}
 			}
 		}
-		if !inst.Active() {
+		if !inst.Active() || onLostGuestOnly(inst) {
 			continue
 		}
 		if n, role, ok := instanceSummary(inst); ok {
@@ -629,6 +629,19 @@ func (p *printer) clone(depth int, c *cluster.Resource) {
 	for _, s := range states {
 		p.item(depth+1, s+": "+nameList(byState[s]))
 	}
+}
+
+// onLostGuestOnly reports whether an instance is active only on guest
+// nodes that are being recovered; crm_mon does not list such instances.
+func onLostGuestOnly(inst *cluster.Resource) bool {
+	for _, x := range inst.Primitives() {
+		for _, n := range x.RunningOn {
+			if !(n.Type == cluster.NodeGuest && n.Unclean && !n.Online) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func stateRank(s string) int {
