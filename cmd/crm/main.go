@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
@@ -18,6 +19,7 @@ import (
 	"github.com/pacer-ha/pacer/cib"
 	"github.com/pacer-ha/pacer/cibclient"
 	"github.com/pacer-ha/pacer/crmexit"
+	"github.com/pacer-ha/pacer/crmlevels"
 	"github.com/pacer-ha/pacer/crmsh"
 )
 
@@ -44,11 +46,16 @@ type app struct {
 	stdout io.Writer
 	stderr io.Writer
 	open   func(context.Context) (store, error)
+	// clock, getenv and executor default to the real time, environment and
+	// a local lrmd executor.
+	clock    func() time.Time
+	getenv   func(string) string
+	executor crmlevels.Agents
 }
 
 func main() {
 	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
-		open: func(ctx context.Context) (store, error) { return cibclient.Open(ctx) }}
+		open: func(ctx context.Context) (store, error) { return cibclient.Open(ctx) }, getenv: os.Getenv}
 	err := a.command().Execute()
 	os.Exit(int(crmexit.Of(err)))
 }
@@ -141,6 +148,9 @@ func (a *app) run(ctx context.Context, args []string) error {
 		return a.oneShot(ctx, args[1:])
 	case "help", "--help":
 		return nil
+	}
+	if err, ok := a.level(ctx, args); ok {
+		return err
 	}
 	return crmexit.Wrap(crmexit.Unimplemented, fmt.Errorf("%s: level not implemented yet in Pacer's crm", args[0]))
 }
