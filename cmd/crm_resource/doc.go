@@ -4,4 +4,6 @@
 // (--force-start/stop/promote/demote/check) and --validate run through
 // package lrmd, and the resource attribute commands (-g/-p/-d) edit the CIB
 // named by CIB_file (or the cluster's), with Pacemaker's output and exit codes.
+// The cluster-state commands (--list, --locate, --move, --ban, --clear,
+// --cleanup, --refresh, --why, --wait) use package resourcecmd.
 package main

@@ -63,11 +63,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		Long: `crm_resource - perform tasks related to Pacemaker cluster resources
 
 Pacer implements the agent queries (--list-*, --show-metadata), the local
-force actions (--force-start/stop/promote/demote/check), --validate, and the
-resource parameter commands (-g/-p/-d) on the CIB named by CIB_file (or the
-cluster). OCF agents are looked up in Pacer's own OCF tree (lib/ocf next to
+force actions (--force-start/stop/promote/demote/check), --validate, the
+resource parameter commands (-g/-p/-d) and the cluster-state commands
+(--list, --list-raw, --locate, --move, --ban, --clear, --cleanup, --refresh,
+--why, --wait) on the CIB named by CIB_file (or the cluster). OCF agents are looked up in Pacer's own OCF tree (lib/ocf next to
 bin/) and then /usr/lib/ocf.`,
-		Example: `List the available OCF agents:
+		Example: `List the configured resources and their state:
+
+	# crm_resource --list
+
+Move myResource to node2 for one hour:
+
+	# crm_resource --resource myResource --move --node node2 --lifetime PT1H
+
+Keep myResource off the node it is running on, then lift that again:
+
+	# crm_resource --resource myResource --ban
+	# crm_resource --resource myResource --clear
+
+Forget myResource's failures on node1:
+
+	# crm_resource --cleanup --resource myResource --node node1
+
+List the available OCF agents:
 
 	# crm_resource --list-agents ocf
 

@@ -49,7 +49,13 @@ func stateCommand(ctx context.Context, o *options, stdout, stderr io.Writer) (bo
 		}
 		return nil
 	}
+	if s.outputAs != "" && s.outputAs != "text" && (s.list || s.listRaw || s.locate || s.move || s.ban || s.clear ||
+		s.cleanup || s.refresh || s.why || s.constraints || s.stack) {
+		return true, resourcecmd.Failf(stderr, "crm_resource", crmexit.Unimplemented, "--output-as=%s is not implemented for this command in Pacer", s.outputAs)
+	}
 	switch {
+	case s.constraints, s.stack:
+		return true, resourcecmd.Failf(stderr, "crm_resource", crmexit.Unimplemented, "--constraints/--stack is not implemented in Pacer yet")
 	case s.list, s.listRaw:
 		_, cl, err := view()
 		if err != nil {
