@@ -33,39 +33,70 @@ func BanID(rsc, node string) string { return "cli-ban-" + rsc + "-on-" + node }
 
 var isoDuration = regexp.MustCompile(`^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$`)
 
-// ParseDuration parses an ISO 8601 duration (PnYnMnDTnHnMnS, PnW) as
-// Pacemaker does (a month is 30 days, a year 365).
-func ParseDuration(s string) (time.Duration, bool) {
-	m := isoDuration.FindStringSubmatch(strings.TrimSpace(s))
+// durationParts splits an ISO 8601 duration into years, months, weeks,
+// days, hours, minutes and seconds.
+func durationParts(s string) ([7]int64, bool) {
+	var parts [7]int64
+	s = strings.TrimSpace(s)
+	m := isoDuration.FindStringSubmatch(s)
 	if m == nil || s == "P" || strings.HasSuffix(s, "T") {
-		return 0, false
+		return parts, false
 	}
-	units := []time.Duration{365 * 24 * time.Hour, 30 * 24 * time.Hour, 7 * 24 * time.Hour, 24 * time.Hour, time.Hour, time.Minute, time.Second}
-	var d time.Duration
-	for i, u := range units {
+	for i := range parts {
 		if m[i+1] == "" {
 			continue
 		}
 		n, err := strconv.ParseInt(m[i+1], 10, 64)
 		if err != nil {
-			return 0, false
+			return parts, false
 		}
-		d += time.Duration(n) * u
+		parts[i] = n
+	}
+	return parts, true
+}
+
+// ParseDuration parses an ISO 8601 duration (PnYnMnDTnHnMnS, PnW) as a
+// fixed length (a month is 30 days, a year 365), as Pacemaker's interval
+// parsing does.
+func ParseDuration(s string) (time.Duration, bool) {
+	p, ok := durationParts(s)
+	if !ok {
+		return 0, false
+	}
+	units := []time.Duration{365 * 24 * time.Hour, 30 * 24 * time.Hour, 7 * 24 * time.Hour, 24 * time.Hour, time.Hour, time.Minute, time.Second}
+	var d time.Duration
+	for i, u := range units {
+		d += time.Duration(p[i]) * u
 	}
 	return d, true
 }
 
+// AddDuration adds an ISO 8601 duration to t on the calendar (years and
+// months move the date, as Pacemaker's date arithmetic does).
+func AddDuration(t time.Time, s string) (time.Time, bool) {
+	p, ok := durationParts(s)
+	if !ok {
+		return t, false
+	}
+	t = t.AddDate(int(p[0]), int(p[1]), int(p[2]*7+p[3]))
+	return t.Add(time.Duration(p[4])*time.Hour + time.Duration(p[5])*time.Minute + time.Duration(p[6])*time.Second), true
+}
+
 // lifetimeEnd returns the end of a --lifetime as Pacemaker writes it, or "".
-func (p *PlacementRequest) lifetimeEnd(stdout io.Writer) (string, error) {
+func (p *PlacementRequest) lifetimeEnd(stdout, stderr io.Writer) (string, error) {
 	if p.Lifetime == "" {
 		return "", nil
 	}
-	d, ok := ParseDuration(p.Lifetime)
+	endTime, ok := AddDuration(p.Now.UTC(), p.Lifetime)
 	if !ok {
-		return "", crmexit.New(crmexit.InvalidParam, "invalid duration '%s'", p.Lifetime)
+		fmt.Fprintf(stderr, "Invalid duration specified: %s\n", p.Lifetime)
+		fmt.Fprintln(stderr, "Please refer to https://en.wikipedia.org/wiki/ISO_8601#Durations for examples of valid durations")
+		return "", Fail(crmexit.Usage)
 	}
-	end := p.Now.UTC().Add(d).Format("2006-01-02 15:04:05Z")
-	fmt.Fprintf(stdout, "Migration will take effect until: %s\n", end)
+	end := endTime.Format("2006-01-02 15:04:05Z")
+	if !p.Quiet {
+		fmt.Fprintf(stdout, "Migration will take effect until: %s\n", end)
+	}
 	return end, nil
 }
 
@@ -221,7 +252,7 @@ func (p *PlacementRequest) Ban(c *cib.CIB, cl *cluster.Cluster, stdout, stderr i
 			node = active[0].Name
 		}
 	}
-	end, err := p.lifetimeEnd(stdout)
+	end, err := p.lifetimeEnd(stdout, stderr)
 	if err != nil {
 		return err
 	}
@@ -249,7 +280,7 @@ func (p *PlacementRequest) Move(c *cib.CIB, cl *cluster.Cluster, stdout, stderr 
 		}
 	}
 	role := p.role(stdout, r)
-	end, err := p.lifetimeEnd(stdout)
+	end, err := p.lifetimeEnd(stdout, stderr)
 	if err != nil {
 		return err
 	}

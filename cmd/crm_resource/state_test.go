@@ -63,6 +63,9 @@ func TestStateAgainstPacemaker(t *testing.T) {
 			{"--ban", "-r", "UmVIPcheck", "-N", "srv09"}, {"--ban", "-r", "UmVIPcheck", "-N", "srv01", "--lifetime", "P1D"},
 			{"--clear", "-r", "UmVIPcheck"}, {"--clear", "-N", "srv01"},
 			{"-Y", "-r", "UmVIPcheck"}, {"-Y", "-r", "clnUMdummy01"}, {"-Y", "-r", "UmVIPcheck", "-N", "srv02"},
+			{"--move", "-r", "UmVIPcheck", "-Q"}, {"--ban", "-r", "UmVIPcheck", "-N", "srv02", "-Q", "--lifetime", "PT5M"},
+			{"--move", "-r", "UmVIPcheck", "-N", "srv02", "--lifetime", "bogus"},
+			{"--move", "-r", "UmVIPcheck", "-N", "srv03", "--lifetime", "P1Y2M3W4DT5H6M7S"}, {"--ban", "-r", "UmVIPcheck", "-N", "srv03", "--lifetime", "P3M"},
 		},
 		"testdata/group-anticolocation.xml": {
 			{"--list"}, {"--list-raw"}, {"-W", "-r", "group2"}, {"--move", "-r", "group2"}, {"--ban", "-r", "member2b", "-N", "node1"},
