@@ -57,9 +57,11 @@ const (
 	// children carry lrm_rsc_op entries to put (replacing the entry with the
 	// same id) and <delete id="..."/> entries to remove.
 	OpLRMUpdate OpKind = "lrm-update"
-	// OpLRMClear forgets Node's operation history (its node_state/lrm): the
-	// DC does it when a node joins or the DC changes, so the scheduler probes
-	// the node's real state instead of trusting a stale copy.
+	// OpLRMClear replaces Node's operation history (its node_state/lrm)
+	// with Doc, an <lrm_resources> patch as for OpLRMUpdate (empty: forget
+	// it). The DC does it when a node joins or the DC changes, with the
+	// history the node's own executor reports (or none: the scheduler then
+	// probes), instead of trusting a stale copy.
 	OpLRMClear OpKind = "lrm-clear"
 )
 

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/beevik/etree"
 	"github.com/pacer-ha/pacer/cib"
 	"github.com/pacer-ha/pacer/cib/store"
 	"github.com/pacer-ha/pacer/clusterconf"
@@ -89,6 +90,8 @@ func runDaemon(ctx context.Context, o runOptions, stderr io.Writer, getenv func(
 	d.do = make(chan func())
 	d.kickCh = make(chan struct{}, 1)
 	d.fresh = map[string]bool{}
+	d.refreshing = map[string]uint64{}
+	d.hist = etree.NewElement("lrm_resources")
 	for _, n := range cfg.Nodes {
 		d.ids[n.Name] = n.ID
 		d.names = append(d.names, n.Name)
@@ -291,6 +294,10 @@ func (d *daemon) membershipEvent(ev membership.Event) {
 	// when it comes back.
 	d.remote.nodeDown(ev.Node)
 	delete(d.fresh, ev.Node)
+	if _, ok := d.refreshing[ev.Node]; ok {
+		delete(d.refreshing, ev.Node)
+		d.kick("node " + ev.Node + " left while refreshing")
+	}
 }
 
 // ready does the controller's work in the required order: persist, send, events.

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,9 +38,39 @@ type execState struct {
 	dcReady atomic.Bool // the loop's view: this node is the ready DC
 	idle    atomic.Bool // the last schedule produced an empty transition
 
+	// hist is this node's executor history (<lrm_resources>), what it
+	// reports to a DC that refreshes its status.
+	histMu sync.Mutex
+	hist   *etree.Element
+
 	// Loop-owned.
-	fresh   map[string]bool // nodes whose history this DC has refreshed
-	lastVer controller.Version
+	fresh      map[string]bool   // nodes whose history this DC has refreshed
+	refreshing map[string]uint64 // nodes asked for their history: request id
+	refreshID  uint64
+	lastVer    controller.Version
+}
+
+// remember applies a patch of this node's own results to its history.
+func (d *daemon) remember(patch []byte) {
+	d.histMu.Lock()
+	defer d.histMu.Unlock()
+	if err := cibmodel.ApplyLRMPatch(d.hist, patch); err != nil {
+		d.log.Error("keeping the executor history", "err", err)
+	}
+}
+
+// history is this node's executor history as an <lrm_resources> document.
+func (d *daemon) history() []byte {
+	d.histMu.Lock()
+	defer d.histMu.Unlock()
+	x := etree.NewDocument()
+	x.SetRoot(d.hist.Copy())
+	b, err := x.WriteToBytes()
+	if err != nil {
+		d.log.Error("rendering the executor history", "err", err)
+		return nil
+	}
+	return b
 }
 
 // kick asks the scheduler for a new transition (coalesced; a running one is
@@ -118,6 +150,9 @@ func (d *daemon) onRecurring(ctx context.Context) func(transition.Job, lrmd.Resu
 				kick = "Change in recurring result of " + job.Action.Key
 			}
 		}
+		if ok {
+			d.remember(op.Doc)
+		}
 		failed := kick != ""
 		if ok || failed {
 			d.submit(ctx, func() {
@@ -152,6 +187,23 @@ func (d *daemon) onExecMessage(ctx context.Context, b []byte) {
 		if err := d.remote.result(m); err != nil {
 			d.log.Debug("ignoring executor result", "err", err)
 		}
+	case historyReq:
+		b, err := encodeExec(execMsg{Type: historyRes, From: d.self.Name, To: m.From, ID: m.ID, Doc: d.history()})
+		if err != nil {
+			d.log.Error("encoding the executor history", "err", err)
+			return
+		}
+		if !d.sendRaw(m.From, b) {
+			d.log.Warn("send queue full, dropping the executor history", "to", m.From)
+		}
+	case historyRes:
+		if id, ok := d.refreshing[m.From]; !ok || id != m.ID || d.node.Status().DC != d.self.Name {
+			d.log.Debug("ignoring a stale executor history", "from", m.From)
+			return
+		}
+		delete(d.refreshing, m.From)
+		d.log.Info("operation history refreshed from the node's executor", "peer", m.From)
+		d.proposeOwn(controller.Op{Kind: controller.OpLRMClear, Node: m.From, Doc: m.Doc}, "history of "+m.From+" refreshed")
 	case execRequest:
 		if m.Action.Node != d.self.Name {
 			d.log.Warn("dropping an action for another node", "node", m.Action.Node, "from", m.From)
@@ -163,6 +215,9 @@ func (d *daemon) onExecMessage(ctx context.Context, b []byte) {
 		// Not on the event loop: cancelling a recurring operation waits for
 		// its last result, which is recorded through the loop.
 		go d.local.Dispatch(ctx, job, func(o transition.Outcome) {
+			if op, ok, err := recordOp(job, o); err == nil && ok {
+				d.remember(op.Doc)
+			}
 			b, err := encodeExec(execMsg{Type: execResult, From: d.self.Name, To: from, ID: id, Outcome: &o})
 			if err != nil {
 				d.log.Error("encoding an executor result", "err", err)
@@ -185,7 +240,9 @@ func (d *daemon) snapshot(ctx context.Context) (snapshot, bool) {
 	if !d.submit(ctx, func() {
 		doc, _ := d.node.Doc()
 		s := d.node.Status()
-		reply <- snapshot{doc: doc, ready: s.DC == d.self.Name && s.Ready}
+		// While a node's history is being fetched the status is not to be
+		// trusted: its arrival kicks the scheduler again.
+		reply <- snapshot{doc: doc, ready: s.DC == d.self.Name && s.Ready && len(d.refreshing) == 0}
 	}) {
 		return snapshot{}, false
 	}
@@ -208,6 +265,8 @@ func (d *daemon) scheduler(ctx context.Context) {
 		round     int
 		failures  int // consecutive transitions that did not complete
 		retry     <-chan time.Time
+		lastKeys  string // actions of the last transition that completed cleanly
+		runKeys   string
 	)
 	router := &transition.Router{Nodes: map[string]transition.Dispatcher{d.self.Name: d.local}, Default: d.remote}
 	start := func(reason string) {
@@ -229,6 +288,16 @@ func (d *daemon) scheduler(ctx context.Context) {
 			failures = 0
 			return
 		}
+		keys := graphKeys(g)
+		if reason == afterTransition && keys == lastKeys {
+			// The transition just completed and the scheduler asks for
+			// exactly the same again (e.g. pengine does not count a
+			// recurring monitor after a probe that found the resource
+			// running): do not spin, wait for a new event.
+			d.log.Warn("the scheduler repeats the transition that just completed; waiting for a new event", "actions", keys)
+			return
+		}
+		runKeys = keys
 		d.idle.Store(false)
 		g.TransitionID = round
 		round++
@@ -273,21 +342,35 @@ func (d *daemon) scheduler(ctx context.Context) {
 			drv = nil
 			cancelRun()
 			d.log.Info("transition finished", "summary", sum.String())
+			lastKeys = ""
 			if sum.Aborted || sum.Failed > 0 || sum.Incomplete > 0 {
 				failures++
 			} else {
 				failures = 0
+				lastKeys = runKeys
 			}
 			if failures >= 3 {
 				retry = time.After(backoff(failures))
 				continue
 			}
-			start("previous transition finished")
+			start(afterTransition)
 		case <-retry:
 			retry = nil
 			start("retry")
 		}
 	}
+}
+
+const afterTransition = "previous transition finished"
+
+// graphKeys names a graph's actions (sorted), to recognise a repeat.
+func graphKeys(g *transition.Graph) string {
+	var keys []string
+	for _, a := range g.SortedActions() {
+		keys = append(keys, a.Key+"@"+a.Node)
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, " ")
 }
 
 // backoff spaces transitions that keep failing (an action that always
@@ -337,6 +420,9 @@ func (d *daemon) onResult(ctx context.Context, job transition.Job, o transition.
 	}
 	if !ok {
 		return
+	}
+	if a.Node == d.self.Name {
+		d.remember(op.Doc)
 	}
 	finished := time.Now()
 	if o.Result != nil {
@@ -407,20 +493,46 @@ func (d *daemon) statusEvent(e controller.Event) {
 	case controller.EventDC:
 		if e.Node != "" && e.Node != d.self.Name {
 			d.fresh = map[string]bool{}
+			d.refreshing = map[string]uint64{}
 		}
 		d.kick("DC changed")
 	case controller.EventQuorum:
 		d.kick("quorum changed")
 	case controller.EventEvicted:
 		delete(d.fresh, e.Node)
+		delete(d.refreshing, e.Node)
 	case controller.EventRefreshStatus:
 		if d.fresh[e.Node] {
 			return
 		}
-		// The node's history is rebuilt from its executor: forget what the
-		// status section says and let the scheduler probe.
+		// The node's history is rebuilt from its executor, not from
+		// whichever copy of the status section won the election.
 		d.fresh[e.Node] = true
-		d.log.Info("refreshing the operation history", "peer", e.Node)
-		d.proposeOwn(controller.Op{Kind: controller.OpLRMClear, Node: e.Node}, "history of "+e.Node+" refreshed")
+		if e.Node == d.self.Name {
+			d.proposeOwn(controller.Op{Kind: controller.OpLRMClear, Node: e.Node, Doc: d.history()}, "history of "+e.Node+" refreshed")
+			return
+		}
+		d.refreshID++
+		id, node := d.refreshID, e.Node
+		d.refreshing[node] = id
+		d.log.Info("asking for the operation history", "peer", node)
+		b, err := encodeExec(execMsg{Type: historyReq, From: d.self.Name, To: node, ID: id})
+		if err == nil {
+			d.sendRaw(node, b)
+		}
+		// No answer in time: forget the node's history and let the
+		// scheduler probe it.
+		time.AfterFunc(refreshTimeout, func() {
+			d.submit(d.ctx, func() {
+				if d.refreshing[node] == id && d.node.Status().DC == d.self.Name {
+					delete(d.refreshing, node)
+					d.log.Warn("no operation history from the node in time: it will be probed", "peer", node)
+					d.proposeOwn(controller.Op{Kind: controller.OpLRMClear, Node: node}, "history of "+node+" cleared")
+				}
+			})
+		})
 	}
 }
+
+// refreshTimeout bounds the wait for a node's executor history.
+const refreshTimeout = 2 * time.Second

@@ -21,6 +21,8 @@ const execPrefix = 'X'
 const (
 	execRequest = "exec"        // DC -> node: run this action
 	execResult  = "exec-result" // node -> DC: its outcome
+	historyReq  = "history-req" // DC -> node: report your executor's history
+	historyRes  = "history"     // node -> DC: Doc is its <lrm_resources>
 )
 
 // wireAction is the part of a graph action a node needs to run it.
@@ -46,6 +48,7 @@ type execMsg struct {
 	TKey    string              `json:"tkey,omitempty"`
 	Action  *wireAction         `json:"action,omitempty"`
 	Outcome *transition.Outcome `json:"outcome,omitempty"`
+	Doc     []byte              `json:"doc,omitempty"`
 }
 
 func encodeExec(m execMsg) ([]byte, error) {
@@ -80,6 +83,7 @@ func decodeExec(b []byte) (execMsg, error) {
 		if m.Outcome == nil {
 			return m, errors.New("malformed executor message: result without an outcome")
 		}
+	case historyReq, historyRes:
 	default:
 		return m, fmt.Errorf("malformed executor message: unknown type %q", m.Type)
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,11 +85,29 @@ func (c *testCluster) waitRunning(from []string, id string, want []string, idle 
 			if len(on) == 1 && slices.Contains(want, on[0]) && (done || !idle) {
 				return on[0], nil
 			}
-			last = fmt.Sprintf("%s's CIB: %s running on %v, idle %v", n, id, on, done)
+			last = fmt.Sprintf("%s's CIB: %s running on %v, idle %v; history:%s", n, id, on, done, history(doc, id))
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
 	return "", fmt.Errorf("%s not running on one of %v within %v: %s", id, want, within, last)
+}
+
+// history renders a resource's operation history on every node.
+func history(doc []byte, id string) string {
+	x := etree.NewDocument()
+	if err := x.ReadFromBytes(doc); err != nil {
+		return err.Error()
+	}
+	var b strings.Builder
+	for _, ns := range x.FindElements("//node_state") {
+		for _, lr := range ns.FindElements("lrm/lrm_resources/lrm_resource[@id='" + id + "']") {
+			for _, op := range lr.SelectElements("lrm_rsc_op") {
+				fmt.Fprintf(&b, "\n  %s: %s call-id=%s rc=%s op=%s", ns.SelectAttrValue("uname", ""), op.SelectAttrValue("id", ""),
+					op.SelectAttrValue("call-id", ""), op.SelectAttrValue("rc-code", ""), op.SelectAttrValue("operation_key", ""))
+			}
+		}
+	}
+	return b.String()
 }
 
 func (c *testCluster) stateFile(node, id string) string {

@@ -227,7 +227,10 @@ func (m *Model) status(c *cib.CIB, op controller.Op) error {
 		for _, l := range ns.SelectElements("lrm") {
 			ns.RemoveChild(l)
 		}
-		return nil
+		if len(op.Doc) == 0 {
+			return nil
+		}
+		return m.lrmUpdate(ns, strconv.Itoa(m.ids[op.Node]), op.Doc)
 	case controller.OpLRMUpdate:
 		ns, err := m.nodeState(c, op.Node)
 		if err != nil {
@@ -241,6 +244,21 @@ func (m *Model) status(c *cib.CIB, op controller.Op) error {
 // lrmUpdate applies an <lrm_resources> patch (see controller.OpLRMUpdate) to
 // a node_state: entries are put by id, <delete id=".."/> removes one.
 func (m *Model) lrmUpdate(ns *etree.Element, sid string, patch []byte) error {
+	lrm := ns.SelectElement("lrm")
+	if lrm == nil {
+		lrm = ns.CreateElement("lrm")
+		lrm.CreateAttr("id", sid)
+	}
+	lrs := lrm.SelectElement("lrm_resources")
+	if lrs == nil {
+		lrs = lrm.CreateElement("lrm_resources")
+	}
+	return ApplyLRMPatch(lrs, patch)
+}
+
+// ApplyLRMPatch applies an <lrm_resources> patch (see controller.OpLRMUpdate)
+// to an <lrm_resources> element; a malformed patch changes nothing.
+func ApplyLRMPatch(lrs *etree.Element, patch []byte) error {
 	d := etree.NewDocument()
 	if err := d.ReadFromBytes(patch); err != nil {
 		return crmexit.New(crmexit.InvalidParam, "lrm-update: malformed patch: %w", err)
@@ -258,15 +276,6 @@ func (m *Model) lrmUpdate(ns *etree.Element, sid string, patch []byte) error {
 				return crmexit.New(crmexit.InvalidParam, "lrm-update: bad <%s> in the patch of %s", e.Tag, pr.SelectAttrValue("id", ""))
 			}
 		}
-	}
-	lrm := ns.SelectElement("lrm")
-	if lrm == nil {
-		lrm = ns.CreateElement("lrm")
-		lrm.CreateAttr("id", sid)
-	}
-	lrs := lrm.SelectElement("lrm_resources")
-	if lrs == nil {
-		lrs = lrm.CreateElement("lrm_resources")
 	}
 	for _, pr := range p.ChildElements() {
 		id := pr.SelectAttrValue("id", "")

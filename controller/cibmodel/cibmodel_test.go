@@ -130,6 +130,10 @@ func TestLRMUpdateAndClear(t *testing.T) {
 	if v, _ := m.Version(doc); v.Epoch != v1.Epoch || v.NumUpdates != v1.NumUpdates+1 {
 		t.Errorf("status update moved the version %v -> %v", v1, v)
 	}
+	apply(controller.Op{Kind: controller.OpLRMClear, Node: "beta", Doc: []byte(`<lrm_resources><lrm_resource id="e" class="ocf" provider="pacer" type="Dummy"><lrm_rsc_op id="e_last_0" operation="start"/></lrm_resource></lrm_resources>`)})
+	if s := string(doc); strings.Contains(s, "d_last_0") || !strings.Contains(s, `id="e_last_0"`) {
+		t.Errorf("lrm-clear with a history did not replace it:\n%s", s)
+	}
 	apply(controller.Op{Kind: controller.OpLRMClear, Node: "beta"})
 	if strings.Contains(string(doc), "<lrm") {
 		t.Errorf("history survived lrm-clear:\n%s", doc)
