@@ -63,6 +63,18 @@ wait:
 	if !strings.Contains(string(doc), `id="web-server"`) {
 		t.Errorf("example configuration not loaded:\n%s", doc)
 	}
+	// The demo prints its status once the resources run.
+	for _, id := range []string{"web-ip", "web-fs", "web-server", "db"} {
+		on, idle, err := runningOn(doc, id)
+		if err != nil || len(on) != 1 || !idle {
+			t.Errorf("%s runs on %v (idle %v, %v)", id, on, idle, err)
+		}
+	}
+	if on, _, _ := runningOn(doc, "web-fs"); len(on) == 1 {
+		if _, err := os.Stat(filepath.Join(dir, on[0], "rsctmp", "Dummy-web-fs.state")); err != nil {
+			t.Errorf("web-fs runs on %s but its state file is missing: %v", on[0], err)
+		}
+	}
 	start := time.Now()
 	cmd.Process.Signal(syscall.SIGINT)
 	for range lines {

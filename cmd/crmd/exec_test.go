@@ -1,0 +1,56 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pacer-ha/pacer/lrmd"
+	"github.com/pacer-ha/pacer/transition"
+)
+
+func TestExecMessageCodec(t *testing.T) {
+	a := &transition.Action{Kind: transition.RscOp, Operation: "start", Key: "d_start_0", Node: "n2",
+		Rsc: &transition.Primitive{ID: "d", Class: "ocf", Provider: "pacer", Type: "Dummy"}, Attrs: map[string]string{"CRM_meta_timeout": "20000"}}
+	b, err := encodeExec(execMsg{Type: execRequest, From: "n1", To: "n2", ID: 7, TKey: "1:2:0:x", Action: toWire(a)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := decodeExec(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := m.Action.action()
+	if m.ID != 7 || m.TKey != "1:2:0:x" || got.Key != a.Key || got.Rsc.Type != "Dummy" || got.Attrs["CRM_meta_timeout"] != "20000" {
+		t.Errorf("round trip: %+v %+v", m, got)
+	}
+	// Malformed messages are errors, never panics.
+	for _, bad := range []string{"", "X", "Xnot json", `X{"type":"exec","from":"a","to":"b"}`,
+		`X{"type":"exec","from":"a","to":"b","action":{"kind":0,"node":"b"}}`,
+		`X{"type":"exec-result","from":"a","to":"b"}`, `X{"type":"nope","from":"a","to":"b"}`, `X{"type":"history"}`} {
+		if _, err := decodeExec([]byte(bad)); err == nil {
+			t.Errorf("%q decoded", bad)
+		}
+	}
+}
+
+func TestLRMPatch(t *testing.T) {
+	a := &transition.Action{Kind: transition.RscOp, Operation: "monitor", Key: "d_monitor_10000", Node: "n2", IntervalMS: 10000,
+		Rsc: &transition.Primitive{ID: "d", Class: "ocf", Provider: "pacer", Type: "Dummy"}, Attrs: map[string]string{}}
+	job := transition.Job{Action: a, TransitionKey: "1:2:0:x"}
+	res := lrmd.Result{Request: lrmd.Request{RscID: "d", Action: "monitor", IntervalMS: 10000}, CallID: 3, Status: lrmd.StatusDone, Finished: time.Now()}
+	op, ok, err := recordOp(job, outcomeOf(res))
+	if err != nil || !ok || op.Node != "n2" || !strings.Contains(string(op.Doc), `id="d_monitor_10000"`) {
+		t.Fatalf("monitor result: %v %v %+v %s", ok, err, op, op.Doc)
+	}
+	// A cancelled recurring monitor deletes its entry.
+	res.Status = lrmd.StatusCancelled
+	op, ok, err = recordOp(job, outcomeOf(res))
+	if err != nil || !ok || !strings.Contains(string(op.Doc), `<delete id="d_monitor_10000"/>`) {
+		t.Fatalf("cancelled monitor: %v %v %s", ok, err, op.Doc)
+	}
+	// Pseudo actions record nothing.
+	if _, ok, err := recordOp(transition.Job{Action: &transition.Action{Kind: transition.Pseudo, Key: "g_running_0"}}, transition.Outcome{}); ok || err != nil {
+		t.Errorf("pseudo action recorded (%v)", err)
+	}
+}
