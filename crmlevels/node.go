@@ -3,6 +3,8 @@ package crmlevels
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"unicode"
 
 	"github.com/beevik/etree"
@@ -156,4 +158,35 @@ func DeleteNodeAttr(root *etree.Element, name string, kind NodeAttrKind, attr st
 		return false, err
 	}
 	return len(deleteNV(holder, tag, attr, false)) > 0, nil
+}
+
+// FailCount is the resource's fail count on a node as crm_failcount
+// reports it: the sum of its fail-count-RSC and fail-count-RSC#OP_INTERVAL
+// transient attributes, "INFINITY" when one is.
+func FailCount(root *etree.Element, rsc, name string) (string, error) {
+	holder, tag, _, err := nodeAttrPlace(root, name, NodeStatusAttr, false)
+	if err != nil {
+		return "", err
+	}
+	total := 0
+	if holder != nil {
+		for _, set := range holder.SelectElements(tag) {
+			for _, nv := range set.SelectElements("nvpair") {
+				n := nv.SelectAttrValue("name", "")
+				if n != "fail-count-"+rsc && !strings.HasPrefix(n, "fail-count-"+rsc+"#") {
+					continue
+				}
+				v := nv.SelectAttrValue("value", "")
+				if v == "INFINITY" || v == "+INFINITY" {
+					return "INFINITY", nil
+				}
+				i, err := strconv.Atoi(v)
+				if err != nil {
+					continue
+				}
+				total += i
+			}
+		}
+	}
+	return strconv.Itoa(total), nil
 }

@@ -115,11 +115,3 @@ func localNode() string {
 	short, _, _ := strings.Cut(h, ".")
 	return short
 }
-
-
-func (a *app) env(name string) string {
-	if a.getenv == nil {
-		return ""
-	}
-	return a.getenv(name)
-}

@@ -46,16 +46,15 @@ type app struct {
 	stdout io.Writer
 	stderr io.Writer
 	open   func(context.Context) (store, error)
-	// clock, getenv and executor default to the real time, environment and
-	// a local lrmd executor.
+	// clock and executor default to the real time and a local lrmd
+	// executor.
 	clock    func() time.Time
-	getenv   func(string) string
 	executor crmlevels.Agents
 }
 
 func main() {
 	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
-		open: func(ctx context.Context) (store, error) { return cibclient.Open(ctx) }, getenv: os.Getenv}
+		open: func(ctx context.Context) (store, error) { return cibclient.Open(ctx) }}
 	err := a.command().Execute()
 	os.Exit(int(crmexit.Of(err)))
 }

@@ -19,7 +19,7 @@ func (a *app) node(ctx context.Context, args []string) error {
 	cmd, rest := args[0], args[1:]
 	switch cmd {
 	case "list":
-		fmt.Fprintf(a.stderr, "WARNING: This command 'list' is deprecated, please use 'show'\n")
+		fmt.Fprintf(a.stdout, "WARNING: This command 'list' is deprecated, please use 'show'\n")
 		a.info(`"list" is accepted as "show"`)
 		cmd = "show"
 	case "status":

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/pacer-ha/pacer/cib"
 	"github.com/pacer-ha/pacer/cluster"
@@ -21,11 +22,11 @@ func (a *app) resource(ctx context.Context, args []string) error {
 	cmd, rest := args[0], args[1:]
 	switch cmd {
 	case "migrate":
-		fmt.Fprintf(a.stderr, "WARNING: This command 'migrate' is deprecated, please use 'move'\n")
+		fmt.Fprintf(a.stdout, "WARNING: This command 'migrate' is deprecated, please use 'move'\n")
 		a.info(`"migrate" is accepted as "move"`)
 		cmd = "move"
 	case "unmove", "unmigrate":
-		fmt.Fprintf(a.stderr, "WARNING: This command '%s' is deprecated, please use 'clear'\n", cmd)
+		fmt.Fprintf(a.stdout, "WARNING: This command '%s' is deprecated, please use 'clear'\n", cmd)
 		a.info(`"%s" is accepted as "clear"`, cmd)
 		cmd = "clear"
 	case "show", "list":
@@ -57,7 +58,11 @@ func (a *app) resource(ctx context.Context, args []string) error {
 		return a.resourceClear(ctx, rest)
 	case "param", "meta":
 		return a.resourceAttr(ctx, cmd, rest)
-	case "restart", "cleanup", "refresh", "failcount", "ban", "trace", "untrace", "scores", "operations", "utilization", "secret", "maintenance", "promote", "demote":
+	case "cleanup", "refresh":
+		return a.resourceCleanup(ctx, cmd, rest)
+	case "failcount":
+		return a.resourceFailcount(ctx, rest)
+	case "restart", "ban", "trace", "untrace", "scores", "operations", "utilization", "secret", "maintenance", "promote", "demote":
 		return crmexit.Wrap(crmexit.Unimplemented, fmt.Errorf("resource %s: not implemented yet in Pacer's crm", cmd))
 	}
 	return usageErr("resource: unknown command %q", cmd)
@@ -133,13 +138,11 @@ func (a *app) resourceMove(ctx context.Context, rest []string) error {
 }
 
 func (a *app) resourceClear(ctx context.Context, rest []string) error {
-	if len(rest) == 0 || len(rest) > 2 {
-		return usageErr("resource clear: usage: clear <rsc> [<node>]")
+	if len(rest) != 1 {
+		// crmsh 4.4's clear takes the resource only.
+		return usageErr("resource.clear: Expected (rsc), takes exactly 1 arguments (%d given)", len(rest))
 	}
 	p := &resourcecmd.PlacementRequest{Tool: "crm_resource", Resource: rest[0], Quiet: true, Now: a.now()}
-	if len(rest) == 2 {
-		p.Node = rest[1]
-	}
 	err := a.edit(ctx, func(c *cib.CIB, cl *cluster.Cluster) error {
 		return p.Clear(c, cl, a.stdout, a.stderr)
 	})
@@ -219,4 +222,58 @@ func (a *app) resourceAttr(ctx context.Context, level string, rest []string) err
 		return err
 	}
 	return usageErr("Bad usage: Unknown command '%s', command: '%s %s %s %s'", op, level, rsc, op, name)
+}
+
+// resourceCleanup is cleanup|refresh [RSC] [NODE] [force], as crm_resource
+// --cleanup/--refresh [--resource RSC] [--node NODE].
+func (a *app) resourceCleanup(ctx context.Context, cmd string, rest []string) error {
+	if len(rest) > 0 && rest[len(rest)-1] == "force" {
+		rest = rest[:len(rest)-1]
+	}
+	if len(rest) > 2 {
+		return usageErr("resource.%s: usage: %s [<rsc>] [<node>] [force]", cmd, cmd)
+	}
+	q := &resourcecmd.CleanupRequest{Tool: "crm_resource", Refresh: cmd == "refresh"}
+	if len(rest) > 0 {
+		q.Resource = rest[0]
+	}
+	if len(rest) > 1 {
+		q.Node = rest[1]
+	}
+	var out bytes.Buffer
+	err := a.edit(ctx, func(c *cib.CIB, cl *cluster.Cluster) error {
+		return q.Run(c, cl, &out, a.stderr)
+	})
+	a.stdout.Write(out.Bytes())
+	return toolErr(err)
+}
+
+// resourceFailcount is failcount RSC show|delete NODE, and set NODE 0
+// (the same as delete): the resource's fail-count attributes on the node.
+func (a *app) resourceFailcount(ctx context.Context, rest []string) error {
+	if len(rest) < 3 {
+		return usageErr("resource.failcount: usage: failcount <rsc> set <node> <value> | delete <node> | show <node>")
+	}
+	rsc, op, node := rest[0], rest[1], rest[2]
+	switch {
+	case op == "show" && len(rest) == 3:
+		c, err := a.readCIB(ctx)
+		if err != nil {
+			return err
+		}
+		n, err := crmlevels.FailCount(c.Root(), rsc, node)
+		if err != nil {
+			return usageErr("resource.failcount: %v", err)
+		}
+		fmt.Fprintf(a.stdout, "scope=status  name=fail-count-%s value=%s\n", rsc, n)
+		return nil
+	case op == "delete" && len(rest) == 3, op == "set" && len(rest) == 4 && rest[3] == "0":
+		q := &resourcecmd.CleanupRequest{Tool: "crm_resource", Resource: rsc, Node: node, Quiet: true}
+		return toolErr(a.edit(ctx, func(c *cib.CIB, cl *cluster.Cluster) error {
+			return q.Run(c, cl, io.Discard, a.stderr)
+		}))
+	case op == "set" && len(rest) == 4:
+		return crmexit.Wrap(crmexit.Unimplemented, fmt.Errorf("resource.failcount: setting a fail count other than 0 is not implemented in Pacer's crm"))
+	}
+	return usageErr("resource.failcount: unknown command %q", op)
 }

@@ -5,8 +5,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
+	"github.com/pacer-ha/pacer/cib"
 	"github.com/pacer-ha/pacer/cluster"
 	"github.com/pacer-ha/pacer/crmexit"
 	"github.com/pacer-ha/pacer/crmlevels"
@@ -52,9 +52,19 @@ func (a *app) status(ctx context.Context, args []string) error {
 			return usageErr("status: unknown option %q (full, bynode, inactive, ops, timing, failcounts, simple, xml, noheaders, detail, brief, tickets)", w)
 		}
 	}
-	c, err := a.readCIB(ctx)
+	st, err := a.open(ctx)
 	if err != nil {
-		return err
+		return crmexit.Wrap(crmexit.Err, fmt.Errorf("cannot open the CIB: %w", err))
+	}
+	defer st.Close()
+	c, err := st.Read(ctx)
+	if err != nil {
+		return crmexit.Wrap(crmexit.Err, fmt.Errorf("cannot read the CIB: %w", err))
+	}
+	// crm_mon names the stack only when it talks to a cluster.
+	stack := "pacer"
+	if _, isFile := st.(*cib.FileBackend); isFile {
+		stack = ""
 	}
 	now := a.now()
 	cl, err := cluster.UnpackWith(c.Root(), now, crmmon.RuleOptions(now))
@@ -67,9 +77,9 @@ func (a *app) status(ctx context.Context, args []string) error {
 		line, _ := crmmon.Nagios(cl)
 		fmt.Fprintln(&buf, line)
 	case asXML:
-		err = crmmon.RenderXML(&buf, cl, a.monHeader(now, "crm_mon -1 --as-xml"), opts)
+		err = crmmon.RenderXML(&buf, cl, crmmon.Header{Stack: stack, Now: now, Request: "crm_mon -1 --as-xml"}, opts)
 	default:
-		err = crmmon.Render(&buf, cl, a.monHeader(now, "crm_mon -1"), opts)
+		err = crmmon.Render(&buf, cl, crmmon.Header{Stack: stack, Now: now, Request: "crm_mon -1"}, opts)
 	}
 	if err != nil {
 		return crmexit.Wrap(crmexit.Err, fmt.Errorf("status: %w", err))
@@ -78,14 +88,6 @@ func (a *app) status(ctx context.Context, args []string) error {
 	buf.WriteByte('\n')
 	_, err = a.stdout.Write(buf.Bytes())
 	return err
-}
-
-func (a *app) monHeader(now time.Time, req string) crmmon.Header {
-	stack := ""
-	if a.env("CIB_file") == "" && a.env("CIB_shadow") == "" {
-		stack = "pacer"
-	}
-	return crmmon.Header{Stack: stack, Now: now, Request: req}
 }
 
 // ra is crm ra classes|providers TYPE [CLASS]|list CLASS [PROVIDER]|info AGENT.
