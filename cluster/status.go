@@ -12,6 +12,11 @@ import (
 func (u *unpacker) unpackStatus() {
 	c := u.c
 	fencing := c.Properties.StonithEnabled()
+	names := make(map[string]bool, len(c.Nodes))
+	for _, n := range c.Nodes {
+		names[n.Name] = true
+	}
+	u.uniqueNodeNames = len(names) == len(c.Nodes)
 	var states []*etree.Element
 	stateNode := map[*etree.Element]*Node{}
 	if c.StatusElement != nil {
@@ -483,7 +488,7 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element) {
 	if hid == "" {
 		return
 	}
-	// One allocation for all of the entry's records: this runs for every
+	// Records come from shared chunks (takeOps): this runs for every
 	// resource on every node each time the DC rebuilds the model.
 	nops := 0
 	for _, tok := range lr.Child {
@@ -491,8 +496,8 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element) {
 			nops++
 		}
 	}
-	slab := make([]OpRecord, nops)
-	recs := make([]*OpRecord, 0, nops)
+	slab := u.takeOps(nops)
+	recs := u.takeOpPtrs(nops)
 	for _, tok := range lr.Child {
 		if e, ok := tok.(*etree.Element); ok && e.Tag == "lrm_rsc_op" {
 			o := &slab[len(recs)]
@@ -508,14 +513,17 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element) {
 	if r.Orphan && len(recs) == 0 {
 		return
 	}
-	st := &RscNodeState{
+	st := u.takeState()
+	*st = RscNodeState{
 		Rsc: r, Node: n, HistoryID: hid, History: recs, Element: lr,
 		Class:    lr.SelectAttrValue("class", ""),
 		Provider: lr.SelectAttrValue("provider", ""),
 		Type:     lr.SelectAttrValue("type", ""),
 	}
 	if r.Status == nil {
-		r.Status = map[string]*RscNodeState{}
+		// Probes leave history for most resources on every node, so size
+		// for that instead of growing the map node by node.
+		r.Status = make(map[string]*RscNodeState, len(u.c.Nodes))
 	}
 	u.replay(r, n, st)
 	if lock := atoi64(lr.SelectAttrValue("shutdown-lock", "0")); lock > 0 && u.c.Properties.ShutdownLock() &&
@@ -530,7 +538,7 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element) {
 		r.Managed = false
 	}
 	u.failcounts(r, n, st)
-	if old := r.Status[n.Name]; old != nil {
+	if old := u.statusOn(r, n); old != nil {
 		// Several history entries map to the same resource and node: each is
 		// replayed on its own and the node stays active if any says so.
 		merged := st
@@ -579,6 +587,21 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element) {
 		r.PendingNode = n
 		r.PendingTask = st.Pending.Operation
 	}
+}
+
+// statusOn returns r.Status[n.Name] while n's history is being read. Looking
+// the map up for every history entry cost more than the rest of the entry's
+// bookkeeping (one cold map per resource), and the answer is almost always
+// nil: each node's history is read in one pass (Node.Unpacked), so when node
+// names are unique r can only have state on n if the last state added to r
+// was n's.
+func (u *unpacker) statusOn(r *Resource, n *Node) *RscNodeState {
+	if u.uniqueNodeNames {
+		if k := len(r.StatusOrder); k == 0 || r.StatusOrder[k-1].Node != n {
+			return nil
+		}
+	}
+	return r.Status[n.Name]
 }
 
 func appendRsc(list []*Resource, r *Resource) []*Resource {

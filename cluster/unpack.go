@@ -42,6 +42,58 @@ type unpacker struct {
 	opts Options
 	// idIndex resolves id-ref lazily (built on first use).
 	idIndex map[string]*etree.Element
+	// Chunks that history records are carved from (see take*): the status
+	// section holds one entry per resource per node, so allocating each
+	// record on its own dominated the cost of an unpack (allocation and GC).
+	// Every record lives as long as the Cluster, so sharing chunks keeps
+	// nothing alive that would otherwise be freed.
+	opChunk    []OpRecord
+	opPtrChunk []*OpRecord
+	stChunk    []RscNodeState
+	// uniqueNodeNames is set when no two nodes share a name (see statusOn).
+	uniqueNodeNames bool
+}
+
+// historyChunk is how many records each chunk holds: large enough that
+// allocation is amortised, small enough not to waste much on small CIBs.
+const historyChunk = 512
+
+// takeOps returns n zeroed OpRecords, contiguous, from the current chunk.
+func (u *unpacker) takeOps(n int) []OpRecord {
+	if n > historyChunk {
+		return make([]OpRecord, n)
+	}
+	if len(u.opChunk) < n {
+		u.opChunk = make([]OpRecord, historyChunk)
+	}
+	s := u.opChunk[:n:n]
+	u.opChunk = u.opChunk[n:]
+	return s
+}
+
+// takeOpPtrs returns an empty slice with capacity n from the current chunk.
+// Its capacity is exact, so appending to it later reallocates rather than
+// overwriting a neighbour's records.
+func (u *unpacker) takeOpPtrs(n int) []*OpRecord {
+	if n > historyChunk {
+		return make([]*OpRecord, 0, n)
+	}
+	if len(u.opPtrChunk) < n {
+		u.opPtrChunk = make([]*OpRecord, historyChunk)
+	}
+	s := u.opPtrChunk[:0:n]
+	u.opPtrChunk = u.opPtrChunk[n:]
+	return s
+}
+
+// takeState returns a zeroed RscNodeState from the current chunk.
+func (u *unpacker) takeState() *RscNodeState {
+	if len(u.stChunk) == 0 {
+		u.stChunk = make([]RscNodeState, historyChunk)
+	}
+	st := &u.stChunk[0]
+	u.stChunk = u.stChunk[1:]
+	return st
 }
 
 // UnpackWith builds the model from a <cib> element.
