@@ -42,6 +42,22 @@ func configureDummy(ctx context.Context, sock, id string) error {
 	})
 }
 
+// preferNode adds a location preference (score 100) of rsc for node.
+func preferNode(ctx context.Context, sock, rsc, node string) error {
+	b, err := ipc.DialBackend(ctx, sock)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	return b.Update(ctx, func(c *cib.CIB) error {
+		x, err := cib.ParseElement([]byte(fmt.Sprintf(`<rsc_location id="%[1]s-prefers-%[2]s" rsc="%[1]s" node="%[2]s" score="100"/>`, rsc, node)))
+		if err != nil {
+			return err
+		}
+		return c.Create("constraints", x)
+	})
+}
+
 // runningOn reads where the CIB says a resource runs (online nodes only),
 // and whether the scheduler has nothing left to do.
 func runningOn(doc []byte, id string) (nodes []string, idle bool, err error) {
@@ -184,6 +200,51 @@ func TestResourceFailover(t *testing.T) {
 	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
 	t.Logf("kill -> Started on a survivor: median %v, min %v, max %v over %d kills",
 		times[len(times)/2].Round(time.Millisecond), times[0].Round(time.Millisecond), times[len(times)-1].Round(time.Millisecond), len(times))
+
+	// The node running d is not the DC: move d to a node that is not, kill it.
+	st, _, err := status(c.nodes[on].sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var target string
+	for _, n := range names {
+		if n != st.DC && n != on {
+			target = n
+		}
+	}
+	if target == "" {
+		for _, n := range names {
+			if n != st.DC {
+				target = n
+			}
+		}
+	}
+	if err := preferNode(ctx, c.nodes[st.DC].sock, "d", target); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.waitRunning(names, "d", []string{target}, true, 15*time.Second); err != nil {
+		t.Fatalf("moving d to %s: %v", target, err)
+	}
+	var rest []string
+	for _, n := range names {
+		if n != target {
+			rest = append(rest, n)
+		}
+	}
+	killed := time.Now()
+	c.kill(target)
+	os.Remove(c.stateFile(target, "d"))
+	next, err := c.waitRunning(rest, "d", rest, false, 15*time.Second)
+	if err != nil {
+		t.Fatalf("after killing %s (not the DC): %v", target, err)
+	}
+	t.Logf("killed %s (DC %s stays): d Started on %s after %v", target, st.DC, next, time.Since(killed).Round(time.Millisecond))
+	c.start(target)
+	c.waitAgree(names, 15*time.Second)
+	// d goes back to the node it prefers.
+	if on, err = c.waitRunning(names, "d", []string{target}, true, 15*time.Second); err != nil {
+		t.Fatalf("after %s came back: %v", target, err)
+	}
 
 	// The resource's process dies (its state file disappears): the recurring
 	// monitor reports it, the failure is counted and d is recovered in place.
