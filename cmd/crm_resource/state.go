@@ -24,7 +24,7 @@ type stateOptions struct {
 	operation, interval     string
 	wait                    bool
 	why, constraints, stack bool
-	fail                    bool
+	fail, recursive         bool
 	outputAs                string
 }
 
@@ -55,7 +55,19 @@ func stateCommand(ctx context.Context, o *options, stdout, stderr io.Writer) (bo
 	}
 	switch {
 	case s.constraints, s.stack:
-		return true, resourcecmd.Failf(stderr, "crm_resource", crmexit.Unimplemented, "--constraints/--stack is not implemented in Pacer yet")
+		if err := needResource(); err != nil {
+			return true, err
+		}
+		_, cl, err := view()
+		if err != nil {
+			return true, err
+		}
+		r, _ := resourcecmd.Find(cl, o.resource)
+		if r == nil {
+			return true, resourcecmd.Failf(stderr, "crm_resource", crmexit.NoSuch, "Resource '%s' not found", o.resource)
+		}
+		resourcecmd.Constraints(stdout, cl, r, s.stack || s.recursive)
+		return true, nil
 	case s.list, s.listRaw:
 		_, cl, err := view()
 		if err != nil {
@@ -173,6 +185,7 @@ func addStateFlags(cmd *cobra.Command, s *stateOptions) {
 	f.BoolVarP(&s.why, "why", "Y", false, "Show why resources are not running, optionally filtered by --resource and/or --node")
 	f.BoolVarP(&s.constraints, "constraints", "a", false, "Display the location and colocation constraints that apply to a resource, and if --recursive is specified, to the resources directly or indirectly involved in those colocations.")
 	f.BoolVarP(&s.stack, "stack", "A", false, "Equivalent to --constraints --recursive")
+	f.BoolVar(&s.recursive, "recursive", false, "Follow colocation chains when using --constraints")
 	f.BoolVarP(&s.fail, "fail", "F", false, "(Advanced) Tell the cluster this resource has failed")
 	f.StringVar(&s.outputAs, "output-as", "text", "Specify output format as one of: text (default), xml")
 }

@@ -62,12 +62,18 @@ func TestStateAgainstPacemaker(t *testing.T) {
 			{"--move", "-r", "UmVIPcheck", "-N", "srv02", "--promoted"}, {"--move", "-r", "UmVIPcheck", "-N", "srv04", "--force"},
 			{"--ban", "-r", "UmVIPcheck", "-N", "srv09"}, {"--ban", "-r", "UmVIPcheck", "-N", "srv01", "--lifetime", "P1D"},
 			{"--clear", "-r", "UmVIPcheck"}, {"--clear", "-N", "srv01"},
+			{"-a", "-r", "UMgroup01"}, {"-A", "-r", "clnPingd"}, {"-A", "-r", "UmVIPcheck"}, {"-a", "-r", "clnPrmPingd"},
 			{"-Y", "-r", "UmVIPcheck"}, {"-Y", "-r", "clnUMdummy01"}, {"-Y", "-r", "UmVIPcheck", "-N", "srv02"},
 			{"--move", "-r", "UmVIPcheck", "-Q"}, {"--ban", "-r", "UmVIPcheck", "-N", "srv02", "-Q", "--lifetime", "PT5M"},
 			{"--move", "-r", "UmVIPcheck", "-N", "srv02", "--lifetime", "bogus"},
 			{"--move", "-r", "UmVIPcheck", "-N", "srv03", "--lifetime", "P1Y2M3W4DT5H6M7S"}, {"--ban", "-r", "UmVIPcheck", "-N", "srv03", "--lifetime", "P3M"},
 		},
+		"testdata/constraints.xml": {
+			{"-a", "-r", "web"}, {"-A", "-r", "web"}, {"-a", "-r", "web-ip"}, {"-A", "-r", "web-ip"}, {"-a", "-r", "db"},
+			{"-A", "-r", "db"}, {"--constraints", "--recursive", "-r", "db"}, {"-a", "-r", "nosuch"}, {"-a"},
+		},
 		"testdata/group-anticolocation.xml": {
+			{"-a", "-r", "group2"}, {"-A", "-r", "member2b"},
 			{"--list"}, {"--list-raw"}, {"-W", "-r", "group2"}, {"--move", "-r", "group2"}, {"--ban", "-r", "member2b", "-N", "node1"},
 		},
 	}
