@@ -62,8 +62,9 @@ func main() {
 func (a *app) command() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "crm [OPTIONS] [SUBCOMMAND ARGS...]",
-		Short: "Pacer's crm shell (crmsh-compatible configure level)",
-		Long: `crm configures the cluster with crmsh's language.
+		Short: "Pacer's crm shell (crmsh-compatible)",
+		Long: `crm configures the cluster with crmsh's language, shows its status and
+manages resources and nodes (levels configure, status, ra, resource, node).
 
 Call a subcommand directly for single-shot use, give a script with -f, or run
 crm (or "crm configure") without arguments to read commands from standard input.
@@ -74,7 +75,12 @@ The CIB is read and written through CIB_file when it is set, else the live clust
   crm configure show xml p1
   crm -f setup.crm
   crm configure load update cluster.crm
-  echo "primitive p2 ocf:heartbeat:Dummy" | crm configure`,
+  echo "primitive p2 ocf:heartbeat:Dummy" | crm configure
+  crm status
+  crm resource stop p1
+  crm resource move p1 node2
+  crm node standby node1
+  crm ra info ocf:heartbeat:IPaddr2`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.ArbitraryArgs,
