@@ -64,6 +64,17 @@ func TestLevelsAgainstCrmsh(t *testing.T) {
 		t.Fatal(err)
 	}
 	runCrmsh(t, bases["moved"], "resource", "move", "db", "node2")
+	// attrs: rich with node attributes set by crmsh.
+	bases["attrs"] = filepath.Join(dir, "attrs.xml")
+	data, err := os.ReadFile(bases["rich"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bases["attrs"], data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	runCrmsh(t, bases["attrs"], "node", "maintenance", "node1")
+	runCrmsh(t, bases["attrs"], "node", "attribute", "node1", "set", "foo", "bar")
 
 	cases := []struct {
 		base string
@@ -86,6 +97,8 @@ func TestLevelsAgainstCrmsh(t *testing.T) {
 		{"example", "resource meta db show resource-stickiness"},
 		{"example", "resource move db node2"},
 		{"example", "resource migrate db node3"},
+		{"example", "resource ban db node2"},
+		{"example", "resource ban db"},
 		{"example", "resource status"},
 		{"example", "resource status db"},
 		{"example", "resource locate web"},
@@ -112,6 +125,10 @@ func TestLevelsAgainstCrmsh(t *testing.T) {
 		{"rich", "node utilization " + host + " set cpu 4"},
 		{"rich", "node show"},
 		{"rich", "node show node1"},
+		{"attrs", "node show"},
+		{"attrs", "node ready node1"},
+		{"attrs", "node attribute node1 set foo baz"},
+		{"attrs", "node maintenance node1"},
 		{"example", "status"},
 		{"example", "status bynode"},
 		{"example", "status inactive"},

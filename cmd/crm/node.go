@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/pacer-ha/pacer/cib"
 	"github.com/pacer-ha/pacer/cluster"
@@ -151,7 +152,7 @@ func (a *app) attrErr(err error, node string) error {
 }
 
 // nodeShow prints crmsh's node show: NAME(ID): TYPE, then the node's
-// attributes and utilization.
+// attributes on one line after a tab.
 func (a *app) nodeShow(ctx context.Context, rest []string) error {
 	c, err := a.readCIB(ctx)
 	if err != nil {
@@ -169,14 +170,14 @@ func (a *app) nodeShow(ctx context.Context, rest []string) error {
 		}
 		found = true
 		fmt.Fprintf(a.stdout, "%s(%s): %s\n", uname, n.SelectAttrValue("id", ""), n.SelectAttrValue("type", "member"))
-		for _, set := range n.ChildElements() {
-			label := map[string]string{"instance_attributes": "", "utilization": "utilization: "}[set.Tag]
-			if set.Tag != "instance_attributes" && set.Tag != "utilization" {
-				continue
-			}
+		var attrs []string
+		for _, set := range n.SelectElements("instance_attributes") {
 			for _, nv := range set.SelectElements("nvpair") {
-				fmt.Fprintf(a.stdout, "\t%s%s=%s\n", label, nv.SelectAttrValue("name", ""), nv.SelectAttrValue("value", ""))
+				attrs = append(attrs, nv.SelectAttrValue("name", "")+"="+nv.SelectAttrValue("value", ""))
 			}
+		}
+		if len(attrs) > 0 {
+			fmt.Fprintf(a.stdout, "\t%s\n", strings.Join(attrs, " "))
 		}
 	}
 	if !found {

@@ -52,8 +52,8 @@ func (a *app) resource(ctx context.Context, args []string) error {
 			}
 			return nil
 		})
-	case "move":
-		return a.resourceMove(ctx, rest)
+	case "move", "ban":
+		return a.resourceMove(ctx, cmd, rest)
 	case "clear":
 		return a.resourceClear(ctx, rest)
 	case "param", "meta":
@@ -62,7 +62,7 @@ func (a *app) resource(ctx context.Context, args []string) error {
 		return a.resourceCleanup(ctx, cmd, rest)
 	case "failcount":
 		return a.resourceFailcount(ctx, rest)
-	case "restart", "ban", "trace", "untrace", "scores", "operations", "utilization", "secret", "maintenance", "promote", "demote":
+	case "restart", "trace", "untrace", "scores", "operations", "utilization", "secret", "maintenance", "promote", "demote":
 		return crmexit.Wrap(crmexit.Unimplemented, fmt.Errorf("resource %s: not implemented yet in Pacer's crm", cmd))
 	}
 	return usageErr("resource: unknown command %q", cmd)
@@ -103,11 +103,12 @@ func (a *app) resourceStatus(ctx context.Context, cmd string, rest []string) err
 	return nil
 }
 
-func (a *app) resourceMove(ctx context.Context, rest []string) error {
+func (a *app) resourceMove(ctx context.Context, cmd string, rest []string) error {
 	if len(rest) == 0 || len(rest) > 4 {
-		return usageErr("resource move: usage: move <rsc> [<node>] [<lifetime>] [force]")
+		return usageErr("resource %s: usage: %s <rsc> [<node>] [<lifetime>] [force]", cmd, cmd)
 	}
-	p := &resourcecmd.PlacementRequest{Tool: "crm_resource", Resource: rest[0], Quiet: true, Now: a.now()}
+	// crmsh runs crm_resource --move quietly, --ban not.
+	p := &resourcecmd.PlacementRequest{Tool: "crm_resource", Resource: rest[0], Quiet: cmd == "move", Now: a.now()}
 	for _, w := range rest[1:] {
 		switch {
 		case w == "force":
@@ -117,21 +118,25 @@ func (a *app) resourceMove(ctx context.Context, rest []string) error {
 		case p.Node == "":
 			p.Node = w
 		default:
-			return usageErr("resource move: unexpected %q", w)
+			return usageErr("resource %s: unexpected %q", cmd, w)
 		}
 	}
 	var out bytes.Buffer
 	err := a.edit(ctx, func(c *cib.CIB, cl *cluster.Cluster) error {
+		if cmd == "ban" {
+			return p.Ban(c, cl, &out, a.stderr)
+		}
 		return p.Move(c, cl, &out, a.stderr)
 	})
 	a.stdout.Write(out.Bytes())
 	if err != nil {
 		return toolErr(err)
 	}
+	what := map[string]string{"move": "Move", "ban": "Ban"}[cmd]
 	if p.Node != "" {
-		a.info("Move constraint created for %s to %s", p.Resource, p.Node)
+		a.info("%s constraint created for %s to %s", what, p.Resource, p.Node)
 	} else {
-		a.info("Move constraint created for %s", p.Resource)
+		a.info("%s constraint created for %s", what, p.Resource)
 	}
 	a.info("Use `crm resource clear %s` to remove this constraint", p.Resource)
 	return nil
