@@ -484,7 +484,8 @@ func (u *unpacker) orphan(lr *etree.Element, hid string) *Resource {
 
 // unpackLRMResource reads one lrm_resource and folds it into the model.
 func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element) {
-	hid := lr.SelectAttrValue("id", "")
+	la := readLRMAttrs(lr)
+	hid := la.id
 	if hid == "" {
 		return
 	}
@@ -516,17 +517,16 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element) {
 	st := u.takeState()
 	*st = RscNodeState{
 		Rsc: r, Node: n, HistoryID: hid, History: recs, Element: lr,
-		Class:    lr.SelectAttrValue("class", ""),
-		Provider: lr.SelectAttrValue("provider", ""),
-		Type:     lr.SelectAttrValue("type", ""),
+		Class: la.class, Provider: la.provider, Type: la.typ,
 	}
 	if r.Status == nil {
 		// Probes leave history for most resources on every node, so size
 		// for that instead of growing the map node by node.
 		r.Status = make(map[string]*RscNodeState, len(u.c.Nodes))
+		r.StatusOrder = make([]*RscNodeState, 0, len(u.c.Nodes))
 	}
 	u.replay(r, n, st)
-	if lock := atoi64(lr.SelectAttrValue("shutdown-lock", "0")); lock > 0 && u.c.Properties.ShutdownLock() &&
+	if lock := atoi64(la.shutdownLock); lock > 0 && u.c.Properties.ShutdownLock() &&
 		!n.Online && !n.Unclean {
 		limit := u.c.Properties.Duration("shutdown-lock-limit", 0)
 		if limit == 0 || u.c.Now.Before(time.Unix(lock, 0).Add(limit)) {
@@ -589,6 +589,38 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element) {
 	}
 }
 
+// lrmAttrs are the lrm_resource attributes the model reads.
+type lrmAttrs struct {
+	id, class, provider, typ, shutdownLock string
+}
+
+// readLRMAttrs reads an lrm_resource's attributes in one pass (it runs for
+// every resource on every node) with SelectAttrValue's answers: the first
+// attribute of each name, whatever its namespace prefix.
+func readLRMAttrs(lr *etree.Element) lrmAttrs {
+	var la lrmAttrs
+	var seen [5]bool
+	for _, a := range lr.Attr {
+		i, dst := -1, (*string)(nil)
+		switch a.Key {
+		case "id":
+			i, dst = 0, &la.id
+		case "class":
+			i, dst = 1, &la.class
+		case "provider":
+			i, dst = 2, &la.provider
+		case "type":
+			i, dst = 3, &la.typ
+		case "shutdown-lock":
+			i, dst = 4, &la.shutdownLock
+		}
+		if i >= 0 && !seen[i] {
+			seen[i], *dst = true, a.Value
+		}
+	}
+	return la
+}
+
 // statusOn returns r.Status[n.Name] while n's history is being read. Looking
 // the map up for every history entry cost more than the rest of the entry's
 // bookkeeping (one cold map per resource), and the answer is almost always
@@ -624,6 +656,10 @@ func removeNode(list []*Node, n *Node) []*Node {
 }
 
 func atoi64(s string) int64 {
+	if s == "" {
+		// Absent attributes are common; ParseInt would allocate an error.
+		return 0
+	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
 		return 0
