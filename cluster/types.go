@@ -274,7 +274,8 @@ type Resource struct {
 
 	// Status maps node name to this resource's state there (primitives).
 	Status map[string]*RscNodeState
-	// StatusOrder is the node order in which history was found.
+	// StatusOrder is the node order in which history was found: the values
+	// of Status, one per node name (Status[st.Node.Name] == st for each).
 	StatusOrder []*RscNodeState
 
 	// Derived state over all nodes (primitives; collections aggregate).

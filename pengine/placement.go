@@ -58,9 +58,11 @@ func (w *ws) initScores() {
 				r.scores[n.idx] = -inf
 			}
 		}
-		// Only nodes with history can hold failures.
+		// Only nodes with history can hold failures. Each st is
+		// r.cr.Status[st.Node.Name] (see cluster.Resource.StatusOrder), so
+		// it is used directly rather than looked up again.
 		for _, st := range r.cr.StatusOrder {
-			if n := w.byName[st.Node.Name]; n != nil && w.bannedByFailure(r, n) {
+			if n := w.byName[st.Node.Name]; n != nil && w.bannedByState(r, st) {
 				r.scores[n.idx] = -inf
 			}
 		}
@@ -74,14 +76,10 @@ func (w *ws) initScores() {
 	}
 }
 
-// bannedByFailure reports whether r's failures keep it off n: the fail count reached
-// migration-threshold, a start failed (start-failure-is-fatal), or the agent is not
-// installed there.
-func (w *ws) bannedByFailure(r *rsc, n *node) bool {
-	st := r.cr.Status[n.name]
-	if st == nil {
-		return false
-	}
+// bannedByState reports whether r's failures recorded in st (its state on one
+// node) keep it off that node: the fail count reached migration-threshold, a
+// start failed (start-failure-is-fatal), or the agent is not installed there.
+func (w *ws) bannedByState(r *rsc, st *cluster.RscNodeState) bool {
 	ignored := st.FailedOp == nil && len(st.IgnoredFailures) > 0
 	expired := r.cr.FailureTimeout > 0 && st.LastFailure > 0 &&
 		!w.now.Before(time.Unix(st.LastFailure, 0).Add(r.cr.FailureTimeout))
