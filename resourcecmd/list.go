@@ -78,7 +78,8 @@ func List(w io.Writer, cl *cluster.Cluster) error {
 }
 
 // ListRaw writes crm_resource --list-raw: every primitive id, depth first.
-// Clone instances are named by their configured id.
+// Clone instances are listed as rsc:N; orphans and the implicit connection
+// resources of guest nodes are included, as Pacemaker does.
 func ListRaw(w io.Writer, cl *cluster.Cluster) error {
 	var b strings.Builder
 	var walk func(r *cluster.Resource)
@@ -93,9 +94,6 @@ func ListRaw(w io.Writer, cl *cluster.Cluster) error {
 		}
 	}
 	for _, r := range cl.Resources {
-		if r.Orphan || r.Implicit {
-			continue
-		}
 		walk(r)
 	}
 	_, err := io.WriteString(w, b.String())

@@ -73,12 +73,17 @@ func stateCommand(ctx context.Context, o *options, stdout, stderr io.Writer) (bo
 		if err != nil {
 			return true, err
 		}
+		if len(cl.Resources) == 0 {
+			if s.listRaw {
+				io.WriteString(stderr, "NO resources configured\n\n")
+			} else {
+				io.WriteString(stdout, "Full List of Resources:\n  * No resources\n")
+			}
+			io.WriteString(stderr, "crm_resource: Error performing operation: No such object\n")
+			return true, resourcecmd.Fail(crmexit.NoSuch)
+		}
 		if s.listRaw {
 			return true, resourcecmd.ListRaw(stdout, cl)
-		}
-		if len(cl.Resources) == 0 {
-			io.WriteString(stdout, "NO resources configured\n")
-			return true, resourcecmd.Fail(crmexit.NoSuch)
 		}
 		return true, resourcecmd.List(stdout, cl)
 	case s.locate:

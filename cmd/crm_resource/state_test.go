@@ -68,6 +68,7 @@ func TestStateAgainstPacemaker(t *testing.T) {
 			{"--move", "-r", "UmVIPcheck", "-N", "srv02", "--lifetime", "bogus"},
 			{"--move", "-r", "UmVIPcheck", "-N", "srv03", "--lifetime", "P1Y2M3W4DT5H6M7S"}, {"--ban", "-r", "UmVIPcheck", "-N", "srv03", "--lifetime", "P3M"},
 		},
+		"testdata/empty.xml": {{"--list"}, {"--list-raw"}, {"-W", "-r", "x"}},
 		"testdata/constraints.xml": {
 			{"-a", "-r", "web"}, {"-A", "-r", "web"}, {"-a", "-r", "web-ip"}, {"-A", "-r", "web-ip"}, {"-a", "-r", "db"},
 			{"-A", "-r", "db"}, {"--constraints", "--recursive", "-r", "db"}, {"-a", "-r", "nosuch"}, {"-a"},
