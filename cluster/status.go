@@ -83,6 +83,7 @@ func (u *unpacker) unpackStatus() {
 			u.unpackNodeHistory(n, ns)
 		}
 	}
+	u.buildStatusMaps()
 	for _, n := range c.Nodes {
 		if n.IsRemote() && !n.Unpacked {
 			u.remoteOnline(n)
@@ -373,7 +374,7 @@ func (u *unpacker) anonymousInstance(n *Node, clone *Resource, base string) *Res
 			for _, w := range where {
 				if w == n {
 					r := findBase(inst, base)
-					if r != nil && r.Status[n.Name] != nil && r.Status[n.Name].Active {
+					if st := statusByName(r, n.Name); st != nil && st.Active {
 						// Another history entry for the same instance on the
 						// same node: surplus entries are orphans.
 						return u.cloneOrphan(clone, base)
@@ -519,11 +520,12 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element) {
 		Rsc: r, Node: n, HistoryID: hid, History: recs, Element: lr,
 		Class: la.class, Provider: la.provider, Type: la.typ,
 	}
-	if r.Status == nil {
+	if r.StatusOrder == nil {
 		// Probes leave history for most resources on every node, so size
-		// for that instead of growing the map node by node.
-		r.Status = make(map[string]*RscNodeState, len(u.c.Nodes))
+		// for that instead of growing node by node. r.Status is built from
+		// StatusOrder once all history is read (buildStatusMaps).
 		r.StatusOrder = make([]*RscNodeState, 0, len(u.c.Nodes))
+		u.withStatus = append(u.withStatus, r)
 	}
 	u.replay(r, n, st)
 	if lock := atoi64(la.shutdownLock); lock > 0 && u.c.Properties.ShutdownLock() &&
@@ -557,7 +559,6 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element) {
 	} else {
 		r.StatusOrder = append(r.StatusOrder, st)
 	}
-	r.Status[n.Name] = st
 	if st.Active && !n.Online && !n.Unclean && n.Type != NodeGuest && r.Managed &&
 		u.c.Properties.StonithEnabled() {
 		// A managed resource believed active on a node that is down means
@@ -621,19 +622,40 @@ func readLRMAttrs(lr *etree.Element) lrmAttrs {
 	return la
 }
 
-// statusOn returns r.Status[n.Name] while n's history is being read. Looking
-// the map up for every history entry cost more than the rest of the entry's
-// bookkeeping (one cold map per resource), and the answer is almost always
-// nil: each node's history is read in one pass (Node.Unpacked), so when node
-// names are unique r can only have state on n if the last state added to r
-// was n's.
+// statusOn returns r's state on n while n's history is being read (r.Status
+// is only built afterwards). Each node's history is read in one pass
+// (Node.Unpacked), so when node names are unique r can only have state on n
+// if the last state added to r was n's: no search for almost every entry.
 func (u *unpacker) statusOn(r *Resource, n *Node) *RscNodeState {
 	if u.uniqueNodeNames {
 		if k := len(r.StatusOrder); k == 0 || r.StatusOrder[k-1].Node != n {
 			return nil
 		}
 	}
-	return r.Status[n.Name]
+	return statusByName(r, n.Name)
+}
+
+// statusByName is r.Status[name] while history is being read: StatusOrder
+// holds one state per node name.
+func statusByName(r *Resource, name string) *RscNodeState {
+	for i := len(r.StatusOrder) - 1; i >= 0; i-- {
+		if st := r.StatusOrder[i]; st.Node.Name == name {
+			return st
+		}
+	}
+	return nil
+}
+
+// buildStatusMaps fills Resource.Status from StatusOrder once all history is
+// read. Inserting into every resource's map node by node touched a cold map
+// per history entry; filling each map at once keeps it in cache.
+func (u *unpacker) buildStatusMaps() {
+	for _, r := range u.withStatus {
+		r.Status = make(map[string]*RscNodeState, len(r.StatusOrder))
+		for _, st := range r.StatusOrder {
+			r.Status[st.Node.Name] = st
+		}
+	}
 }
 
 func appendRsc(list []*Resource, r *Resource) []*Resource {

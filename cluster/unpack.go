@@ -52,6 +52,9 @@ type unpacker struct {
 	stChunk    []RscNodeState
 	// uniqueNodeNames is set when no two nodes share a name (see statusOn).
 	uniqueNodeNames bool
+	// withStatus lists the resources with history, in discovery order, for
+	// buildStatusMaps.
+	withStatus []*Resource
 }
 
 // historyChunk is how many records each chunk holds: large enough that
