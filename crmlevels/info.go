@@ -108,7 +108,7 @@ func lines(text, indent string) string {
 	var b strings.Builder
 	for _, l := range strings.Split(text, "\n") {
 		if indent != "" {
-			l = indent + strings.TrimRight(l, " \t")
+			l = indent + l
 		}
 		b.WriteString(l + "\n")
 	}
