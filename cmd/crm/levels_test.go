@@ -204,3 +204,44 @@ func versionOf(t *testing.T, path string) string {
 	r := doc.Root()
 	return r.SelectAttrValue("admin_epoch", "") + "." + r.SelectAttrValue("epoch", "") + "." + r.SelectAttrValue("num_updates", "")
 }
+
+// Bad level commands fail with crmsh's exit status 1 (3 for what Pacer does
+// not do yet), never panic, and leave the CIB file as it was.
+func TestLevelErrorsWriteNothing(t *testing.T) {
+	example, err := os.ReadFile("../../docs/examples/cib.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(t.TempDir(), "cib.xml")
+	if err := os.WriteFile(f, example, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bad := []string{
+		"resource", "resource bogus", "resource stop", "resource stop web-ip nosuch",
+		"resource param", "resource param db", "resource param db set", "resource param db set a",
+		"resource param db bogus a", "resource meta nosuch set a b", "resource param db set 'a b' 1",
+		"resource move", "resource move nosuch node1", "resource move db nosuch", "resource move db node1 PXYZ",
+		"resource move db node1 node2 node3 node1", "resource clear", "resource clear db node1", "resource clear nosuch",
+		"resource ban db", "resource cleanup nosuch", "resource cleanup db nosuch", "resource cleanup a b c",
+		"resource failcount db", "resource failcount db show nosuch", "resource failcount db set node1 5",
+		"resource restart db", "resource locate", "resource status nosuch",
+		"node", "node bogus", "node standby nosuch", "node standby node1 sometimes", "node standby node1 forever x",
+		"node maintenance node1 reboot", "node attribute", "node attribute node1 set", "node attribute node1 set a",
+		"node attribute nosuch set a b", "node attribute node1 bogus a", "node utilization node1 show nope",
+		"node status-attr nosuch set a 1", "node show nosuch", "node fence node1",
+		"status bogus", "ra", "ra bogus", "ra list", "ra list nope", "ra providers", "ra info",
+	}
+	for _, c := range bad {
+		_, stderr, code := runCrm(t, f, "", strings.Fields(c)...)
+		if code != 1 && code != 3 {
+			t.Errorf("%s: exit %d, want 1 or 3", c, code)
+		}
+		if strings.TrimSpace(stderr) == "" {
+			t.Errorf("%s: no error message", c)
+		}
+		after, _ := os.ReadFile(f)
+		if string(after) != string(example) {
+			t.Fatalf("%s: the failed command changed the CIB", c)
+		}
+	}
+}
