@@ -677,11 +677,27 @@ func removeNode(list []*Node, n *Node) []*Node {
 	return out
 }
 
+// atoi64 parses a decimal integer, 0 if s is not one. It runs for most
+// attributes of every history entry.
 func atoi64(s string) int64 {
 	if s == "" {
 		// Absent attributes are common; ParseInt would allocate an error.
 		return 0
 	}
+	if len(s) <= 18 {
+		// Plain non-negative numbers (nearly all of them) without
+		// ParseInt's generality; 18 digits cannot overflow.
+		var n int64
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				goto general
+			}
+			n = n*10 + int64(c-'0')
+		}
+		return n
+	}
+general:
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
 		return 0
