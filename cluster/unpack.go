@@ -202,8 +202,11 @@ func (u *unpacker) deref(e *etree.Element) *etree.Element {
 // sets unpacks every child set element with the given tag.
 func (u *unpacker) sets(parent *etree.Element, tag string) []AttrSet {
 	var out []AttrSet
-	for _, ch := range parent.ChildElements() {
-		if ch.Tag != tag {
+	// Ranging over Child instead of ChildElements() saves a slice per call:
+	// this runs several times for every resource and operation.
+	for _, tok := range parent.Child {
+		ch, ok := tok.(*etree.Element)
+		if !ok || ch.Tag != tag {
 			continue
 		}
 		e := u.deref(ch)
@@ -212,7 +215,11 @@ func (u *unpacker) sets(parent *etree.Element, tag string) []AttrSet {
 			Score:   ParseScore(ch.SelectAttrValue("score", e.SelectAttrValue("score", "0"))),
 			Element: e,
 		}
-		for _, p := range e.ChildElements() {
+		for _, tok := range e.Child {
+			p, ok := tok.(*etree.Element)
+			if !ok {
+				continue
+			}
 			switch p.Tag {
 			case "nvpair":
 				p = u.deref(p)
