@@ -10,9 +10,34 @@ import (
 // every failing line, which is skipped as crmsh does.
 type Script struct {
 	Session  *Session
-	Level    string // "" (top) or "configure"
+	Level    string // "" (top), "configure" or one of OtherLevels
 	ReadFile func(path string) ([]byte, error)
 	Report   func(line int, err error)
+	// Other runs commands of the levels named in OtherLevels (status,
+	// resource, ...), given with the level first; the CIB may change under
+	// the session, whose id cache is then dropped. Nil: such lines fail.
+	Other       func(words []string) error
+	OtherLevels []string
+	// OtherCommands are top-level commands (status) run by Other too.
+	OtherCommands []string
+}
+
+func (sc *Script) otherCommand(w string) bool {
+	for _, l := range sc.OtherCommands {
+		if l == w {
+			return sc.Other != nil
+		}
+	}
+	return false
+}
+
+func (sc *Script) otherLevel(w string) bool {
+	for _, l := range sc.OtherLevels {
+		if l == w {
+			return sc.Other != nil
+		}
+	}
+	return false
 }
 
 // Run runs all lines of text and reports whether every line succeeded.
@@ -68,6 +93,25 @@ func (sc *Script) Line(n int, text string) (ok, more bool) {
 		}
 		return true, true
 	default:
+		if sc.otherLevel(words[0]) && sc.Level != "configure" {
+			if len(words) == 1 {
+				sc.Level = words[0]
+				return true, true
+			}
+			sc.Level = ""
+		}
+
+		if sc.Level != "configure" && (sc.otherLevel(sc.Level) || sc.otherLevel(words[0]) || (sc.Level == "" && sc.otherCommand(words[0]))) {
+			if sc.Level != "" {
+				words = append([]string{sc.Level}, words...)
+			}
+			err := sc.Other(words)
+			sc.Session.Forget()
+			if err != nil {
+				return fail(err)
+			}
+			return true, true
+		}
 		if sc.Level != "configure" {
 			return fail(fmt.Errorf("%s: No such command", words[0]))
 		}

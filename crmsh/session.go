@@ -93,6 +93,10 @@ func (s *Session) ExecLine(text string) error {
 
 // Exec runs one configure command given as words. A command either applies fully
 // or leaves the CIB untouched.
+// Forget drops the id cache; call it after changing the CIB behind the
+// session's back.
+func (s *Session) Forget() { s.idx = nil }
+
 func (s *Session) Exec(words []string) error {
 	if len(words) == 0 {
 		return nil

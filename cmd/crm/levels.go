@@ -115,3 +115,17 @@ func localNode() string {
 	short, _, _ := strings.Cut(h, ".")
 	return short
 }
+
+// memStore serves the level commands of a script from the CIB the script is
+// editing: reads see earlier lines' changes, updates apply at once (each
+// command checks its arguments before changing anything).
+type memStore struct {
+	c    *cib.CIB
+	file bool // the CIB comes from a file, not the cluster
+}
+
+func (m memStore) Read(context.Context) (*cib.CIB, error) { return m.c, nil }
+
+func (m memStore) Update(_ context.Context, fn func(*cib.CIB) error) error { return fn(m.c) }
+
+func (m memStore) Close() error { return nil }

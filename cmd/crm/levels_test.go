@@ -245,3 +245,30 @@ func TestLevelErrorsWriteNothing(t *testing.T) {
 		}
 	}
 }
+
+// Scripts mix levels: resource/node/status lines work on the CIB the script
+// is changing, a failing line is reported and skipped.
+func TestScriptWithLevels(t *testing.T) {
+	f := newCIBFile(t)
+	script := "configure\nnode node1\nprimitive p1 ocf:heartbeat:Dummy\nend\n" +
+		"resource stop p1\nresource\nparam p1 set fake 3\nbogus\nup\n" +
+		"node attribute node1 set foo bar\nresource stop nosuch\n" +
+		"configure primitive p2 ocf:heartbeat:Dummy meta target-role=Stopped\nresource start p2\nstatus\n"
+	out, stderr, code := runCrm(t, f, script)
+	if code != 1 {
+		t.Errorf("exit %d, want 1 (two failing lines)", code)
+	}
+	if !strings.Contains(stderr, "<stdin>:8: resource: unknown command") || !strings.Contains(stderr, "<stdin>:11: Resource not found: nosuch") {
+		t.Errorf("stderr %q", stderr)
+	}
+	if !strings.Contains(out, "Set 'p1' option: id=p1-instance_attributes-fake") || !strings.Contains(out, "Cluster Summary:") {
+		t.Errorf("stdout %q", out)
+	}
+	show, _, _ := runCrm(t, f, "", "configure", "show")
+	want := "node node1 \\\n\tattributes foo=bar\n" +
+		"primitive p1 Dummy \\\n\tmeta target-role=Stopped \\\n\tparams fake=3\n" +
+		"primitive p2 Dummy \\\n\tmeta target-role=Started\n"
+	if show != want {
+		t.Errorf("show:\n%s\nwant:\n%s", show, want)
+	}
+}

@@ -191,22 +191,22 @@ func (a *app) oneShot(ctx context.Context, words []string) error {
 		if err != nil {
 			return crmexit.Wrap(crmexit.Err, fmt.Errorf("load: %w", err))
 		}
-		return a.update(ctx, st, func(s *crmsh.Session) error {
+		return a.update(ctx, st, func(s *crmsh.Session, _ *cib.CIB) error {
 			if asXML {
 				return s.LoadXML(words[1], data)
 			}
 			return s.Load(words[1], string(data))
 		})
 	}
-	return a.update(ctx, st, func(s *crmsh.Session) error { return s.Exec(words) })
+	return a.update(ctx, st, func(s *crmsh.Session, _ *cib.CIB) error { return s.Exec(words) })
 }
 
 // update runs fn on the CIB and writes the result, bumping the epoch as
 // Pacemaker does for a configuration change.
-func (a *app) update(ctx context.Context, st store, fn func(*crmsh.Session) error) error {
+func (a *app) update(ctx context.Context, st store, fn func(*crmsh.Session, *cib.CIB) error) error {
 	err := st.Update(ctx, func(c *cib.CIB) error {
 		before := configText(c)
-		if err := fn(crmsh.NewSession(c.Root(), a.stdout, a.stderr)); err != nil {
+		if err := fn(crmsh.NewSession(c.Root(), a.stdout, a.stderr), c); err != nil {
 			return crmexit.Wrap(crmexit.Err, err)
 		}
 		if configText(c) != before {
@@ -244,12 +244,24 @@ func (a *app) script(ctx context.Context, name, text, level string) error {
 	interactive := name == "<stdin>" && isTTY(a.stdin)
 	report := func(n int, err error) {
 		failed = true
+		if errors.Is(err, errReported) {
+			return // the command printed its own messages
+		}
 		for _, l := range strings.Split(err.Error(), "\n") {
 			fmt.Fprintf(a.stderr, "ERROR: %s:%d: %s\n", name, n, l)
 		}
 	}
-	err = a.update(ctx, st, func(s *crmsh.Session) error {
-		sc := &crmsh.Script{Session: s, Level: level, ReadFile: os.ReadFile, Report: report}
+	err = a.update(ctx, st, func(s *crmsh.Session, c *cib.CIB) error {
+		sc := &crmsh.Script{Session: s, Level: level, ReadFile: os.ReadFile, Report: report,
+			OtherLevels: []string{"ra", "resource", "node"}, OtherCommands: []string{"status"},
+			Other: func(words []string) error {
+				// The level commands work on the CIB this script is changing.
+				sub := *a
+				_, file := st.(*cib.FileBackend)
+				sub.open = func(context.Context) (store, error) { return memStore{c, file}, nil }
+				err, _ := sub.level(ctx, words)
+				return err
+			}}
 		if !interactive {
 			sc.Run(text)
 			return nil

@@ -63,6 +63,9 @@ func (a *app) status(ctx context.Context, args []string) error {
 	}
 	// crm_mon names the stack only when it talks to a cluster.
 	stack := "pacer"
+	if m, ok := st.(memStore); ok && m.file {
+		stack = ""
+	}
 	if _, isFile := st.(*cib.FileBackend); isFile {
 		stack = ""
 	}
