@@ -272,3 +272,18 @@ func TestScriptWithLevels(t *testing.T) {
 		t.Errorf("show:\n%s\nwant:\n%s", show, want)
 	}
 }
+
+// `crm resource` (or node, ra) reads that level's commands from standard input.
+func TestLevelOnStdin(t *testing.T) {
+	f := newCIBFile(t)
+	if _, stderr, code := runCrm(t, f, "primitive p1 ocf:heartbeat:Dummy\n", "configure"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if _, stderr, code := runCrm(t, f, "stop p1\nmeta p1 set m 1\n", "resource"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	out, _, _ := runCrm(t, f, "", "resource", "meta", "p1", "show", "target-role")
+	if out != "Stopped\n" {
+		t.Errorf("target-role = %q", out)
+	}
+}

@@ -154,6 +154,14 @@ func (a *app) run(ctx context.Context, args []string) error {
 	case "help", "--help":
 		return nil
 	}
+	if len(args) == 1 && (args[0] == "resource" || args[0] == "node" || args[0] == "ra") {
+		// The level's prompt, or its commands on standard input.
+		data, err := a.readStdin()
+		if err != nil {
+			return err
+		}
+		return a.script(ctx, "<stdin>", data, args[0])
+	}
 	if err, ok := a.level(ctx, args); ok {
 		return err
 	}
@@ -294,4 +302,17 @@ func isTTY(r io.Reader) bool {
 	}
 	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
 	return err == nil
+}
+
+// readStdin reads standard input unless it is a terminal (then the
+// interactive prompt reads it line by line).
+func (a *app) readStdin() (string, error) {
+	if isTTY(a.stdin) {
+		return "", nil
+	}
+	data, err := io.ReadAll(a.stdin)
+	if err != nil {
+		return "", crmexit.Wrap(crmexit.Err, fmt.Errorf("reading standard input: %w", err))
+	}
+	return string(data), nil
 }
