@@ -199,3 +199,30 @@ func TestGroupAndTemplate(t *testing.T) {
 		t.Errorf("group meta not inherited: %v", ip.TargetRole)
 	}
 }
+
+// TestDuplicateResourceWarning: only a second resource with a taken id is
+// reported, not every resource (which register has just put in ByID).
+func TestDuplicateResourceWarning(t *testing.T) {
+	prim := func(id string) string {
+		return `<primitive id="` + id + `" class="ocf" provider="pacemaker" type="Dummy"/>`
+	}
+	count := func(res string) int {
+		c, err := UnpackBytes([]byte(cib(nil, twoNodes, res, "")), time.Unix(0, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, w := range c.Warnings {
+			if strings.Contains(w, "duplicate resource id") {
+				n++
+			}
+		}
+		return n
+	}
+	if n := count(prim("a") + prim("b")); n != 0 {
+		t.Errorf("distinct ids: %d duplicate warnings, want 0", n)
+	}
+	if n := count(prim("a") + prim("a")); n != 1 {
+		t.Errorf("repeated id: %d duplicate warnings, want 1", n)
+	}
+}

@@ -396,7 +396,8 @@ func (u *unpacker) unpackResources(resources *etree.Element) error {
 		if r == nil {
 			continue
 		}
-		if _, dup := u.c.ByID[r.ID]; dup && r.Kind != Bundle {
+		// register already put r itself in ByID unless the id was taken.
+		if prev, dup := u.c.ByID[r.ID]; dup && prev != r && r.Kind != Bundle {
 			u.warn("duplicate resource id %q ignored", r.ID)
 		}
 		u.c.Resources = append(u.c.Resources, r)
