@@ -217,7 +217,7 @@ func TestLevelErrorsWriteNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	bad := []string{
-		"resource", "resource bogus", "resource stop", "resource stop web-ip nosuch",
+		"resource bogus", "resource stop", "resource stop web-ip nosuch",
 		"resource param", "resource param db", "resource param db set", "resource param db set a",
 		"resource param db bogus a", "resource meta nosuch set a b", "resource param db set 'a b' 1",
 		"resource move", "resource move nosuch node1", "resource move db nosuch", "resource move db node1 PXYZ",
@@ -225,11 +225,11 @@ func TestLevelErrorsWriteNothing(t *testing.T) {
 		"resource ban db", "resource cleanup nosuch", "resource cleanup db nosuch", "resource cleanup a b c",
 		"resource failcount db", "resource failcount db show nosuch", "resource failcount db set node1 5",
 		"resource restart db", "resource locate", "resource status nosuch",
-		"node", "node bogus", "node standby nosuch", "node standby node1 sometimes", "node standby node1 forever x",
+		"node bogus", "node standby nosuch", "node standby node1 sometimes", "node standby node1 forever x",
 		"node maintenance node1 reboot", "node attribute", "node attribute node1 set", "node attribute node1 set a",
 		"node attribute nosuch set a b", "node attribute node1 bogus a", "node utilization node1 show nope",
 		"node status-attr nosuch set a 1", "node show nosuch", "node fence node1",
-		"status bogus", "ra", "ra bogus", "ra list", "ra list nope", "ra providers", "ra info",
+		"status bogus", "ra bogus", "ra list", "ra list nope", "ra providers", "ra info",
 	}
 	for _, c := range bad {
 		_, stderr, code := runCrm(t, f, "", strings.Fields(c)...)
