@@ -105,6 +105,8 @@ type testCluster struct {
 	dir   string
 	nodes map[string]*testNode
 	names []string
+	// agentDir holds the nodes' HA_RSCTMP directories.
+	agentDir string
 	// wrap, when set, gives the command prefix that runs a node (e.g. ip netns exec).
 	wrap func(name string) []string
 }
@@ -133,7 +135,20 @@ func newClusterAt(t *testing.T, names, addrs []string, extra string, wrongKey ma
 	}
 	conf.WriteString(testTiming)
 	conf.WriteString(extra)
-	c := &testCluster{t: t, dir: dir, nodes: map[string]*testNode{}, names: names}
+	agentDir, err := os.MkdirTemp("", "crmd-test-rsctmp-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		// Retried: see rsctmp.
+		for range 20 {
+			if os.RemoveAll(agentDir) == nil {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+	c := &testCluster{t: t, dir: dir, agentDir: agentDir, nodes: map[string]*testNode{}, names: names}
 	for _, n := range names {
 		nd := filepath.Join(dir, n)
 		os.MkdirAll(nd, 0o755)
@@ -193,8 +208,10 @@ func (c *testCluster) start(name string, args ...string) {
 	n.cmd = cmd
 }
 
-// rsctmp is the node's HA_RSCTMP (Dummy's state files).
-func (c *testCluster) rsctmp(name string) string { return filepath.Join(c.dir, name, "rsctmp") }
+// rsctmp is the node's HA_RSCTMP (Dummy's state files). It lives outside
+// the test's TempDir: an agent of a SIGKILLed crmd may still write there
+// while the test cleans up, which TempDir reports as a failure.
+func (c *testCluster) rsctmp(name string) string { return filepath.Join(c.agentDir, name) }
 
 func (c *testCluster) kill(name string) {
 	n := c.nodes[name]

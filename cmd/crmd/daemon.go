@@ -148,7 +148,7 @@ func runDaemon(ctx context.Context, o runOptions, stderr io.Writer, getenv func(
 	// inherit crmd's environment (HA_RSCTMP included).
 	d.ex = lrmd.New(lrmd.Options{NodeName: self.Name})
 	defer d.ex.Close()
-	d.local = &transition.Local{Exec: d.ex, OnRecurring: d.onRecurring(ctx)}
+	d.local = &trackedLocal{Local: &transition.Local{Exec: d.ex, OnRecurring: d.onRecurring(ctx)}}
 	d.remote = newRemote(self.Name, d.sendRaw, func(node string) bool {
 		for _, m := range d.ml.Members() {
 			if m.Name == node {
@@ -178,6 +178,11 @@ func runDaemon(ctx context.Context, o runOptions, stderr io.Writer, getenv func(
 		lg.Warn("leaving the cluster", "err", lerr)
 	}
 	wg.Wait()
+	// Agents still running were told to stop with the context: wait for
+	// them, so none outlives crmd.
+	if !d.local.wait(5 * time.Second) {
+		lg.Warn("resource agents still running at exit")
+	}
 	lg.Info("crmd stopped")
 	return err
 }
@@ -281,6 +286,7 @@ func (d *daemon) membershipEvent(ev membership.Event) {
 	case membership.Join:
 		d.log.Info("node joined", "peer", ev.Node, "addr", ev.Addr)
 		d.node.MemberUp(ev.Node)
+		return
 	case membership.Leave:
 		d.log.Info("node left", "peer", ev.Node)
 		d.node.MemberDown(ev.Node)

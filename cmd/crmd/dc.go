@@ -25,7 +25,7 @@ func (d *daemon) dcUUID() string { return fmt.Sprintf("pacer-%d", d.self.ID) }
 // the scheduler loop.
 type execState struct {
 	ex     *lrmd.Executor
-	local  *transition.Local
+	local  *trackedLocal
 	remote *remote
 
 	// do carries work for the event loop (which owns the controller).
@@ -153,17 +153,38 @@ func (d *daemon) onRecurring(ctx context.Context) func(transition.Job, lrmd.Resu
 		if ok {
 			d.remember(op.Doc)
 		}
-		failed := kick != ""
-		if ok || failed {
-			d.submit(ctx, func() {
-				if ok {
-					d.proposeOwn(op, kick)
-				}
-				if failed {
-					d.countFailure(job, res.Finished)
-				}
-			})
+		if !ok && kick == "" {
+			return
 		}
+		d.submit(ctx, func() {
+			switch dc := d.node.Status().DC; dc {
+			case d.self.Name:
+				d.recordRecurring(job, op, ok, kick, res.Finished)
+			case "":
+				// No DC now: the next one gets it with this node's history.
+			default:
+				o := outcomeOf(res)
+				b, err := encodeExec(execMsg{Type: recurring, From: d.self.Name, To: dc, TKey: job.TransitionKey, Action: toWire(job.Action), Outcome: &o})
+				if err != nil {
+					d.log.Error("encoding a recurring result", "err", err)
+					return
+				}
+				if !d.sendRaw(dc, b) {
+					d.log.Warn("send queue full, dropping a recurring result", "to", dc)
+				}
+			}
+		})
+	}
+}
+
+// recordRecurring records a recurring operation's change on the DC (event
+// loop only); an unexpected result counts as a failure and a new event.
+func (d *daemon) recordRecurring(job transition.Job, op controller.Op, ok bool, kick string, when time.Time) {
+	if ok {
+		d.proposeOwn(op, kick)
+	}
+	if kick != "" {
+		d.countFailure(job, when)
 	}
 }
 
@@ -187,6 +208,23 @@ func (d *daemon) onExecMessage(ctx context.Context, b []byte) {
 		if err := d.remote.result(m); err != nil {
 			d.log.Debug("ignoring executor result", "err", err)
 		}
+	case recurring:
+		if d.node.Status().DC != d.self.Name {
+			d.log.Debug("ignoring a recurring result: not the DC", "from", m.From)
+			return
+		}
+		job := transition.Job{Action: m.Action.action(), TransitionKey: m.TKey}
+		o := *m.Outcome
+		op, ok, err := recordOp(job, o)
+		if err != nil {
+			d.log.Warn("dropping a recurring result", "from", m.From, "err", err)
+			return
+		}
+		kick := ""
+		if o.Status != lrmd.StatusCancelled && !o.Expected(job.Action) {
+			kick = "Change in recurring result of " + job.Action.Key + " on " + m.From
+		}
+		d.recordRecurring(job, op, ok, kick, o.Result.Finished)
 	case historyReq:
 		b, err := encodeExec(execMsg{Type: historyRes, From: d.self.Name, To: m.From, ID: m.ID, Doc: d.history()})
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/beevik/etree"
 	"github.com/pacer-ha/pacer/controller"
@@ -23,6 +24,7 @@ const (
 	execResult  = "exec-result" // node -> DC: its outcome
 	historyReq  = "history-req" // DC -> node: report your executor's history
 	historyRes  = "history"     // node -> DC: Doc is its <lrm_resources>
+	recurring   = "recurring"   // node -> DC: a recurring operation's result changed
 )
 
 // wireAction is the part of a graph action a node needs to run it.
@@ -82,6 +84,11 @@ func decodeExec(b []byte) (execMsg, error) {
 	case execResult:
 		if m.Outcome == nil {
 			return m, errors.New("malformed executor message: result without an outcome")
+		}
+	case recurring:
+		a := m.Action
+		if a == nil || a.Kind != transition.RscOp || a.Rsc == nil || a.Rsc.ID == "" || a.Node != m.From || m.Outcome == nil || m.Outcome.Result == nil {
+			return m, errors.New("malformed executor message: bad recurring result")
 		}
 	case historyReq, historyRes:
 	default:
@@ -188,6 +195,47 @@ func (r *remote) nodeDown(node string) {
 	r.mu.Unlock()
 	for _, j := range jobs {
 		j.report(transition.Outcome{Status: lrmd.StatusNotConnected, RC: lrmd.OCFUnknownError, Reason: "node " + node + " left the cluster"})
+	}
+}
+
+// trackedLocal is this node's executor dispatcher, counting the actions in
+// flight so that crmd does not exit while an agent it started still runs.
+type trackedLocal struct {
+	*transition.Local
+	mu       sync.Mutex
+	inflight int
+}
+
+// Dispatch runs the job on the local executor.
+func (t *trackedLocal) Dispatch(ctx context.Context, job transition.Job, report func(transition.Outcome)) {
+	t.mu.Lock()
+	t.inflight++
+	t.mu.Unlock()
+	var once sync.Once
+	t.Local.Dispatch(ctx, job, func(o transition.Outcome) {
+		report(o)
+		once.Do(func() {
+			t.mu.Lock()
+			t.inflight--
+			t.mu.Unlock()
+		})
+	})
+}
+
+// wait waits until no action is in flight, or for at most d.
+func (t *trackedLocal) wait(d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for {
+		t.mu.Lock()
+		n := t.inflight
+		t.mu.Unlock()
+		if n == 0 {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -27,7 +27,9 @@ func TestExecMessageCodec(t *testing.T) {
 	// Malformed messages are errors, never panics.
 	for _, bad := range []string{"", "X", "Xnot json", `X{"type":"exec","from":"a","to":"b"}`,
 		`X{"type":"exec","from":"a","to":"b","action":{"kind":0,"node":"b"}}`,
-		`X{"type":"exec-result","from":"a","to":"b"}`, `X{"type":"nope","from":"a","to":"b"}`, `X{"type":"history"}`} {
+		`X{"type":"exec-result","from":"a","to":"b"}`, `X{"type":"nope","from":"a","to":"b"}`, `X{"type":"history"}`,
+		`X{"type":"recurring","from":"a","to":"b","action":{"kind":0,"node":"c","rsc":{"ID":"d"}},"outcome":{"Result":{}}}`,
+		`X{"type":"recurring","from":"a","to":"b","action":{"kind":0,"node":"a","rsc":{"ID":"d"}},"outcome":{}}`} {
 		if _, err := decodeExec([]byte(bad)); err == nil {
 			t.Errorf("%q decoded", bad)
 		}
