@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
+	"time"
 
 	"github.com/pacer-ha/pacer/cib"
 	"github.com/pacer-ha/pacer/cluster"
@@ -62,7 +64,9 @@ func (a *app) resource(ctx context.Context, args []string) error {
 		return a.resourceCleanup(ctx, cmd, rest)
 	case "failcount":
 		return a.resourceFailcount(ctx, rest)
-	case "restart", "trace", "untrace", "scores", "operations", "utilization", "secret", "maintenance", "promote", "demote":
+	case "restart":
+		return a.resourceRestart(ctx, rest)
+	case "trace", "untrace", "scores", "operations", "utilization", "secret", "maintenance", "promote", "demote":
 		return crmexit.Wrap(crmexit.Unimplemented, fmt.Errorf("resource %s: not implemented yet in Pacer's crm", cmd))
 	}
 	return usageErr("resource: unknown command %q", cmd)
@@ -281,4 +285,75 @@ func (a *app) resourceFailcount(ctx context.Context, rest []string) error {
 		return crmexit.Wrap(crmexit.Unimplemented, fmt.Errorf("resource.failcount: setting a fail count other than 0 is not implemented in Pacer's crm"))
 	}
 	return usageErr("resource.failcount: unknown command %q", op)
+}
+
+// restartTimeout bounds the wait for the resources to stop.
+const restartTimeout = 2 * time.Minute
+
+// resourceRestart is restart RSC...: stop (target-role=Stopped), wait until
+// the cluster reports them stopped, then start. Like crmsh, it needs a
+// cluster: on a CIB file it writes the stop and then fails as there is no DC.
+func (a *app) resourceRestart(ctx context.Context, rest []string) error {
+	if len(rest) == 0 {
+		return usageErr("resource restart: expected at least one resource")
+	}
+	st, err := a.open(ctx)
+	if err != nil {
+		return crmexit.Wrap(crmexit.Err, fmt.Errorf("cannot open the CIB: %w", err))
+	}
+	_, onFile := st.(*cib.FileBackend)
+	if m, ok := st.(memStore); ok {
+		onFile = m.file
+	}
+	st.Close()
+	a.info("ordering %s to stop", strings.Join(rest, ", "))
+	set := func(value string) error {
+		return a.edit(ctx, func(c *cib.CIB, _ *cluster.Cluster) error {
+			for _, r := range rest {
+				if _, err := crmlevels.SetDeepMeta(c.Root(), r, "target-role", value); err != nil {
+					return usageErr("Resource not found: %s", r)
+				}
+			}
+			return nil
+		})
+	}
+	if err := set("Stopped"); err != nil {
+		return err
+	}
+	if onFile {
+		// As crmsh: the stop is written, nobody can say when it is done.
+		fmt.Fprintln(a.stdout, "WARNING: can't find DC")
+		return crmexit.Wrap(crmexit.Err, errReported)
+	}
+	deadline := time.Now().Add(restartTimeout)
+	for {
+		c, err := a.readCIB(ctx)
+		if err != nil {
+			return err
+		}
+		cl, err := resourcecmd.View(c, a.now())
+		if err != nil {
+			return crmexit.Wrap(crmexit.Err, err)
+		}
+		running := false
+		for _, r := range rest {
+			if _, prims := resourcecmd.Find(cl, r); prims != nil {
+				active, _ := resourcecmd.ActiveNodes(prims)
+				running = running || len(active) > 0
+			}
+		}
+		if !running {
+			break
+		}
+		if time.Now().After(deadline) {
+			return usageErr("resource restart: %s did not stop in %s; not started again", strings.Join(rest, ", "), restartTimeout)
+		}
+		select {
+		case <-ctx.Done():
+			return crmexit.Wrap(crmexit.Err, ctx.Err())
+		case <-time.After(time.Second):
+		}
+	}
+	a.info("ordering %s to start", strings.Join(rest, ", "))
+	return set("Started")
 }
