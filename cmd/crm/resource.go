@@ -302,10 +302,15 @@ func (a *app) resourceRestart(ctx context.Context, rest []string) error {
 		return crmexit.Wrap(crmexit.Err, fmt.Errorf("cannot open the CIB: %w", err))
 	}
 	_, onFile := st.(*cib.FileBackend)
-	if m, ok := st.(memStore); ok {
-		onFile = m.file
-	}
+	m, inScript := st.(memStore)
 	st.Close()
+	if inScript {
+		if !m.file {
+			// A script writes once at its end: nothing would ever stop.
+			return usageErr("resource restart: not possible inside a script on the live cluster; run it on its own")
+		}
+		onFile = true
+	}
 	a.info("ordering %s to stop", strings.Join(rest, ", "))
 	set := func(value string) error {
 		return a.edit(ctx, func(c *cib.CIB, _ *cluster.Cluster) error {
