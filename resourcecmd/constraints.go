@@ -214,12 +214,14 @@ func (p *PlacementRequest) ban(c *cib.CIB, stdout io.Writer, role, node, end str
 
 // notMoved is the error for a --move/--ban without a node on a resource
 // that is not active in exactly one place.
-func (p *PlacementRequest) notMoved(stderr io.Writer, active, promoted int) error {
-	if p.Promoted {
+func (p *PlacementRequest) notMoved(stderr io.Writer, promotable bool, active, promoted int) error {
+	if promotable {
 		fmt.Fprintf(stderr, "%s: Resource '%s' not moved: active in %d locations (promoted in %d).\n", p.Tool, p.Resource, active, promoted)
-	} else {
-		fmt.Fprintf(stderr, "%s: Resource '%s' not moved: active in %d locations.\n", p.Tool, p.Resource, active)
+		fmt.Fprintf(stderr, "To prevent '%s' from running on a specific location, specify a node.", p.Resource)
+		fmt.Fprintf(stderr, "To prevent '%s' from being promoted at a specific location, specify a node and the --promoted option.\n", p.Resource)
+		return Fail(crmexit.Usage)
 	}
+	fmt.Fprintf(stderr, "%s: Resource '%s' not moved: active in %d locations.\n", p.Tool, p.Resource, active)
 	fmt.Fprintf(stderr, "To prevent '%s' from running on a specific location, specify a node.\n", p.Resource)
 	return Fail(crmexit.Usage)
 }
@@ -242,12 +244,12 @@ func (p *PlacementRequest) Ban(c *cib.CIB, cl *cluster.Cluster, stdout, stderr i
 				}
 			}
 			if len(pn) != 1 {
-				return p.notMoved(stderr, len(active), promoted)
+				return p.notMoved(stderr, IsPromotable(r), len(active), promoted)
 			}
 			node = pn[0].Name
 		} else {
 			if len(active) != 1 {
-				return p.notMoved(stderr, len(active), promoted)
+				return p.notMoved(stderr, IsPromotable(r), len(active), promoted)
 			}
 			node = active[0].Name
 		}
@@ -271,6 +273,10 @@ func (p *PlacementRequest) Move(c *cib.CIB, cl *cluster.Cluster, stdout, stderr 
 		return err
 	}
 	active, _ := ActiveNodes(prims)
+	if r.Kind != cluster.Clone && len(active) > 1 {
+		fmt.Fprintf(stderr, "%s: Error performing operation: %s\n", p.Tool, crmexit.Multiple)
+		return Fail(crmexit.Multiple)
+	}
 	if r.Kind != cluster.Clone {
 		for _, n := range active {
 			if n.Name == p.Node {

@@ -113,8 +113,8 @@ func Locate(stdout, stderr io.Writer, r *cluster.Resource, prims []*cluster.Reso
 			locs = append(locs, loc{n.Name, p.Role == cluster.RolePromoted})
 		}
 	}
-	if r.Kind == cluster.Clone {
-		// Pacemaker lists a clone's nodes last instance first.
+	{
+		// Pacemaker lists the nodes most recently found first.
 		for i, j := 0, len(locs)-1; i < j; i, j = i+1, j-1 {
 			locs[i], locs[j] = locs[j], locs[i]
 		}

@@ -68,6 +68,11 @@ func TestStateAgainstPacemaker(t *testing.T) {
 			{"--move", "-r", "UmVIPcheck", "-N", "srv02", "--lifetime", "bogus"},
 			{"--move", "-r", "UmVIPcheck", "-N", "srv03", "--lifetime", "P1Y2M3W4DT5H6M7S"}, {"--ban", "-r", "UmVIPcheck", "-N", "srv03", "--lifetime", "P3M"},
 		},
+		"testdata/multi1.xml": {
+			{"--move", "-r", "rsc1", "-N", "node1"}, {"--move", "-r", "rsc1", "-N", "node1", "--force"}, {"--move", "-r", "rsc1", "-N", "node2"},
+			{"--move", "-r", "rsc1"}, {"-W", "-r", "rsc1"},
+		},
+		"testdata/ticket-promoted-2.xml": {{"--move", "-r", "rsc1"}, {"--ban", "-r", "ms1"}, {"--ban", "-r", "rsc1", "--promoted"}, {"--list"}},
 		"testdata/empty.xml": {{"--list"}, {"--list-raw"}, {"-W", "-r", "x"}},
 		"testdata/constraints.xml": {
 			{"-a", "-r", "web"}, {"-A", "-r", "web"}, {"-a", "-r", "web-ip"}, {"-A", "-r", "web-ip"}, {"-a", "-r", "db"},
