@@ -113,11 +113,9 @@ func Locate(stdout, stderr io.Writer, r *cluster.Resource, prims []*cluster.Reso
 			locs = append(locs, loc{n.Name, p.Role == cluster.RolePromoted})
 		}
 	}
-	{
-		// Pacemaker lists the nodes most recently found first.
-		for i, j := 0, len(locs)-1; i < j; i, j = i+1, j-1 {
-			locs[i], locs[j] = locs[j], locs[i]
-		}
+	// Pacemaker lists the nodes most recently found first.
+	for i, j := 0, len(locs)-1; i < j; i, j = i+1, j-1 {
+		locs[i], locs[j] = locs[j], locs[i]
 	}
 	if r.Kind != cluster.Primitive && r.Kind != cluster.Clone {
 		// A group (or bundle) is where its members are, once per node.
