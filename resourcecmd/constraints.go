@@ -206,7 +206,11 @@ func (p *PlacementRequest) ban(c *cib.CIB, stdout io.Writer, role, node, end str
 	}
 	if !p.Quiet {
 		fmt.Fprintf(stdout, "WARNING: Creating rsc_location constraint '%s' with a score of -INFINITY for resource %s on %s.\n", id, p.Resource, node)
-		fmt.Fprintf(stdout, "\tThis will prevent %s from running on %s until the constraint is removed using the clear option or by editing the CIB with an appropriate tool\n", p.Resource, node)
+		what := "running"
+		if role == "Promoted" {
+			what = "being promoted"
+		}
+		fmt.Fprintf(stdout, "\tThis will prevent %s from %s on %s until the constraint is removed using the clear option or by editing the CIB with an appropriate tool\n", p.Resource, what, node)
 		fmt.Fprintf(stdout, "\tThis will be the case even if %s is the last node in the cluster\n", node)
 	}
 	return nil
@@ -258,7 +262,11 @@ func (p *PlacementRequest) Ban(c *cib.CIB, cl *cluster.Cluster, stdout, stderr i
 	if err != nil {
 		return err
 	}
-	return p.ban(c, stdout, p.role(stdout, r), node, end)
+	role := "Started"
+	if p.Promoted {
+		role = "Promoted"
+	}
+	return p.ban(c, stdout, role, node, end)
 }
 
 // Move implements --move: with -N a cli-prefer constraint for that node

@@ -130,7 +130,9 @@ func Locate(stdout, stderr io.Writer, r *cluster.Resource, prims []*cluster.Reso
 		locs = u
 	}
 	if len(locs) == 0 {
-		fmt.Fprintf(stderr, "resource %s is NOT running\n", r.ID)
+		if !quiet {
+			fmt.Fprintf(stderr, "resource %s is NOT running\n", r.ID)
+		}
 		return
 	}
 	for _, l := range locs {

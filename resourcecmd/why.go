@@ -27,7 +27,25 @@ func Why(stdout, stderr io.Writer, cl *cluster.Cluster, id, node string) error {
 			return Failf(stderr, "crm_resource", crmexit.NoSuch, "Node '%s' not found", node)
 		}
 	}
+	if id == "" && n != nil {
+		// What runs on the node.
+		for _, r := range n.RunningRsc {
+			fmt.Fprintf(stdout, "Resource %s is running on host %s\n", r.ID, n.Name)
+		}
+		return nil
+	}
 	if id == "" {
+		// Every configured top-level resource.
+		for _, r := range cl.Resources {
+			if r.Orphan || r.Implicit {
+				continue
+			}
+			if r.Active() {
+				fmt.Fprintf(stdout, "Resource %s is running\n", r.ID)
+			} else {
+				fmt.Fprintf(stdout, "Resource %s is not running\n", r.ID)
+			}
+		}
 		return nil
 	}
 	r := Instance(cl, id)

@@ -62,6 +62,7 @@ func TestStateAgainstPacemaker(t *testing.T) {
 			{"--move", "-r", "UmVIPcheck", "-N", "srv02", "--promoted"}, {"--move", "-r", "UmVIPcheck", "-N", "srv04", "--force"},
 			{"--ban", "-r", "UmVIPcheck", "-N", "srv09"}, {"--ban", "-r", "UmVIPcheck", "-N", "srv01", "--lifetime", "P1D"},
 			{"--clear", "-r", "UmVIPcheck"}, {"--clear", "-N", "srv01"},
+			{"--why"}, {"-Y", "-N", "srv01"}, {"-Y", "-N", "srv02"}, {"--ban", "-r", "clnUMgroup01", "--promoted"},
 			{"-a", "-r", "UMgroup01"}, {"-A", "-r", "clnPingd"}, {"-A", "-r", "UmVIPcheck"}, {"-a", "-r", "clnPrmPingd"},
 			{"-Y", "-r", "UmVIPcheck"}, {"-Y", "-r", "clnUMdummy01"}, {"-Y", "-r", "UmVIPcheck", "-N", "srv02"},
 			{"--move", "-r", "UmVIPcheck", "-Q"}, {"--ban", "-r", "UmVIPcheck", "-N", "srv02", "-Q", "--lifetime", "PT5M"},
@@ -73,10 +74,12 @@ func TestStateAgainstPacemaker(t *testing.T) {
 			{"--move", "-r", "rsc1"}, {"-W", "-r", "rsc1"},
 		},
 		"testdata/ticket-promoted-2.xml": {{"--move", "-r", "rsc1"}, {"--ban", "-r", "ms1"}, {"--ban", "-r", "rsc1", "--promoted"}, {"--list"}},
-		"testdata/empty.xml": {{"--list"}, {"--list-raw"}, {"-W", "-r", "x"}},
+		"testdata/empty.xml":             {{"--list"}, {"--list-raw"}, {"-W", "-r", "x"}},
 		"testdata/constraints.xml": {
 			{"-a", "-r", "web"}, {"-A", "-r", "web"}, {"-a", "-r", "web-ip"}, {"-A", "-r", "web-ip"}, {"-a", "-r", "db"},
 			{"-A", "-r", "db"}, {"--constraints", "--recursive", "-r", "db"}, {"-a", "-r", "nosuch"}, {"-a"},
+			{"--ban", "-r", "web-ip", "-N", "node1", "--promoted"}, {"-W", "-r", "web", "-Q"}, {"--why"}, {"-Y", "-N", "node1"},
+			{"--clear", "-r", "nosuch"}, {"--clear", "-r", "web-ip", "-N", "nodeX"},
 		},
 		"testdata/group-anticolocation.xml": {
 			{"-a", "-r", "group2"}, {"-A", "-r", "member2b"},
