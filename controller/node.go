@@ -743,6 +743,14 @@ func (n *Node) onHello(m Message) {
 		n.maybeDecide()
 		return
 	}
+	if !m.Reply && m.From == n.dc && n.dc != n.cfg.Self {
+		// The DC this node follows is electing (it saw a membership change
+		// this node did not): join the election. Otherwise the DC may decide
+		// for this node (better rank, or same rank and a smaller name) and
+		// wait for a sync that a follower never sends.
+		n.startElection()
+		return
+	}
 	if n.dc == n.cfg.Self && !m.Reply {
 		// The sender is electing. If it outranks this DC, let the election move
 		// the role to it; otherwise bring it (back) into the partition.

@@ -127,7 +127,11 @@ func (d *daemon) proposeOwn(op controller.Op, kick string) {
 // not made by crmd's own bookkeeping is a new event for the scheduler.
 func (d *daemon) afterStep() {
 	s := d.node.Status()
-	d.dcReady.Store(s.DC == d.self.Name && s.Ready)
+	ready := s.DC == d.self.Name && s.Ready
+	if was := d.dcReady.Swap(ready); ready && !was {
+		// The partition is synced: schedule even if the CIB did not change.
+		d.kick("DC ready")
+	}
 	if _, v := d.node.Doc(); v != d.lastVer {
 		d.lastVer = v
 		d.kick("CIB changed")
