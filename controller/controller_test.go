@@ -425,3 +425,33 @@ func chaosSeeds() int64 {
 	}
 	return 200
 }
+
+// TestFollowerJoinsItsDCsElection: a DC that alone sees a membership change
+// elects; with equal documents it decides for a smaller-named follower,
+// which must join the election instead of waiting for a sync from it.
+func TestFollowerJoinsItsDCsElection(t *testing.T) {
+	s := newSim(t, 3, three, nil)
+	s.stored["beta"] = kvDocWith(Version{Epoch: 9}, nil)
+	delete(s.nodes, "beta")
+	s.start("beta")
+	s.settle(100)
+	if dc := s.dc(); dc != "beta" {
+		t.Fatalf("DC = %s, want beta (newest CIB)", dc)
+	}
+	// Only beta sees gamma go and come back.
+	s.nodes["beta"].MemberDown("gamma")
+	s.flushAll()
+	s.nodes["beta"].MemberUp("gamma")
+	s.flushAll()
+	s.settle(200)
+	dc := s.dc()
+	for _, n := range three {
+		st := s.nodes[n].Status()
+		if st.DC == "" || st.DC != dc {
+			t.Errorf("%s follows %q, alpha follows %q", n, st.DC, dc)
+		}
+	}
+	if st := s.nodes[dc].Status(); !st.Ready || len(st.Partition) != 3 {
+		t.Errorf("DC %s ready=%v partition %v", dc, st.Ready, st.Partition)
+	}
+}
