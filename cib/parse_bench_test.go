@@ -6,11 +6,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/pacer-ha/pacer/internal/testenv"
 )
 
 func benchInput(b *testing.B) []byte {
 	b.Helper()
-	gen := filepath.Join(sharedDir(b), "bench", "gen-cib")
+	gen := filepath.Join(testenv.SharedDir(b), "bench", "gen-cib")
 	out, err := exec.Command(gen, "16", "2000", "--state", "running").Output()
 	if err != nil {
 		b.Skipf("gen-cib: %v", err)

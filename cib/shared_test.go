@@ -5,35 +5,12 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/pacer-ha/pacer/internal/testenv"
 )
 
-// sharedDir finds ../shared relative to the repository root (the directory holding
-// go.mod), or skips the test when it is absent.
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root (go.mod) not found")
-		}
-		dir = parent
-	}
-	shared := filepath.Join(dir, "..", "shared")
-	if _, err := os.Stat(shared); err != nil {
-		t.Skip("../shared is absent")
-	}
-	return shared
-}
-
 func sharedCases(t testing.TB) []string {
-	files, err := filepath.Glob(filepath.Join(sharedDir(t), "pacemaker-scheduler", "xml", "*.xml"))
+	files, err := filepath.Glob(filepath.Join(testenv.SharedDir(t), "pacemaker-scheduler", "xml", "*.xml"))
 	if err != nil || len(files) == 0 {
 		t.Skip("no shared scheduler cases")
 	}

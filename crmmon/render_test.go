@@ -11,12 +11,13 @@ import (
 	"github.com/beevik/etree"
 
 	"github.com/pacer-ha/pacer/cluster"
+	"github.com/pacer-ha/pacer/internal/testenv"
 )
 
 // TestRenderEverything renders every shared case with every section turned
 // on, as text and XML: nothing may fail, and the XML must parse.
 func TestRenderEverything(t *testing.T) {
-	dir := filepath.Join(sharedDir(t), "pacemaker-scheduler", "xml")
+	dir := filepath.Join(testenv.SharedDir(t), "pacemaker-scheduler", "xml")
 	files, _ := filepath.Glob(filepath.Join(dir, "*.xml"))
 	if len(files) == 0 {
 		t.Skip("no cases")

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -13,85 +12,8 @@ import (
 	"github.com/beevik/etree"
 
 	"github.com/pacer-ha/pacer/cluster"
+	"github.com/pacer-ha/pacer/internal/testenv"
 )
-
-// sharedDir locates ../shared relative to the repository root.
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root not found")
-		}
-		dir = parent
-	}
-	s := filepath.Join(dir, "..", "shared")
-	if _, err := os.Stat(s); err != nil {
-		t.Skip("../shared not present")
-	}
-	return s
-}
-
-// The same normalisation as shared/conformance/scheduler (and Pacemaker's
-// own harness): legacy role names, then whitespace runs folded.
-var seds = []struct {
-	re  *regexp.Regexp
-	rep string
-}{
-	{regexp.MustCompile(`ocf::`), "ocf:"},
-	{regexp.MustCompile(`Masters:`), "Promoted:"},
-	{regexp.MustCompile(`Slaves:`), "Unpromoted:"},
-	{regexp.MustCompile(`(?m) Master( |\[|$)`), " Promoted$1"},
-	{regexp.MustCompile(` Slave `), " Unpromoted "},
-}
-
-var spaces = regexp.MustCompile(`\s+`)
-
-func normalise(text string) []string {
-	for _, s := range seds {
-		text = s.re.ReplaceAllString(text, s.rep)
-	}
-	var lines []string
-	for _, l := range strings.Split(text, "\n") {
-		lines = append(lines, strings.TrimSpace(spaces.ReplaceAllString(l, " ")))
-	}
-	for len(lines) > 0 && lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
-	}
-	return lines
-}
-
-func block(lines []string, header string) []string {
-	start := -1
-	for i, l := range lines {
-		if l == header {
-			start = i
-			break
-		}
-	}
-	if start < 0 {
-		return nil
-	}
-	var out []string
-	for _, l := range lines[start+1:] {
-		if l == "Current cluster status:" || l == "Transition Summary:" ||
-			l == "Executing Cluster Transition:" || l == "Revised Cluster Status:" {
-			break
-		}
-		out = append(out, l)
-	}
-	for len(out) > 0 && out[len(out)-1] == "" {
-		out = out[:len(out)-1]
-	}
-	return out
-}
 
 func renderCase(t testing.TB, xmlPath string) (string, error) {
 	data, err := os.ReadFile(xmlPath)
@@ -119,7 +41,7 @@ func renderCase(t testing.TB, xmlPath string) (string, error) {
 // with Pacemaker's summary. Cases listed in testdata/status-pass.txt must
 // keep passing; set UPDATE_STATUS_PASS=1 to rewrite that list.
 func TestStatusBlocks(t *testing.T) {
-	dir := filepath.Join(sharedDir(t), "pacemaker-scheduler")
+	dir := filepath.Join(testenv.SharedDir(t), "pacemaker-scheduler")
 	files, _ := filepath.Glob(filepath.Join(dir, "xml", "*.xml"))
 	if len(files) == 0 {
 		t.Skip("no cases")
@@ -150,8 +72,8 @@ func TestStatusBlocks(t *testing.T) {
 			}
 			continue
 		}
-		e := block(normalise(string(sum)), "Current cluster status:")
-		g := block(normalise(got), "Current cluster status:")
+		e, _ := testenv.Block(testenv.Normalise(string(sum)), "Current cluster status:")
+		g, _ := testenv.Block(testenv.Normalise(got), "Current cluster status:")
 		if strings.Join(e, "\n") == strings.Join(g, "\n") {
 			passing = append(passing, name)
 			continue

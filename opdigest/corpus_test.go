@@ -1,7 +1,6 @@
 package opdigest
 
 import (
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -9,32 +8,9 @@ import (
 	"testing"
 
 	"github.com/beevik/etree"
-)
 
-// sharedDir finds ../shared relative to the repository root (the directory
-// holding go.mod), or skips the test.
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Skipf("no working directory: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root not found")
-		}
-		dir = parent
-	}
-	s := filepath.Join(dir, "..", "shared")
-	if _, err := os.Stat(s); err != nil {
-		t.Skipf("shared material absent (%s)", s)
-	}
-	return s
-}
+	"github.com/pacer-ha/pacer/internal/testenv"
+)
 
 var durRE = regexp.MustCompile(`^\s*(\d+)\s*(ms|msec|us|usec|s|sec|m|min|h|hr)?\s*$`)
 
@@ -80,7 +56,7 @@ func ruleFreeNVPairs(el *etree.Element, tag string) []Param {
 // passwords scrubbed, so 100% is impossible; the thresholds sit just under
 // the measured rates so a regression in the canonical form fails loudly.
 func TestRecordedDigests(t *testing.T) {
-	dir := filepath.Join(sharedDir(t), "pacemaker-scheduler", "xml")
+	dir := filepath.Join(testenv.SharedDir(t), "pacemaker-scheduler", "xml")
 	files, err := filepath.Glob(filepath.Join(dir, "*.xml"))
 	if err != nil || len(files) == 0 {
 		t.Skipf("no scheduler cases in %s", dir)

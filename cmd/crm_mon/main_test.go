@@ -15,31 +15,8 @@ import (
 	"github.com/beevik/etree"
 
 	"github.com/pacer-ha/pacer/crmexit"
+	"github.com/pacer-ha/pacer/internal/testenv"
 )
-
-// sharedDir locates ../shared relative to the repository root.
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root not found")
-		}
-		dir = parent
-	}
-	s := filepath.Join(dir, "..", "shared")
-	if _, err := os.Stat(s); err != nil {
-		t.Skip("../shared not present")
-	}
-	return s
-}
 
 func fixedNow() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
 
@@ -52,7 +29,7 @@ func runMon(t *testing.T, cib string, args ...string) (string, string, crmexit.C
 }
 
 func caseFile(t *testing.T, name string) string {
-	return filepath.Join(sharedDir(t), "pacemaker-scheduler", "xml", name+".xml")
+	return filepath.Join(testenv.SharedDir(t), "pacemaker-scheduler", "xml", name+".xml")
 }
 
 func TestOneShot(t *testing.T) {
@@ -131,7 +108,7 @@ func TestAgainstCrmMon(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow: runs the oracle")
 	}
-	dir := filepath.Join(sharedDir(t), "pacemaker-scheduler", "xml")
+	dir := filepath.Join(testenv.SharedDir(t), "pacemaker-scheduler", "xml")
 	want := map[string]bool{}
 	data, _ := os.ReadFile("testdata/oracle-pass.txt")
 	for _, l := range strings.Fields(string(data)) {
