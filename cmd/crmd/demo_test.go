@@ -67,7 +67,7 @@ wait:
 	for _, id := range []string{"web-ip", "web-fs", "web-server", "db"} {
 		on, idle, err := runningOn(doc, id)
 		if err != nil || len(on) != 1 || !idle {
-			t.Errorf("%s runs on %v (idle %v, %v)", id, on, idle, err)
+			t.Errorf("%s runs on %v (idle %v, %v); scheduler: %s", id, on, idle, err, pendingActions(doc))
 		}
 	}
 	if on, _, _ := runningOn(doc, "web-fs"); len(on) == 1 {

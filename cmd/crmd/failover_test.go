@@ -81,6 +81,15 @@ func runningOn(doc []byte, id string) (nodes []string, idle bool, err error) {
 	return nodes, g.Len() == 0, nil
 }
 
+// pendingActions lists what the scheduler would still do on a CIB.
+func pendingActions(doc []byte) string {
+	g, err := scheduleGraph(doc)
+	if err != nil {
+		return err.Error()
+	}
+	return graphKeys(g)
+}
+
 // waitRunning waits until one of the nodes' CIBs says id runs on exactly one
 // node among want (and, with idle, that the scheduler is done). It returns
 // the node.
