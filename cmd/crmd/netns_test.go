@@ -219,9 +219,17 @@ func TestNetnsTwoNodeSplit(t *testing.T) {
 	}
 	f.heal("beta")
 	c.waitAgree(names, 20*time.Second)
-	_, a, _ := status(c.nodes["alpha"].sock)
-	_, b, _ := status(c.nodes["beta"].sock)
-	if !bytes.Equal(a, b) {
-		t.Error("after healing the two nodes hold different CIBs")
+	// The DC keeps writing (probing the resources written during the
+	// split): compare once the scheduler has nothing left to do.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		_, a, _ := status(c.nodes["alpha"].sock)
+		_, b, _ := status(c.nodes["beta"].sock)
+		if bytes.Equal(a, b) && pendingActions(a) == "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after healing the two nodes hold different CIBs (equal=%v) or are still busy: %s", bytes.Equal(a, b), pendingActions(a))
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
