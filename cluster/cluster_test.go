@@ -8,31 +8,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-// sharedDir locates ../shared relative to the repository root.
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root not found")
-		}
-		dir = parent
-	}
-	s := filepath.Join(dir, "..", "shared")
-	if _, err := os.Stat(s); err != nil {
-		t.Skip("../shared not present")
-	}
-	return s
-}
+	"github.com/pacer-ha/pacer/internal/testenv"
+)
 
 func TestParseInterval(t *testing.T) {
 	cases := map[string]time.Duration{
@@ -161,7 +139,7 @@ func TestUnpackMini(t *testing.T) {
 }
 
 func TestUnpackSharedCases(t *testing.T) {
-	dir := filepath.Join(sharedDir(t), "pacemaker-scheduler", "xml")
+	dir := filepath.Join(testenv.SharedDir(t), "pacemaker-scheduler", "xml")
 	files, err := filepath.Glob(filepath.Join(dir, "*.xml"))
 	if err != nil || len(files) == 0 {
 		t.Skip("no cases")
@@ -186,7 +164,7 @@ func FuzzUnpackBytes(f *testing.F) {
 }
 
 func BenchmarkUnpack16x2000(b *testing.B) {
-	gen := filepath.Join(sharedDir(b), "bench", "gen-cib")
+	gen := filepath.Join(testenv.SharedDir(b), "bench", "gen-cib")
 	out, err := exec.Command("python3", gen, "16", "2000", "--state", "running").Output()
 	if err != nil {
 		b.Skipf("gen-cib: %v", err)

@@ -4,88 +4,15 @@ import (
 	"bufio"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/beevik/etree"
+
+	"github.com/pacer-ha/pacer/internal/testenv"
 	"github.com/pacer-ha/pacer/rules"
 )
-
-// sharedDir finds ../shared relative to the repository root (the directory holding
-// go.mod), or "" when it is absent.
-func sharedDir(t testing.TB) string {
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			s := filepath.Join(dir, "..", "shared")
-			if _, err := os.Stat(filepath.Join(s, "pacemaker-scheduler")); err == nil {
-				return s
-			}
-			return ""
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-}
-
-var (
-	wsRe   = regexp.MustCompile(`\s+`)
-	legacy = []struct {
-		re  *regexp.Regexp
-		rep string
-	}{
-		{regexp.MustCompile(`ocf::`), "ocf:"},
-		{regexp.MustCompile(`Masters:`), "Promoted:"},
-		{regexp.MustCompile(`Slaves:`), "Unpromoted:"},
-		{regexp.MustCompile(`(?m) Master( |\[|$)`), " Promoted$1"},
-		{regexp.MustCompile(` Slave `), " Unpromoted "},
-	}
-)
-
-// normalise folds whitespace and legacy role names the way the shared conformance
-// runner does.
-func normalise(text string) []string {
-	for _, l := range legacy {
-		text = l.re.ReplaceAllString(text, l.rep)
-	}
-	var out []string
-	for _, l := range strings.Split(text, "\n") {
-		out = append(out, strings.TrimSpace(wsRe.ReplaceAllString(l, " ")))
-	}
-	for len(out) > 0 && out[len(out)-1] == "" {
-		out = out[:len(out)-1]
-	}
-	return out
-}
-
-// transitionBlock extracts the Transition Summary block body.
-func transitionBlock(lines []string) ([]string, bool) {
-	for i, l := range lines {
-		if l != "Transition Summary:" {
-			continue
-		}
-		var out []string
-		for _, x := range lines[i+1:] {
-			if x == "Executing Cluster Transition:" || x == "Revised Cluster Status:" || x == "Current cluster status:" {
-				break
-			}
-			out = append(out, x)
-		}
-		for len(out) > 0 && out[len(out)-1] == "" {
-			out = out[:len(out)-1]
-		}
-		return out, true
-	}
-	return nil, false
-}
 
 // caseSummary schedules one shared case and returns our Transition Summary lines.
 func caseSummary(t testing.TB, xmlPath string) []string {
@@ -103,8 +30,7 @@ func caseSummary(t testing.TB, xmlPath string) []string {
 	if err != nil {
 		t.Fatalf("%s: %v", xmlPath, err)
 	}
-	got := normalise("Transition Summary:\n" + tr.SummaryText())
-	block, _ := transitionBlock(got)
+	block, _ := testenv.Block(testenv.Normalise("Transition Summary:\n"+tr.SummaryText()), "Transition Summary:")
 	return block
 }
 
@@ -114,7 +40,7 @@ func caseMatches(t testing.TB, shared, name string) (bool, []string, []string) {
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	want, ok := transitionBlock(normalise(string(exp)))
+	want, ok := testenv.Block(testenv.Normalise(string(exp)), "Transition Summary:")
 	if !ok {
 		return false, nil, nil
 	}
@@ -125,10 +51,7 @@ func caseMatches(t testing.TB, shared, name string) (bool, []string, []string) {
 // TestConformanceGuard fails when a shared case listed in testdata/passing.txt no
 // longer produces Pacemaker's Transition Summary.
 func TestConformanceGuard(t *testing.T) {
-	shared := sharedDir(t)
-	if shared == "" {
-		t.Skip("../shared not present")
-	}
+	shared := testenv.SharedDir(t)
 	f, err := os.Open("testdata/passing.txt")
 	if err != nil {
 		t.Fatal(err)
@@ -156,10 +79,10 @@ func TestConformanceGuard(t *testing.T) {
 // is how testdata/passing.txt is refreshed.
 func TestListPassing(t *testing.T) {
 	out := os.Getenv("PACER_WRITE_PASSING")
-	shared := sharedDir(t)
-	if out == "" || shared == "" {
+	if out == "" {
 		t.Skip("set PACER_WRITE_PASSING=FILE to regenerate the passing list")
 	}
+	shared := testenv.SharedDir(t)
 	ents, err := os.ReadDir(filepath.Join(shared, "pacemaker-scheduler", "xml"))
 	if err != nil {
 		t.Fatal(err)
@@ -187,10 +110,7 @@ func TestListPassing(t *testing.T) {
 // can be asked for (summary, graph XML, dot, execution order, simulated CIB): none may
 // panic, whatever the scheduler decided.
 func TestAllCasesRender(t *testing.T) {
-	shared := sharedDir(t)
-	if shared == "" {
-		t.Skip("../shared not present")
-	}
+	shared := testenv.SharedDir(t)
 	files, err := filepath.Glob(filepath.Join(shared, "pacemaker-scheduler", "xml", "*.xml"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no shared cases: %v", err)
