@@ -61,6 +61,7 @@ const demoCIB = `<cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epo
       <rsc_colocation id="web-with-ip" rsc="web" with-rsc="web-ip" score="INFINITY"/>
       <rsc_order id="ip-then-web" first="web-ip" then="web" kind="Mandatory"/>
       <rsc_location id="web-ip-prefers-node1" rsc="web-ip" node="node1" score="50"/>
+      <rsc_colocation id="db-never-with-web" rsc="db" with-rsc="web" score="-INFINITY"/>
     </constraints>
   </configuration>
   <status/>
