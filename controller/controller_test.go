@@ -455,3 +455,32 @@ func TestFollowerJoinsItsDCsElection(t *testing.T) {
 		t.Errorf("DC %s ready=%v partition %v", dc, st.Ready, st.Partition)
 	}
 }
+
+// A DC must step down when it hears of a term with its own number but a
+// later name: the member that followed (or was DC of) that term rejects this
+// DC's syncs as older, and only numbers used to be compared, so the DC never
+// learnt of it and re-offered the same sync forever (found by crmd's netns
+// test: a node cut off, DC of its minority, never rejoined after healing
+// because the majority's DC had picked the same term number).
+func TestDCStepsDownForSameNumberLaterTerm(t *testing.T) {
+	s := newSim(t, 5, three, nil)
+	s.settle(100)
+	a, g := s.nodes["alpha"], s.nodes["gamma"]
+	if s.dc() != "alpha" {
+		t.Fatalf("DC = %s, want alpha", s.dc())
+	}
+	// gamma held term (N, gamma) on its own while alpha chose (N, alpha)
+	// without hearing from it.
+	g.cur = Term{N: a.cur.N, DC: "gamma"}
+	g.term = a.term
+	g.setDC("")
+	g.electing, g.electStart = true, g.now
+	g.heard = map[string]rank{"alpha": a.rank(), "beta": s.nodes["beta"].rank(), "gamma": g.rank()}
+	delete(a.partition, "gamma")
+	delete(a.acked, "gamma")
+	s.run(100)
+	s.settle(300)
+	if st := s.nodes[s.dc()].Status(); !st.Ready || len(st.Partition) != 3 {
+		t.Errorf("DC %s ready=%v partition %v", s.dc(), st.Ready, st.Partition)
+	}
+}

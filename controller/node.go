@@ -696,6 +696,14 @@ func (n *Node) Step(m Message) error {
 		if n.dc == n.cfg.Self && seen > n.cur.N {
 			n.startElection()
 		}
+	} else if n.dc == n.cfg.Self && m.Type != MsgSync && m.Term.Compare(n.cur) > 0 {
+		// A rival term with this DC's number but a later name (a node that
+		// was DC of a minority, or followed one, chose the same number). Its
+		// members reject this DC's syncs as older and the number alone says
+		// nothing new, so without stepping down here the DC re-offers the
+		// same sync forever and they never rejoin. The re-election picks a
+		// higher number. (A sync from the rival is simply followed below.)
+		n.startElection()
 	}
 	switch m.Type {
 	case MsgHello:
