@@ -674,6 +674,10 @@ func Nagios(c *cluster.Cluster) (string, crmexit.Code) {
 			continue
 		}
 		switch {
+		case n.Pending:
+			// crm_mon -s counts a node still joining (pending) among the standby
+			// nodes, not as offline: its one-liner is what monitoring parses.
+			standby++
 		case !n.Online:
 			offline = append(offline, n.Name)
 		case n.Standby:
