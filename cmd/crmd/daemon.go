@@ -61,6 +61,9 @@ type daemon struct {
 	meta    chan membership.Meta
 	ctx     context.Context // the daemon's: senders live as long as it
 
+	version        string             // dc-version
+	bootstrapTried controller.Version // the CIB version writeBootstrap last looked at
+
 	execState
 }
 
@@ -86,7 +89,8 @@ func runDaemon(ctx context.Context, o runOptions, stderr io.Writer, getenv func(
 		sock = filepath.Join(cfg.RunDir, "crmd.sock")
 	}
 	d := &daemon{cfg: cfg, self: self, log: lg, ids: map[string]int{}, calls: make(chan call),
-		pending: map[uint64]chan ipc.Response{}, senders: map[string]chan []byte{}, meta: make(chan membership.Meta, 1)}
+		pending: map[uint64]chan ipc.Response{}, senders: map[string]chan []byte{}, meta: make(chan membership.Meta, 1),
+		version: pacerVersion()}
 	d.do = make(chan func())
 	d.kickCh = make(chan struct{}, 1)
 	d.fresh = map[string]bool{}
@@ -271,6 +275,7 @@ func (d *daemon) loop(ctx context.Context) error {
 			return err
 		}
 		d.afterStep()
+		d.writeBootstrap()
 	}
 }
 
