@@ -347,7 +347,7 @@ func (d *daemon) scheduler(ctx context.Context) {
 		var rctx context.Context
 		rctx, cancelRun = context.WithCancel(ctx)
 		drv = transition.NewDriver(g, transition.Config{
-			Dispatcher: router, UUID: d.dcUUID(), TickEvery: 100 * time.Millisecond,
+			Dispatcher: d.dcDispatcher(ctx, router), UUID: d.dcUUID(), TickEvery: 100 * time.Millisecond,
 			OnResult: func(job transition.Job, o transition.Outcome, v transition.Verdict) { d.onResult(ctx, job, o, v) },
 			Logf:     func(f string, args ...any) { d.log.Debug(fmt.Sprintf(f, args...)) },
 		})
@@ -491,10 +491,9 @@ func (d *daemon) countFailure(job transition.Job, when time.Time) {
 	if a.Rsc == nil || a.Node == "" {
 		return
 	}
+	// Named by the id the executor knows, as Pacemaker's controller does
+	// (an anonymous clone's instances share "fail-count-BASE#...").
 	rsc := a.Rsc.ID
-	if a.Rsc.LongID != "" {
-		rsc = a.Rsc.LongID
-	}
 	suffix := fmt.Sprintf("%s#%s_%d", rsc, a.Operation, a.IntervalMS)
 	doc, _ := d.node.Doc()
 	value := "INFINITY"

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/beevik/etree"
 	"github.com/pacer-ha/pacer/cluster"
 	"github.com/pacer-ha/pacer/crmmon"
+	"github.com/pacer-ha/pacer/transition"
 )
 
 func TestWithBootstrap(t *testing.T) {
@@ -125,5 +127,36 @@ func TestDCWritesItsVersion(t *testing.T) {
 	}
 	if got := currentDCLine(string(out)); got != line {
 		t.Errorf("Pacemaker's crm_mon says %q, ours %q", got, line)
+	}
+}
+
+func TestFailAttrsOf(t *testing.T) {
+	doc := []byte(`<cib><status>
+<node_state id="1"><transient_attributes id="1"><instance_attributes id="status-1">
+  <nvpair id="a" name="fail-count-d#monitor_2000" value="1"/>
+  <nvpair id="b" name="last-failure-d#monitor_2000" value="17"/>
+  <nvpair id="c" name="fail-count-d#start_0" value="INFINITY"/>
+  <nvpair id="d" name="fail-count-dd#start_0" value="1"/>
+  <nvpair id="e" name="fail-count-c:1#monitor_10000" value="1"/>
+  <nvpair id="f" name="fail-count-c#monitor_10000" value="1"/>
+  <nvpair id="g" name="pingd" value="1"/>
+</instance_attributes></transient_attributes></node_state>
+<node_state id="2"><transient_attributes id="2"><instance_attributes id="status-2">
+  <nvpair id="h" name="fail-count-d#start_0" value="1"/>
+</instance_attributes></transient_attributes></node_state>
+</status></cib>`)
+	got := failAttrsOf(doc, 1, &transition.Primitive{ID: "d"})
+	want := []string{"fail-count-d#monitor_2000", "fail-count-d#start_0", "last-failure-d#monitor_2000"}
+	if !slices.Equal(got, want) {
+		t.Errorf("d on node 1: %v, want %v", got, want)
+	}
+	// An anonymous clone instance: every instance number shares the count.
+	got = failAttrsOf(doc, 1, &transition.Primitive{ID: "c", LongID: "c:0"})
+	if want := []string{"fail-count-c#monitor_10000", "fail-count-c:1#monitor_10000"}; !slices.Equal(got, want) {
+		t.Errorf("c:0 on node 1: %v, want %v", got, want)
+	}
+	// A unique clone instance is its own.
+	if got := failAttrsOf(doc, 1, &transition.Primitive{ID: "c:0"}); len(got) != 0 {
+		t.Errorf("unique c:0: %v", got)
 	}
 }
