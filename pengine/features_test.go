@@ -32,6 +32,8 @@ var featureWhy = map[string]string{
 	"clone":               "the clone runs everywhere but node3 (-INFINITY) and A follows an instance",
 	"ticket":              "A needs ticket T1, never granted: stop; B's ticket T2 is granted",
 	"colocation-loop":     "a colocation loop (and an order loop) must still settle: both together",
+	"utilization-order":   "placement-strategy=utilization places C first (it runs, score 55 on node3 though node3 has no room), then B (100 on node1) before A (10): C takes node1, B needing 2 cpu no longer fits anywhere, A joins C; results listed in placement order",
+	"shutdown-lock":       "shutdown-lock=true: A and group G stop with their node1 (shutting down) instead of moving, the clone instance moves; B stays locked to node3 (down); D starts",
 }
 
 var spaces = regexp.MustCompile(`\s+`)

@@ -66,6 +66,7 @@ func (w *ws) initScores() {
 				r.scores[n.idx] = -inf
 			}
 		}
+		w.shutdownLock(r)
 		if r.managed {
 			for _, n := range r.current {
 				if r.scores[n.idx] > -inf || w.symmetric {
@@ -191,7 +192,23 @@ func (w *ws) allocate() {
 		w.assignTree(r)
 	}
 	order := append([]*rsc(nil), w.top...)
-	sort.SliceStable(order, func(i, j int) bool { return order[i].cr.Priority > order[j].cr.Priority })
+	if w.util.strategy != "" && w.util.strategy != "default" {
+		w.sortForUtilization(order)
+		// Pacemaker reports resources in the order it placed them.
+		w.all = w.all[:0]
+		var walk func(r *rsc)
+		walk = func(r *rsc) {
+			w.all = append(w.all, r)
+			for _, c := range r.children {
+				walk(c)
+			}
+		}
+		for _, r := range order {
+			walk(r)
+		}
+	} else {
+		sort.SliceStable(order, func(i, j int) bool { return order[i].cr.Priority > order[j].cr.Priority })
+	}
 	for _, r := range order {
 		w.assignTree(r)
 	}
@@ -242,7 +259,7 @@ func (w *ws) assignTree(r *rsc) {
 			if len(p.current) == 0 {
 				return 2
 			}
-			if n := p.current[0]; p.scores[n.idx] >= 0 && n.staticOK() {
+			if n := p.current[0]; p.scores[n.idx] >= 0 && n.staticOK() && w.fits(p, n, false) {
 				return 0
 			}
 			return 1
@@ -586,4 +603,72 @@ func (r *rsc) top() *rsc {
 		r = r.parent
 	}
 	return r
+}
+
+// sortForUtilization orders top-level resources for a placement strategy that
+// counts capacity, as Pacemaker Explained describes: higher priority first; then
+// the higher score on the node where the resource runs (so running resources keep
+// their place); then the higher score node by node, the nodes taken in order of
+// preference (most free capacity first for "balanced"); then configuration order.
+func (w *ws) sortForUtilization(order []*rsc) {
+	nodes := append([]*node(nil), w.nodes...)
+	if w.util.strategy == "balanced" {
+		sort.SliceStable(nodes, func(i, j int) bool { return w.moreFree(nodes[i], nodes[j]) > 0 })
+	}
+	running := map[*rsc]int{}
+	first := map[*rsc]*rsc{}
+	for _, r := range order {
+		p := primitivesOf(r)[0]
+		first[r] = p
+		running[r] = -inf
+		if len(p.current) > 0 {
+			running[r] = p.scores[p.current[0].idx]
+		}
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		a, b := order[i], order[j]
+		if a.cr.Priority != b.cr.Priority {
+			return a.cr.Priority > b.cr.Priority
+		}
+		if running[a] != running[b] {
+			return running[a] > running[b]
+		}
+		pa, pb := first[a], first[b]
+		for _, n := range nodes {
+			if pa.scores[n.idx] != pb.scores[n.idx] {
+				return pa.scores[n.idx] > pb.scores[n.idx]
+			}
+		}
+		return false
+	})
+}
+
+// shutdownLock keeps a resource on the node it is locked to (shutdown-lock): one
+// active on a node that shuts down cleanly stops with it instead of moving, and one
+// locked to a node that is down stays stopped until the lock expires. Clone and
+// bundle instances and fencing devices are never locked.
+func (w *ws) shutdownLock(r *rsc) {
+	if !w.c.Properties.ShutdownLock() || !r.managed || r.cr.Class == "stonith" {
+		return
+	}
+	if clone, _ := instanceOf(r); clone != nil || r.cr.Parent != nil && r.cr.Parent.Kind == cluster.Bundle {
+		return
+	}
+	var lock *node
+	if r.cr.LockNode != nil {
+		lock = w.byName[r.cr.LockNode.Name]
+	}
+	for _, n := range r.current {
+		if n.cn.Shutdown && !isRemoteNode(n) && !n.unclean {
+			lock = n
+		}
+	}
+	if lock == nil {
+		return
+	}
+	for _, n := range w.nodes {
+		if n != lock {
+			r.scores[n.idx] = -inf
+		}
+	}
 }
