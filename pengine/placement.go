@@ -13,11 +13,12 @@ const inf = rules.Infinity
 // initScores gives every primitive its node scores: the cluster default, location
 // constraints, node availability, failure bans and stickiness.
 func (w *ws) initScores() {
+	w.bundleNodeOwners()
 	for _, r := range w.all {
 		r.scores = make([]int, len(w.nodes))
 		r.discover = make([]bool, len(w.nodes))
 		for i := range r.scores {
-			if !w.symmetric {
+			if !w.symmetric || w.optInNode(r, w.nodes[i]) {
 				r.scores[i] = -inf
 			}
 			r.discover[i] = true
@@ -100,7 +101,7 @@ func (w *ws) bannedByState(r *rsc, st *cluster.RscNodeState) bool {
 }
 
 func (w *ws) addLocation(p *rsc, n *node, score int, discovery string) {
-	if !w.symmetric && p.scores[n.idx] == -inf && score > -inf {
+	if (!w.symmetric || w.optInNode(p, n)) && p.scores[n.idx] == -inf && score > -inf {
 		// An asymmetric cluster only allows nodes a constraint names.
 		p.scores[n.idx] = score
 	} else {
@@ -279,9 +280,70 @@ func (w *ws) assignTree(r *rsc) {
 		r.allocated = true
 		return
 	}
+	if r.cr.Kind == cluster.Bundle && r.cr.Bundle != nil {
+		w.assignBundle(r)
+		return
+	}
 	for _, c := range r.children {
 		w.assignTree(c)
 	}
+}
+
+// assignBundle places a bundle replica by replica, like clone instances:
+// replicas whose container can stay first, then those that must move, then new
+// ones; each replica's IP, container and connection together, then the bundled
+// resource's instances inside them.
+func (w *ws) assignBundle(b *rsc) {
+	if b.allocated || b.inAlloc {
+		return
+	}
+	b.inAlloc = true
+	for _, c := range b.asDep {
+		w.assignTree(c.prim)
+	}
+	type replica struct {
+		rank  int
+		parts []*rsc
+	}
+	var reps []replica
+	inReplica := map[*rsc]bool{}
+	for _, rep := range b.cr.Bundle.Replica {
+		var x replica
+		for _, cr := range []*cluster.Resource{rep.IP, rep.Container, rep.Remote} {
+			if cr == nil {
+				continue
+			}
+			if p := w.byID[cr.ID]; p != nil {
+				x.parts = append(x.parts, p)
+				inReplica[p] = true
+			}
+		}
+		x.rank = 2
+		if ctr := w.byID[rep.Container.ID]; ctr != nil && len(ctr.current) > 0 {
+			x.rank = 1
+			scores := append([]int(nil), ctr.scores...)
+			for _, c := range b.asDep {
+				w.applyDep(scores, c)
+			}
+			if n := ctr.current[0]; scores[n.idx] >= 0 && n.staticOK() {
+				x.rank = 0
+			}
+		}
+		reps = append(reps, x)
+	}
+	sort.SliceStable(reps, func(i, j int) bool { return reps[i].rank < reps[j].rank })
+	for _, x := range reps {
+		for _, p := range x.parts {
+			w.assignTree(p)
+		}
+	}
+	for _, c := range b.children {
+		if !inReplica[c] {
+			w.assignTree(c)
+		}
+	}
+	b.inAlloc = false
+	b.allocated = true
 }
 
 // wantsToRun reports whether the resource's configuration lets it run at all.
@@ -332,6 +394,10 @@ func instanceOf(r *rsc) (clone *rsc, placing bool) {
 // depCols are the colocations r must follow: its own, and for the placing member
 // of a clone instance, the clone's.
 func depCols(r *rsc) []*colocation {
+	if b := r.parent; b != nil && len(b.asDep) > 0 && bundleOfIn(b, r) != nil {
+		// A bundle's colocations place its containers.
+		return append(append([]*colocation(nil), r.asDep...), b.asDep...)
+	}
 	clone, placing := instanceOf(r)
 	if clone == nil || !placing || len(clone.asDep) == 0 {
 		return r.asDep
@@ -385,6 +451,21 @@ func (w *ws) assign(r *rsc) {
 			}
 		}
 	}
+	if b := r.parent; bundleOfIn(b, r) != nil {
+		if b.cloneCount == nil {
+			b.cloneCount = make([]int, len(w.nodes))
+		}
+		// replicas-per-host caps a bundle's containers on one node.
+		max := b.cr.Bundle.ReplicasPerHost
+		if max <= 0 {
+			max = 1
+		}
+		for _, n := range w.nodes {
+			if b.cloneCount[n.idx] >= max {
+				scores[n.idx] = -inf
+			}
+		}
+	}
 	var best *node
 	// Prefer nodes with room for r and what must follow it; if there is none,
 	// r alone is enough.
@@ -411,6 +492,12 @@ func (w *ws) place(r *rsc, n *node, clone *rsc, placing bool) {
 	r.assigned = n
 	n.count++
 	w.consume(r, n)
+	if b := r.parent; bundleOfIn(b, r) != nil {
+		if b.cloneCount == nil {
+			b.cloneCount = make([]int, len(w.nodes))
+		}
+		b.cloneCount[n.idx]++
+	}
 	if clone != nil && placing {
 		if clone.cloneCount == nil {
 			clone.cloneCount = make([]int, len(w.nodes))
@@ -453,6 +540,21 @@ func isCurrent(r *rsc, n *node) bool {
 // primNodes are the nodes a colocation's primary occupies: its node, or for a clone
 // every node one of its instances is placed on.
 func primNodes(p *rsc, role cluster.Role) []*node {
+	if p.cr.Kind == cluster.Bundle && p.cr.Bundle != nil {
+		// A bundle is where its containers run (for the Promoted role, those
+		// whose instance is promoted).
+		var out []*node
+		for _, in := range p.children {
+			if b := bundleOfIn(p, in); b == nil {
+				continue
+			}
+			if in.assigned == nil || role == cluster.RolePromoted && !replicaPromoted(p, in) {
+				continue
+			}
+			out = append(out, in.assigned)
+		}
+		return out
+	}
 	if p.cr.Kind == cluster.Clone {
 		var out []*node
 		for _, in := range p.children {

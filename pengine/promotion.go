@@ -21,13 +21,21 @@ func isPromotable(r *rsc) bool {
 func (w *ws) promotionScore(clone, inst *rsc, n *node) (int, bool) {
 	p := placeTarget(inst)
 	score, have := promotionAttr(p, n)
+	bundle := clone.parent
+	if bundle != nil && bundle.cr.Kind != cluster.Bundle {
+		bundle = nil
+	}
 	if !have {
 		// An instance whose agent set no promotion score starts from -1, so only
-		// constraints can make it promotable.
+		// constraints can make it promotable; a bundle's instance already
+		// promoted where it runs starts from 0 and keeps its role.
 		score, have = -1, true
+		if bundle != nil && p.cr.Role == cluster.RolePromoted && isCurrent(p, n) {
+			score = 0
+		}
 	}
 	for _, l := range w.locs {
-		if l.rsc != clone && l.rsc != inst && l.rsc != p {
+		if l.rsc != clone && l.rsc != inst && l.rsc != p && (bundle == nil || l.rsc != bundle) {
 			continue
 		}
 		if s, ok := w.locScore(l, n, true); ok {

@@ -34,6 +34,9 @@ type ws struct {
 	util utilization
 	// connFirst are remote connection resources, placed before anything else.
 	connFirst []*rsc
+	// bundleOwn maps a bundle replica's guest node (by index) to the primitives
+	// of the instance that belongs there (see remote.go).
+	bundleOwn map[int]map[*rsc]bool
 	// anyActions are the one-or-more pseudo actions of require-all=false sets.
 	anyActions []*Action
 
