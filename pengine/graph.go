@@ -85,14 +85,7 @@ func (t *Transition) GraphXML() string {
 	p := t.Cluster.Properties
 	fmt.Fprintf(&b, `<transition_graph cluster-delay="%s" stonith-timeout="%s" failed-stop-offset="INFINITY" failed-start-offset="INFINITY" batch-limit="0" transition_id="0">`+"\n",
 		p.String("cluster-delay", "60s"), p.String("stonith-timeout", "60s"))
-	var acts []*Action
-	for _, a := range t.Actions {
-		if a.Executed() {
-			acts = append(acts, a)
-		}
-	}
-	sort.SliceStable(acts, func(i, j int) bool { return acts[i].ID > acts[j].ID })
-	for i, a := range acts {
+	for i, a := range t.Synapses() {
 		fmt.Fprintf(&b, "  <synapse id=\"%d\">\n    <action_set>\n", i)
 		ref := graphRef(a)
 		full := strings.TrimSuffix(ref, "/>") + ">\n"

@@ -42,6 +42,7 @@ func inverse(task string) string {
 
 // buildOrdering turns order constraints and group membership into action edges.
 func (w *ws) buildOrdering() {
+	w.probeOrdering()
 	for _, r := range w.all {
 		if r.cr.Kind != cluster.Group {
 			continue
@@ -118,6 +119,31 @@ func (w *ws) buildOrdering() {
 				w.order(rf, rt, fOptionalOnly)
 			}
 		}
+	}
+}
+
+// probeOrdering makes the resource wait for its probes: a probe comes before the
+// start of the resource's topmost collection (or of the resource itself, and its
+// migration), and a collection's "all stopped" waits for its members' probes. The
+// edges only order: a probe forces nothing.
+func (w *ws) probeOrdering() {
+	for _, a := range w.actions {
+		if !a.Probe || a.Rsc == nil {
+			continue
+		}
+		top := a.Rsc
+		for top.parent != nil {
+			top = top.parent
+		}
+		if top.pseudo == nil {
+			w.order(a, top.start, fOptionalOnly)
+			if top.migrateTo != nil && top.migrateTo != top.migrateFrom {
+				w.order(a, top.migrateTo, fOptionalOnly)
+			}
+			continue
+		}
+		w.order(a, top.pseudo["start"], fOptionalOnly)
+		w.order(a, top.pseudo["stopped"], fOptionalOnly)
 	}
 }
 

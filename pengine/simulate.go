@@ -10,44 +10,47 @@ import (
 // Executed reports whether an action is part of the transition (required and runnable).
 func (a *Action) Executed() bool { return !a.Optional && a.Runnable }
 
-// ExecutionOrder lists the transition's actions in an order that respects every
-// ordering edge: rounds of ready actions, each round in action id order.
+// ExecutionOrder is the order crm_simulate executes the transition in: passes
+// over the graph's synapses, each firing every action whose inputs are done
+// (an action is done as soon as it fires, so later synapses of the same pass
+// can follow it), until nothing more can fire.
 func (t *Transition) ExecutionOrder() []*Action {
-	var todo []*Action
-	for _, a := range t.Actions {
-		if a.Executed() {
-			todo = append(todo, a)
+	syn := t.Synapses()
+	done := make(map[*Action]bool, len(syn))
+	out := make([]*Action, 0, len(syn))
+	for {
+		fired := 0
+		for _, a := range syn {
+			if done[a] || !inputsDone(a, done) {
+				continue
+			}
+			done[a] = true
+			out = append(out, a)
+			fired++
+		}
+		if fired == 0 {
+			break
 		}
 	}
-	done := map[*Action]bool{}
-	var out []*Action
-	for len(todo) > 0 {
-		var ready, rest []*Action
-		for _, a := range todo {
-			ok := true
-			for _, e := range a.in {
-				if e.first.Executed() && !done[e.first] {
-					ok = false
-					break
-				}
-			}
-			if ok {
-				ready = append(ready, a)
-			} else {
-				rest = append(rest, a)
+	if len(out) < len(syn) {
+		// An ordering loop: Pacemaker would stall; run the rest in graph order
+		// rather than lose them.
+		for _, a := range syn {
+			if !done[a] {
+				out = append(out, a)
 			}
 		}
-		if len(ready) == 0 {
-			// An ordering loop: run the rest in id order rather than hang.
-			ready, rest = rest, nil
-		}
-		for _, a := range ready {
-			done[a] = true
-		}
-		out = append(out, ready...)
-		todo = rest
 	}
 	return out
+}
+
+func inputsDone(a *Action, done map[*Action]bool) bool {
+	for _, e := range a.in {
+		if e.first.Executed() && !done[e.first] {
+			return false
+		}
+	}
+	return true
 }
 
 // ExecLine is the "Executing Cluster Transition" line for an action.
