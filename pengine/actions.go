@@ -219,7 +219,10 @@ func (w *ws) primitiveActions(r *rsc) {
 			// The node's fencing stops everything on it.
 			s.Pseudo = true
 			s.Optional = false
-			w.order(cur.fence, s, fImpliesThen)
+			if r.cr.Requires == "fencing" || r.cr.Requires == "unfencing" {
+				// Only what needs fencing waits for it to stop.
+				w.order(cur.fence, s, fImpliesThen)
+			}
 		} else if !cur.cn.Online || cur.unclean {
 			s.Runnable = false
 		}

@@ -43,6 +43,8 @@ func inverse(task string) string {
 // buildOrdering turns order constraints and group membership into action edges.
 func (w *ws) buildOrdering() {
 	w.probeOrdering()
+	w.fenceOrdering()
+	w.collectionOrdering()
 	for _, r := range w.all {
 		if r.cr.Kind != cluster.Group {
 			continue
@@ -123,8 +125,8 @@ func (w *ws) buildOrdering() {
 }
 
 // probeOrdering makes the resource wait for its probes: a probe comes before the
-// start of the resource's topmost collection (or of the resource itself, and its
-// migration), and a collection's "all stopped" waits for its members' probes. The
+// start of the resource itself (and its migration) or, inside a clone, before the
+// clone's "start" and "all stopped" pseudo actions. The
 // edges only order: a probe forces nothing.
 func (w *ws) probeOrdering() {
 	for _, a := range w.actions {
@@ -132,8 +134,11 @@ func (w *ws) probeOrdering() {
 			continue
 		}
 		top := a.Rsc
-		for top.parent != nil {
-			top = top.parent
+		if clone, _ := instanceOf(a.Rsc); clone != nil {
+			top = clone
+			for top.parent != nil {
+				top = top.parent
+			}
 		}
 		if top.pseudo == nil {
 			w.order(a, top.start, fOptionalOnly)
@@ -144,6 +149,57 @@ func (w *ws) probeOrdering() {
 		}
 		w.order(a, top.pseudo["start"], fOptionalOnly)
 		w.order(a, top.pseudo["stopped"], fOptionalOnly)
+	}
+}
+
+// fenceOrdering makes what needs fencing wait for it: the start and promote of a
+// resource that requires fencing come after every fencing action; a resource that
+// requires only quorum starts after the fencing of a node it may run on but whose
+// state there is unknown (it might be active there); a collection stops after the
+// fencing that implies a member's stop. The edges only order.
+func (w *ws) fenceOrdering() {
+	for _, f := range w.fencing {
+		if !f.Runnable || f.FenceAction == "on" || f.Node == nil {
+			continue
+		}
+		for _, r := range w.all {
+			if r.cr.Kind != cluster.Primitive || !r.managed {
+				continue
+			}
+			switch r.cr.Requires {
+			case "fencing", "unfencing":
+				w.order(f, r.start, fOptionalOnly)
+				w.order(f, r.promote, fOptionalOnly)
+			case "quorum":
+				if r.start != nil && r.cr.Status[f.Node.name] == nil && r.scores != nil && r.scores[f.Node.idx] > -inf {
+					w.order(f, r.start, fOptionalOnly)
+				}
+			}
+			if r.cr.Requires == "fencing" || r.cr.Requires == "unfencing" {
+				for _, s := range r.stops {
+					if s.Node == f.Node && s.Pseudo {
+						for p := r.parent; p != nil; p = p.parent {
+							if p.pseudo != nil {
+								w.order(f, p.pseudo["stop"], fOptionalOnly)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// collectionOrdering puts a collection's "start" before its "running" (and so on
+// for stop and demote) even when no member takes part.
+func (w *ws) collectionOrdering() {
+	for _, r := range w.all {
+		if r.pseudo == nil {
+			continue
+		}
+		for _, p := range [][2]string{{"start", "running"}, {"stop", "stopped"}, {"demote", "demoted"}} {
+			w.order(r.pseudo[p[0]], r.pseudo[p[1]], fOptionalOnly)
+		}
 	}
 }
 
