@@ -58,6 +58,9 @@ func (a *Action) ExecLine() string {
 	switch {
 	case a.Task == "stonith":
 		return fmt.Sprintf("Fencing %s (%s)", a.Node.name, a.FenceAction)
+	case a.Pseudo && a.Rsc == nil:
+		// Ordering-set pseudo actions are named by their task alone.
+		return "Pseudo action:   " + a.Task
 	case a.Rsc == nil:
 		return fmt.Sprintf("Cluster action:  %s on %s", a.Task, a.NodeName())
 	case a.Pseudo:

@@ -2,6 +2,7 @@ package pengine
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/pacer-ha/pacer/cluster"
 )
@@ -45,9 +46,17 @@ func (t *Transition) Synapses() []*Action {
 	for _, r := range t.w.top {
 		visit(r)
 	}
-	sort.SliceStable(other, func(i, j int) bool { return other[i].ID > other[j].ID })
+	sort.SliceStable(other, func(i, j int) bool {
+		si, sj := otherStage(other[i]), otherStage(other[j])
+		if si != sj {
+			return si > sj
+		}
+		return other[i].ID > other[j].ID
+	})
 	return append(out, other...)
 }
+
+const stageProbe = 1
 
 // newerThan reports whether Pacemaker creates a after b for the same resource.
 func newerThan(a, b *Action) bool {
@@ -55,7 +64,54 @@ func newerThan(a, b *Action) bool {
 	if ra != rb {
 		return ra > rb
 	}
+	if ra == stageProbe && a.Node != nil && b.Node != nil && a.Node != b.Node {
+		// Probes are created node by node, nodes sorted by name.
+		return nodeNameLess(b.Node.name, a.Node.name)
+	}
 	return a.ID > b.ID
+}
+
+// nodeNameLess orders node names as Pacemaker sorts its node list: ignoring case,
+// runs of digits by value.
+func nodeNameLess(a, b string) bool {
+	for a != "" && b != "" {
+		ca, cb := a[0], b[0]
+		if isDigit(ca) && isDigit(cb) {
+			i, j := digitRun(a), digitRun(b)
+			na, nb := strings.TrimLeft(a[:i], "0"), strings.TrimLeft(b[:j], "0")
+			if len(na) != len(nb) {
+				return len(na) < len(nb)
+			}
+			if na != nb {
+				return na < nb
+			}
+			a, b = a[i:], b[j:]
+			continue
+		}
+		la, lb := lower(ca), lower(cb)
+		if la != lb {
+			return la < lb
+		}
+		a, b = a[1:], b[1:]
+	}
+	return len(a) < len(b)
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func lower(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+func digitRun(s string) int {
+	i := 0
+	for i < len(s) && isDigit(s[i]) {
+		i++
+	}
+	return i
 }
 
 // creationStage is when, relative to its resource's other actions, Pacemaker
@@ -74,7 +130,7 @@ func creationStage(a *Action) int {
 	case "monitor":
 		switch {
 		case a.Probe || a.IntervalMS == 0:
-			return 1
+			return stageProbe
 		case runningMonitor(a):
 			return 0
 		}
@@ -111,4 +167,17 @@ func runningMonitor(a *Action) bool {
 		}
 	}
 	return false
+}
+
+// otherStage is when Pacemaker creates an action of no resource: ordering-set
+// pseudo actions while reading the constraints, fencing while reading the node
+// states, the rest (shutdowns) last.
+func otherStage(a *Action) int {
+	switch {
+	case a.Pseudo && a.Task != "stonith":
+		return 0
+	case a.Task == "stonith":
+		return 1
+	}
+	return 2
 }
