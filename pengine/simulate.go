@@ -95,17 +95,22 @@ func (t *Transition) Simulate(root *etree.Element) []string {
 	var lines []string
 	for _, a := range t.ExecutionOrder() {
 		lines = append(lines, a.ExecLine())
-		switch {
-		case a.Task == "stonith" && a.FenceAction != "on":
-			fenceNode(status, a.Node)
-		case a.Task == "stonith":
-			// Unfencing leaves the node up and records that it happened.
-			unfenced(status, a.Node)
-		case a.Rsc != nil && !a.Pseudo && a.Node != nil:
-			recordOp(status, a)
-		}
+		execute(status, a)
 	}
 	return lines
+}
+
+// execute records in status what executing a did.
+func execute(status *etree.Element, a *Action) {
+	switch {
+	case a.Task == "stonith" && a.FenceAction != "on":
+		fenceNode(status, a.Node)
+	case a.Task == "stonith":
+		// Unfencing leaves the node up and records that it happened.
+		unfenced(status, a.Node)
+	case a.Rsc != nil && !a.Pseudo && a.Node != nil:
+		recordOp(status, a)
+	}
 }
 
 func nodeState(status *etree.Element, n *node) *etree.Element {

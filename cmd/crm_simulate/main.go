@@ -176,6 +176,14 @@ func run(o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err := injectEvents(o, root, now); err != nil {
 		return err
 	}
+	var fails []pengine.OpFailure
+	for _, spec := range o.opFail {
+		f, err := pengine.ParseOpFailure(spec)
+		if err != nil {
+			return crmexit.Wrap(crmexit.InvalidParam, err)
+		}
+		fails = append(fails, f)
+	}
 	c, err := pengine.Unpack(root, now)
 	if err != nil {
 		return crmexit.Wrap(crmexit.DataErr, err)
@@ -223,12 +231,13 @@ func run(o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 	}
 	if o.simulate || o.inPlace || o.saveOutput != "" {
-		lines := t.Simulate(root)
+		// --op-fail results are stamped with the wall clock, as Pacemaker does.
+		lines := t.SimulateText(root, fails, time.Now())
 		if o.simulate || o.inPlace {
 			if !quiet {
 				out.WriteString("\nExecuting Cluster Transition:\n")
 				for _, l := range lines {
-					out.WriteString("  * " + l + "\n")
+					out.WriteString(l + "\n")
 				}
 			}
 			c2, err := pengine.Unpack(root, now)
