@@ -143,7 +143,7 @@ func TestFailureTimeoutAndIgnore(t *testing.T) {
 		lrmRsc("B", op("B", "start", 1, 0, 0, 0, 0)+op("B", "monitor", 2, 1, 0, 10000, 0))) + nodeState("n2", up, "")
 	c := mustUnpack(t, cib(map[string]string{"stonith-enabled": "false"}, twoNodes, res, status))
 	a, b := c.ByID["A"], c.ByID["B"]
-	if a.Failed || len(a.Status["node1"].ExpiredFailures) != 1 {
+	if a.Failed || len(a.Status["node1"].ExpiredFailures()) != 1 {
 		t.Errorf("A's failure (last change 1000s, now 5000s, timeout 60s) should have expired")
 	}
 	if b.Failed || !b.FailureIgnored || b.Role != RoleStarted {

@@ -179,7 +179,7 @@ func (u *unpacker) replay(r *Resource, n *Node, st *RscNodeState) {
 		}
 		if res == outNotInstalled {
 			role = RoleStopped
-			st.Failures = append(st.Failures, op)
+			st.extra().failures = append(st.extra().failures, op)
 			st.NotInstalled = op.Status == OpStatusDone || op.Status == OpStatusNotInstalled
 			st.LastOp = op
 			continue
@@ -187,7 +187,7 @@ func (u *unpacker) replay(r *Resource, n *Node, st *RscNodeState) {
 		if res == outFailed {
 			onFail := u.configuredOnFail(r, op)
 			if u.expired(r, n, op, onFail) {
-				st.ExpiredFailures = append(st.ExpiredFailures, op)
+				st.extra().expired = append(st.extra().expired, op)
 				continue
 			}
 			if n.Unclean && n.Type != NodeGuest {
@@ -195,20 +195,20 @@ func (u *unpacker) replay(r *Resource, n *Node, st *RscNodeState) {
 				// only the role the resource may still be in.
 				role = failedRole(op, role, seen, onFail)
 				if n.Online {
-					st.Failures = append(st.Failures, op)
+					st.extra().failures = append(st.extra().failures, op)
 				}
 				st.LastOp = op
 				continue
 			}
 			if onFail == "ignore" && !hardError(op) {
-				st.IgnoredFailures = append(st.IgnoredFailures, op)
+				st.extra().ignored = append(st.extra().ignored, op)
 				r.FailureIgnored = true
 				res = outOK
 			} else {
 				st.Failed = true
 				st.FailedOp = op
-				st.Failures = append(st.Failures, op)
-				st.OnFail = onFail
+				st.extra().failures = append(st.extra().failures, op)
+				st.extra().onFail = onFail
 				role = failedRole(op, role, seen, onFail)
 				u.applyOnFail(r, n, st, op, onFail)
 				st.LastOp = op
@@ -218,7 +218,7 @@ func (u *unpacker) replay(r *Resource, n *Node, st *RscNodeState) {
 		st.LastOp = op
 		if op.RC == RCDegraded || op.RC == RCDegradedPromoted {
 			// Degraded results keep the role but are reported as failures.
-			st.Failures = append(st.Failures, op)
+			st.extra().failures = append(st.extra().failures, op)
 		}
 		if seen == RoleStopped || seen == RolePromoted {
 			role = seen
@@ -279,7 +279,7 @@ func (u *unpacker) replay(r *Resource, n *Node, st *RscNodeState) {
 	if st.Active && lastStart >= 0 {
 		for _, op := range st.History[lastStart:] {
 			if op.Operation == "monitor" && op.IntervalMS > 0 && !op.Pending() && op.Status != OpStatusCancelled {
-				st.ActiveMonitors = append(st.ActiveMonitors, op)
+				st.extra().monitors = append(st.extra().monitors, op)
 			}
 		}
 	}
@@ -340,7 +340,7 @@ func (u *unpacker) applyOnFail(r *Resource, n *Node, st *RscNodeState, op *OpRec
 // migrationSourceRole decides what a node that last ran migrate_to still
 // holds: nothing once the target finished migrate_from, else the resource.
 func (u *unpacker) migrationSourceRole(r *Resource, n *Node, op *OpRecord, role Role) Role {
-	target := op.MigrateTarget
+	target := op.MigrateTarget()
 	tn := u.c.NodeByName[target]
 	if tn == nil || tn.StateElement == nil {
 		return role
@@ -351,7 +351,7 @@ func (u *unpacker) migrationSourceRole(r *Resource, n *Node, op *OpRecord, role 
 		}
 		for _, e := range lr.SelectElements("lrm_rsc_op") {
 			o := parseOp(e)
-			if o.Operation == "migrate_from" && o.MigrateSource == n.Name && !o.Pending() {
+			if o.Operation == "migrate_from" && o.MigrateSource() == n.Name && !o.Pending() {
 				if res, _ := classify(o); res == outOK {
 					return RoleStopped
 				}
@@ -366,8 +366,9 @@ func (u *unpacker) migrationSourceRole(r *Resource, n *Node, op *OpRecord, role 
 }
 
 func opRscID(op *OpRecord, r *Resource) string {
-	if i := strings.LastIndex(op.Key, "_migrate_to_"); i > 0 {
-		return op.Key[:i]
+	key := op.Key()
+	if i := strings.LastIndex(key, "_migrate_to_"); i > 0 {
+		return key[:i]
 	}
 	return r.ID
 }
@@ -481,7 +482,7 @@ func (u *unpacker) migrations(r *Resource) {
 		if mt == nil {
 			continue
 		}
-		target := u.c.NodeByName[mt.MigrateTarget]
+		target := u.c.NodeByName[mt.MigrateTarget()]
 		if target == nil || target == st.Node {
 			continue
 		}
@@ -493,7 +494,7 @@ func (u *unpacker) migrations(r *Resource) {
 				if op.Pending() || op.IsProbe() {
 					continue
 				}
-				if op.Operation == "migrate_from" && op.MigrateSource == st.Node.Name {
+				if op.Operation == "migrate_from" && op.MigrateSource() == st.Node.Name {
 					from = op
 				}
 				if op.LastRCChange > mt.LastRCChange {

@@ -518,7 +518,6 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element) {
 	st := u.takeState()
 	*st = RscNodeState{
 		Rsc: r, Node: n, HistoryID: hid, History: recs, Element: lr,
-		Class: la.class, Provider: la.provider, Type: la.typ,
 	}
 	if r.StatusOrder == nil {
 		// Probes leave history for most resources on every node, so size
@@ -590,9 +589,10 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element) {
 	}
 }
 
-// lrmAttrs are the lrm_resource attributes the model reads.
+// lrmAttrs are the lrm_resource attributes the model reads while unpacking
+// (class, provider and type are read on demand: RscNodeState.Class).
 type lrmAttrs struct {
-	id, class, provider, typ, shutdownLock string
+	id, shutdownLock string
 }
 
 // readLRMAttrs reads an lrm_resource's attributes in one pass (it runs for
@@ -600,23 +600,14 @@ type lrmAttrs struct {
 // attribute of each name, whatever its namespace prefix.
 func readLRMAttrs(lr *etree.Element) lrmAttrs {
 	var la lrmAttrs
-	var seen [5]bool
-	for _, a := range lr.Attr {
-		i, dst := -1, (*string)(nil)
-		switch a.Key {
-		case "id":
-			i, dst = 0, &la.id
-		case "class":
-			i, dst = 1, &la.class
-		case "provider":
-			i, dst = 2, &la.provider
-		case "type":
-			i, dst = 3, &la.typ
-		case "shutdown-lock":
-			i, dst = 4, &la.shutdownLock
-		}
-		if i >= 0 && !seen[i] {
-			seen[i], *dst = true, a.Value
+	var seenID, seenLock bool
+	for i := range lr.Attr {
+		a := &lr.Attr[i]
+		switch {
+		case len(a.Key) == 2 && a.Key == "id" && !seenID:
+			la.id, seenID = a.Value, true
+		case len(a.Key) == 13 && a.Key == "shutdown-lock" && !seenLock:
+			la.shutdownLock, seenLock = a.Value, true
 		}
 	}
 	return la
@@ -711,56 +702,57 @@ func parseOp(e *etree.Element) *OpRecord {
 	return o
 }
 
+// parseOpInto reads the attributes every history entry needs in one pass
+// (last occurrence wins); the rest are read on demand (OpRecord methods).
+// This runs for every entry of every node, so it dispatches on the key's
+// length before comparing it.
 func parseOpInto(o *OpRecord, e *etree.Element) {
 	o.Element, o.TargetRC = e, -1
-	for _, a := range e.Attr {
-		switch a.Key {
-		case "id":
-			o.ID = a.Value
-		case "operation_key":
-			o.Key = a.Value
-		case "operation":
-			o.Operation = a.Value
-		case "call-id":
-			o.CallID = int(atoi64(a.Value))
-		case "rc-code":
-			o.RC = int(atoi64(a.Value))
-		case "op-status":
-			o.Status = int(atoi64(a.Value))
-		case "interval":
-			o.IntervalMS = atoi64(a.Value)
-		case "last-rc-change":
-			o.LastRCChange = atoi64(a.Value)
-		case "last-run":
-			o.LastRun = atoi64(a.Value)
-		case "exec-time":
-			o.ExecTime = atoi64(a.Value)
-		case "queue-time":
-			o.QueueTime = atoi64(a.Value)
-		case "op-digest":
-			o.Digest = a.Value
-		case "op-restart-digest":
-			o.RestartDigest = a.Value
-		case "op-secure-digest":
-			o.SecureDigest = a.Value
-		case "transition-key":
-			o.TransitionKey = a.Value
-		case "transition-magic":
-			o.TransitionMagic = a.Value
-		case "exit-reason":
-			o.ExitReason = a.Value
-		case "on_node":
-			o.OnNode = a.Value
-		case "migrate_source":
-			o.MigrateSource = a.Value
-		case "migrate_target":
-			o.MigrateTarget = a.Value
+	var key, magic string
+	for i := range e.Attr {
+		a := &e.Attr[i]
+		k, v := a.Key, a.Value
+		switch len(k) {
+		case 2:
+			if k == "id" {
+				o.ID = v
+			}
+		case 7:
+			switch k {
+			case "call-id":
+				o.CallID = int(atoi64(v))
+			case "rc-code":
+				o.RC = int(atoi64(v))
+			}
+		case 8:
+			if k == "interval" {
+				o.IntervalMS = atoi64(v)
+			}
+		case 9:
+			switch k {
+			case "operation":
+				o.Operation = v
+			case "op-status":
+				o.Status = int(atoi64(v))
+			case "op-digest":
+				o.Digest = v
+			}
+		case 14:
+			switch k {
+			case "last-rc-change":
+				o.LastRCChange = atoi64(v)
+			case "transition-key":
+				key = v
+			}
+		case 16:
+			if k == "transition-magic" {
+				magic = v
+			}
 		}
 	}
-	key := o.TransitionKey
-	if key == "" && o.TransitionMagic != "" {
-		if i := strings.IndexByte(o.TransitionMagic, ';'); i >= 0 {
-			key = o.TransitionMagic[i+1:]
+	if key == "" && magic != "" {
+		if i := strings.IndexByte(magic, ';'); i >= 0 {
+			key = magic[i+1:]
 		}
 	}
 	if key != "" {
@@ -807,8 +799,8 @@ func opLess(a, b *OpRecord) bool {
 	ap, bp := a.Pending(), b.Pending()
 	if ap || bp {
 		// A pending op's call-id is unknown: order by transition number.
-		ta, oka := transitionNum(a.TransitionKey)
-		tb, okb := transitionNum(b.TransitionKey)
+		ta, oka := transitionNum(a.TransitionKey())
+		tb, okb := transitionNum(b.TransitionKey())
 		if oka && okb && ta != tb {
 			return ta < tb
 		}

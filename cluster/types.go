@@ -371,31 +371,75 @@ type BundleReplica struct {
 }
 
 // OpRecord is one lrm_rsc_op entry from a node's history.
+//
+// It holds what the scheduler reads for every entry; attributes needed only
+// for some entries (exit reason, timings, migration ends, other digests) are
+// read from Element on demand. An unpack makes one record per history entry,
+// so the record's size is most of what an unpack allocates.
 type OpRecord struct {
-	ID              string
-	Key             string // operation_key
-	Operation       string
-	CallID          int
-	RC              int
-	Status          int // op-status
-	IntervalMS      int64
-	LastRCChange    int64
-	LastRun         int64
-	ExecTime        int64
-	QueueTime       int64
-	Digest          string
-	RestartDigest   string
-	SecureDigest    string
-	TransitionKey   string
-	TransitionMagic string
-	ExitReason      string
-	OnNode          string
-	MigrateSource   string
-	MigrateTarget   string
+	ID        string
+	Operation string
+	Digest    string // op-digest
+	CallID    int
+	RC        int
+	Status    int // op-status
 	// TargetRC is the expected rc parsed from the transition key (-1 unknown).
-	TargetRC int
-	Element  *etree.Element
+	TargetRC     int
+	IntervalMS   int64
+	LastRCChange int64
+	Element      *etree.Element
 }
+
+// attr returns the value of the element's last attribute named key (whatever
+// its prefix), as the unpacker's single pass over the attributes reads them.
+func (o *OpRecord) attr(key string) string {
+	if o.Element == nil {
+		return ""
+	}
+	v := ""
+	for i := range o.Element.Attr {
+		if a := &o.Element.Attr[i]; a.Key == key {
+			v = a.Value
+		}
+	}
+	return v
+}
+
+// Key is the operation_key attribute.
+func (o *OpRecord) Key() string { return o.attr("operation_key") }
+
+// TransitionKey is the transition-key attribute.
+func (o *OpRecord) TransitionKey() string { return o.attr("transition-key") }
+
+// TransitionMagic is the transition-magic attribute.
+func (o *OpRecord) TransitionMagic() string { return o.attr("transition-magic") }
+
+// RestartDigest is the op-restart-digest attribute.
+func (o *OpRecord) RestartDigest() string { return o.attr("op-restart-digest") }
+
+// SecureDigest is the op-secure-digest attribute.
+func (o *OpRecord) SecureDigest() string { return o.attr("op-secure-digest") }
+
+// ExitReason is the exit-reason attribute.
+func (o *OpRecord) ExitReason() string { return o.attr("exit-reason") }
+
+// OnNode is the on_node attribute.
+func (o *OpRecord) OnNode() string { return o.attr("on_node") }
+
+// MigrateSource is the migrate_source attribute.
+func (o *OpRecord) MigrateSource() string { return o.attr("migrate_source") }
+
+// MigrateTarget is the migrate_target attribute.
+func (o *OpRecord) MigrateTarget() string { return o.attr("migrate_target") }
+
+// LastRun is the last-run attribute (0 when absent or not a number).
+func (o *OpRecord) LastRun() int64 { return atoi64(o.attr("last-run")) }
+
+// ExecTime is the exec-time attribute in ms (0 when absent or not a number).
+func (o *OpRecord) ExecTime() int64 { return atoi64(o.attr("exec-time")) }
+
+// QueueTime is the queue-time attribute in ms (0 when absent or not a number).
+func (o *OpRecord) QueueTime() int64 { return atoi64(o.attr("queue-time")) }
 
 // IsProbe reports whether the op is a probe (non-recurring monitor).
 func (o *OpRecord) IsProbe() bool { return o.Operation == "monitor" && o.IntervalMS == 0 }
@@ -435,37 +479,30 @@ const (
 )
 
 // RscNodeState is what the history says about one resource on one node.
+//
+// There is one per resource per node with history (for most resources every
+// node has probed them), so what is rarely set lives in a separately
+// allocated part, read through methods.
 type RscNodeState struct {
 	Rsc  *Resource
 	Node *Node
 	// HistoryID is the lrm_resource id (may differ from Rsc.ID for clones).
-	HistoryID             string
-	Class, Provider, Type string
-	Element               *etree.Element
+	HistoryID string
+	// Element is the lrm_resource element.
+	Element *etree.Element
 	// History is sorted by call-id (pending ops last).
 	History []*OpRecord
-
-	Role   Role
-	Active bool
-	Failed bool
 	// FailedOp is the last failed operation that still counts.
 	FailedOp *OpRecord
-	// IgnoredFailures were failures that on-fail=ignore discarded.
-	IgnoredFailures []*OpRecord
-	// ExpiredFailures are failures older than the failure-timeout.
-	ExpiredFailures []*OpRecord
-	// Failures lists every failed op that counts, in history order.
-	Failures []*OpRecord
 	Pending  *OpRecord
 	// LastOp is the last completed operation.
 	LastOp *OpRecord
-	// ActiveMonitors are recurring monitors since the last start.
-	ActiveMonitors []*OpRecord
-	// OnFail is the on-fail handling applied by the last failure.
-	OnFail string
 	// FailCount sums fail-count-* transient attributes for the resource.
 	FailCount   int
 	LastFailure int64
+	Role        Role
+	Active      bool
+	Failed      bool
 	// Blocked/Unmanaged mark on-fail=block style outcomes.
 	Blocked bool
 	// NotInstalled is set when a probe found the agent missing here.
@@ -473,6 +510,79 @@ type RscNodeState struct {
 	// PendingOnly is set when the resource is active here only because an
 	// action (a start) is in flight.
 	PendingOnly bool
+
+	more *stateMore
+}
+
+// stateMore is the part of an RscNodeState that most states do not need.
+type stateMore struct {
+	ignored, expired, failures, monitors []*OpRecord
+	onFail                               string
+}
+
+func (st *RscNodeState) extra() *stateMore {
+	if st.more == nil {
+		st.more = &stateMore{}
+	}
+	return st.more
+}
+
+// Failures lists every failed op that counts, in history order.
+func (st *RscNodeState) Failures() []*OpRecord {
+	if st.more == nil {
+		return nil
+	}
+	return st.more.failures
+}
+
+// IgnoredFailures are failures that on-fail=ignore discarded.
+func (st *RscNodeState) IgnoredFailures() []*OpRecord {
+	if st.more == nil {
+		return nil
+	}
+	return st.more.ignored
+}
+
+// ExpiredFailures are failures older than the failure-timeout.
+func (st *RscNodeState) ExpiredFailures() []*OpRecord {
+	if st.more == nil {
+		return nil
+	}
+	return st.more.expired
+}
+
+// ActiveMonitors are the recurring monitors since the last start.
+func (st *RscNodeState) ActiveMonitors() []*OpRecord {
+	if st.more == nil {
+		return nil
+	}
+	return st.more.monitors
+}
+
+// OnFail is the on-fail handling applied by the last failure ("" if none).
+func (st *RscNodeState) OnFail() string {
+	if st.more == nil {
+		return ""
+	}
+	return st.more.onFail
+}
+
+// Class is the lrm_resource's class attribute.
+func (st *RscNodeState) Class() string { return st.lrmAttr("class") }
+
+// Provider is the lrm_resource's provider attribute.
+func (st *RscNodeState) Provider() string { return st.lrmAttr("provider") }
+
+// Type is the lrm_resource's type attribute.
+func (st *RscNodeState) Type() string { return st.lrmAttr("type") }
+
+// lrmAttr reads an lrm_resource attribute: the first of that name, as
+// SelectAttrValue does.
+func (st *RscNodeState) lrmAttr(key string) string {
+	if st.Element == nil {
+		return ""
+	}
+	return st.Element.SelectAttrValue(key, "")
 }
 
 // Tag is a <tag> with its object references in XML order.

@@ -510,10 +510,10 @@ func (p *printer) operations() {
 						fmt.Fprintf(&b, " last-rc-change=\"%s\"", epochTime(op.LastRCChange))
 					}
 					if op.Element.SelectAttr("exec-time") != nil {
-						fmt.Fprintf(&b, " exec-time=\"%dms\"", op.ExecTime)
+						fmt.Fprintf(&b, " exec-time=\"%dms\"", op.ExecTime())
 					}
 					if op.Element.SelectAttr("queue-time") != nil {
-						fmt.Fprintf(&b, " queue-time=\"%dms\"", op.QueueTime)
+						fmt.Fprintf(&b, " queue-time=\"%dms\"", op.QueueTime())
 					}
 					fmt.Fprintf(&b, " rc=%d (%s)", op.RC, RCText(op.RC))
 				}
@@ -570,7 +570,7 @@ func execText(ms int64) string {
 // opRscName is the resource named by an operation key "rsc_task_interval"
 // (the key, or the op id when the key is missing).
 func opRscName(op *cluster.OpRecord) string {
-	key := op.Key
+	key := op.Key()
 	if key == "" {
 		key = op.ID
 	}
@@ -609,13 +609,13 @@ func FailedActionText(op *cluster.OpRecord, node string) string {
 	} else {
 		fmt.Fprintf(&b, "could not be executed (%s)", StatusText(op.Status))
 	}
-	if op.ExitReason != "" {
-		b.WriteString(" (" + op.ExitReason + ")")
+	if op.ExitReason() != "" {
+		b.WriteString(" (" + op.ExitReason() + ")")
 	}
 	if op.LastRCChange > 0 {
 		b.WriteString(" at " + epochTime(op.LastRCChange))
-		if op.ExecTime > 0 {
-			b.WriteString(" after " + execText(op.ExecTime))
+		if op.ExecTime() > 0 {
+			b.WriteString(" after " + execText(op.ExecTime()))
 		}
 	}
 	return b.String()
@@ -635,7 +635,7 @@ func FailedActions(c *cluster.Cluster) []struct {
 	for _, n := range historyNodes(c) {
 		for _, h := range nodeHistory(c, n) {
 			seen := map[string]bool{}
-			for _, op := range append(append([]*cluster.OpRecord(nil), h.st.Failures...), h.st.IgnoredFailures...) {
+			for _, op := range append(append([]*cluster.OpRecord(nil), h.st.Failures()...), h.st.IgnoredFailures()...) {
 				key := op.ID + "\x00" + strconv.Itoa(op.CallID)
 				if seen[key] || (op.IsProbe() && op.RC == cluster.RCNotInstalled) {
 					continue

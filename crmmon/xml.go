@@ -203,8 +203,8 @@ func RenderXML(w io.Writer, c *cluster.Cluster, h Header, opts Options) error {
 				if op.LastRCChange > 0 {
 					oe.CreateAttr("last-rc-change", epochTime(op.LastRCChange))
 				}
-				oe.CreateAttr("exec-time", strconv.FormatInt(op.ExecTime, 10)+"ms")
-				oe.CreateAttr("queue-time", strconv.FormatInt(op.QueueTime, 10)+"ms")
+				oe.CreateAttr("exec-time", strconv.FormatInt(op.ExecTime(), 10)+"ms")
+				oe.CreateAttr("queue-time", strconv.FormatInt(op.QueueTime(), 10)+"ms")
 			}
 		}
 	}
@@ -213,14 +213,14 @@ func RenderXML(w io.Writer, c *cluster.Cluster, h Header, opts Options) error {
 		fe := root.CreateElement("failures")
 		for _, f := range fa {
 			e := fe.CreateElement("failure")
-			id := f.Op.Key
+			id := f.Op.Key()
 			if id == "" {
 				id = f.Op.ID
 			}
 			e.CreateAttr("id", id)
 			e.CreateAttr("node", f.Node.Name)
 			e.CreateAttr("exitstatus", RCText(f.Op.RC))
-			reason := f.Op.ExitReason
+			reason := f.Op.ExitReason()
 			if reason == "" {
 				reason = "none"
 			}
@@ -235,8 +235,8 @@ func RenderXML(w io.Writer, c *cluster.Cluster, h Header, opts Options) error {
 			if f.Op.LastRCChange > 0 {
 				e.CreateAttr("last-rc-change", time.Unix(f.Op.LastRCChange, 0).UTC().Format("2006-01-02 15:04:05Z"))
 			}
-			e.CreateAttr("queued", strconv.FormatInt(f.Op.QueueTime, 10))
-			e.CreateAttr("exec", strconv.FormatInt(f.Op.ExecTime, 10))
+			e.CreateAttr("queued", strconv.FormatInt(f.Op.QueueTime(), 10))
+			e.CreateAttr("exec", strconv.FormatInt(f.Op.ExecTime(), 10))
 			e.CreateAttr("interval", strconv.FormatInt(f.Op.IntervalMS, 10))
 			e.CreateAttr("task", f.Op.Operation)
 		}

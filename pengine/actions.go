@@ -398,7 +398,7 @@ func (w *ws) monitors(r *rsc, n *node, st *Action) {
 		}
 		active := false
 		if st0 != nil {
-			for _, m := range st0.ActiveMonitors {
+			for _, m := range st0.ActiveMonitors() {
 				if m.IntervalMS == op.IntervalMS {
 					active = true
 				}

@@ -63,7 +63,7 @@ func definitionChange(r *rsc, n *node) defChange {
 		return defSame
 	}
 	// A reload can apply new resource parameters, not the operation's own.
-	if last.RestartDigest != "" && d.Restart == last.RestartDigest && len(in.Op.Params) == 0 {
+	if last.RestartDigest() != "" && d.Restart == last.RestartDigest() && len(in.Op.Params) == 0 {
 		return defReload
 	}
 	return defRestart

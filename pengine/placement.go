@@ -82,13 +82,13 @@ func (w *ws) initScores() {
 // node) keep it off that node: the fail count reached migration-threshold, a
 // start failed (start-failure-is-fatal), or the agent is not installed there.
 func (w *ws) bannedByState(r *rsc, st *cluster.RscNodeState) bool {
-	ignored := st.FailedOp == nil && len(st.IgnoredFailures) > 0
+	ignored := st.FailedOp == nil && len(st.IgnoredFailures()) > 0
 	expired := r.cr.FailureTimeout > 0 && st.LastFailure > 0 &&
 		!w.now.Before(time.Unix(st.LastFailure, 0).Add(r.cr.FailureTimeout))
 	if r.cr.MigrationThreshold > 0 && st.FailCount >= r.cr.MigrationThreshold && !ignored && !expired {
 		return true
 	}
-	for _, op := range st.Failures {
+	for _, op := range st.Failures() {
 		if op.RC == cluster.RCNotInstalled || op.Status == cluster.OpStatusNotInstalled || op.RC == cluster.RCInvalidParam {
 			return true
 		}

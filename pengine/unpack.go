@@ -229,7 +229,7 @@ func (w *ws) fenceForFailures(r *rsc) {
 		if f == nil || !st.Failed {
 			continue
 		}
-		if st.OnFail == "fence" || (st.OnFail == "" && f.Operation == "stop") {
+		if st.OnFail() == "fence" || (st.OnFail() == "" && f.Operation == "stop") {
 			if n := w.byName[st.Node.Name]; n != nil {
 				w.fenceReason(n, r.id+" failed there")
 				n.unclean = true

@@ -130,7 +130,7 @@ func (q *CleanupRequest) Run(c *cib.CIB, cl *cluster.Cluster, stdout, stderr io.
 				hid = st.HistoryID
 			}
 			attrs := failAttrs(n, hid, p.ID, q.Operation, intervalMS)
-			failed := len(attrs) > 0 || (st != nil && (len(st.Failures) > 0 || st.Failed))
+			failed := len(attrs) > 0 || (st != nil && (len(st.Failures()) > 0 || st.Failed))
 			if !q.Refresh && !failed {
 				continue
 			}
@@ -198,7 +198,7 @@ func (q *CleanupRequest) clean(c *cib.CIB, n *cluster.Node, st *cluster.RscNodeS
 		}
 		return nil
 	}
-	for _, f := range st.Failures {
+	for _, f := range st.Failures() {
 		if f.Operation != q.Operation || f.IntervalMS != intervalMS || f.ID == "" {
 			continue
 		}
