@@ -102,7 +102,7 @@ func TestRolesFromHistory(t *testing.T) {
 	for i, tc := range cases {
 		status := nodeState("n1", up, lrmRsc("A", tc.ops)) + nodeState("n2", up, "")
 		c := mustUnpack(t, cib(map[string]string{"stonith-enabled": "false"}, twoNodes, dummyA, status))
-		st := c.ByID["A"].Status["node1"]
+		st := c.ByID["A"].StatusOn("node1")
 		if st == nil || st.Role != tc.role || st.Failed != tc.failed {
 			t.Errorf("case %d: %+v", i, st)
 		}
@@ -143,11 +143,11 @@ func TestFailureTimeoutAndIgnore(t *testing.T) {
 		lrmRsc("B", op("B", "start", 1, 0, 0, 0, 0)+op("B", "monitor", 2, 1, 0, 10000, 0))) + nodeState("n2", up, "")
 	c := mustUnpack(t, cib(map[string]string{"stonith-enabled": "false"}, twoNodes, res, status))
 	a, b := c.ByID["A"], c.ByID["B"]
-	if a.Failed || len(a.Status["node1"].ExpiredFailures()) != 1 {
+	if a.Failed || len(a.StatusOn("node1").ExpiredFailures()) != 1 {
 		t.Errorf("A's failure (last change 1000s, now 5000s, timeout 60s) should have expired")
 	}
 	if b.Failed || !b.FailureIgnored || b.Role != RoleStarted {
-		t.Errorf("B's failure should be ignored: %+v", b.Status["node1"])
+		t.Errorf("B's failure should be ignored: %+v", b.StatusOn("node1"))
 	}
 }
 

@@ -112,7 +112,7 @@ func TestUnpackMini(t *testing.T) {
 	if a.TargetRole != RoleStarted {
 		t.Errorf("higher-scored meta set should win: target-role %v", a.TargetRole)
 	}
-	st := a.Status["node1"]
+	st := a.StatusOn("node1")
 	if st == nil || !st.Failed || st.Role != RoleStarted || !st.Blocked {
 		t.Errorf("A on node1: %+v", st)
 	}

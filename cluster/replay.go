@@ -486,7 +486,7 @@ func (u *unpacker) migrations(r *Resource) {
 		if target == nil || target == st.Node {
 			continue
 		}
-		tst := r.Status[target.Name]
+		tst := r.StatusOn(target.Name)
 		newer := false
 		var from *OpRecord
 		if tst != nil {

@@ -83,7 +83,6 @@ func (u *unpacker) unpackStatus() {
 			u.unpackNodeHistory(n, ns)
 		}
 	}
-	u.buildStatusMaps()
 	for _, n := range c.Nodes {
 		if n.IsRemote() && !n.Unpacked {
 			u.remoteOnline(n)
@@ -521,8 +520,7 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element) {
 	}
 	if r.StatusOrder == nil {
 		// Probes leave history for most resources on every node, so size
-		// for that instead of growing node by node. r.Status is built from
-		// StatusOrder once all history is read (buildStatusMaps).
+		// for that instead of growing node by node.
 		r.StatusOrder = make([]*RscNodeState, 0, len(u.c.Nodes))
 		u.withStatus = append(u.withStatus, r)
 	}
@@ -626,8 +624,8 @@ func (u *unpacker) statusOn(r *Resource, n *Node) *RscNodeState {
 	return statusByName(r, n.Name)
 }
 
-// statusByName is r.Status[name] while history is being read: StatusOrder
-// holds one state per node name.
+// statusByName is r.StatusOn(name), searching from the end: while history
+// is being read the node's state, if any, is usually the last one.
 func statusByName(r *Resource, name string) *RscNodeState {
 	for i := len(r.StatusOrder) - 1; i >= 0; i-- {
 		if st := r.StatusOrder[i]; st.Node.Name == name {
@@ -635,18 +633,6 @@ func statusByName(r *Resource, name string) *RscNodeState {
 		}
 	}
 	return nil
-}
-
-// buildStatusMaps fills Resource.Status from StatusOrder once all history is
-// read. Inserting into every resource's map node by node touched a cold map
-// per history entry; filling each map at once keeps it in cache.
-func (u *unpacker) buildStatusMaps() {
-	for _, r := range u.withStatus {
-		r.Status = make(map[string]*RscNodeState, len(r.StatusOrder))
-		for _, st := range r.StatusOrder {
-			r.Status[st.Node.Name] = st
-		}
-	}
 }
 
 func appendRsc(list []*Resource, r *Resource) []*Resource {

@@ -272,10 +272,9 @@ type Resource struct {
 	// connection); they are scheduled but not listed by crm_mon.
 	Implicit bool
 
-	// Status maps node name to this resource's state there (primitives).
-	Status map[string]*RscNodeState
-	// StatusOrder is the node order in which history was found: the values
-	// of Status, one per node name (Status[st.Node.Name] == st for each).
+	// StatusOrder is r's state on each node with history (primitives), in
+	// the order the history was found, one per node name; StatusOn finds
+	// one node's.
 	StatusOrder []*RscNodeState
 
 	// Derived state over all nodes (primitives; collections aggregate).
@@ -299,6 +298,18 @@ type Resource struct {
 	Stopping bool
 	// NextRole is a role forced by history (e.g. Stopped after on-fail=stop).
 	NextRole Role
+}
+
+// StatusOn returns r's state on the named node, nil when r has no history
+// there. A resource has history on at most every node, so a scan is as
+// quick as a map and saves building one per resource on every unpack.
+func (r *Resource) StatusOn(node string) *RscNodeState {
+	for _, st := range r.StatusOrder {
+		if st.Node.Name == node {
+			return st
+		}
+	}
+	return nil
 }
 
 // IsClone reports whether r is a clone (including promotable).

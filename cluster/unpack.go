@@ -625,7 +625,6 @@ func (u *unpacker) instance(proto, parent *Resource, n int) *Resource {
 	cp.InstanceNum = n
 	cp.Parent = parent
 	cp.Children = nil
-	cp.Status = nil
 	cp.StatusOrder = nil
 	cp.RunningOn = nil
 	r := &cp

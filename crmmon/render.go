@@ -333,7 +333,7 @@ type histEntry struct {
 func nodeHistory(c *cluster.Cluster, n *cluster.Node) []histEntry {
 	byElem := map[*etree.Element]*cluster.RscNodeState{}
 	for _, r := range c.ByID {
-		if st := r.Status[n.Name]; st != nil {
+		if st := r.StatusOn(n.Name); st != nil {
 			for _, op := range st.History {
 				if lr := op.Element.Parent(); lr != nil {
 					byElem[lr] = st

@@ -658,7 +658,7 @@ func stateRank(s string) int {
 func probeMissing(c *cluster.Resource, n *cluster.Node) bool {
 	for _, inst := range c.Children {
 		for _, x := range inst.Primitives() {
-			if st := x.Status[n.Name]; st != nil && st.NotInstalled {
+			if st := x.StatusOn(n.Name); st != nil && st.NotInstalled {
 				return true
 			}
 		}

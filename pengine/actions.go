@@ -93,7 +93,7 @@ func (w *ws) unfenceNodes() {
 			if r.cr.Kind != cluster.Primitive || r.cr.Class != "stonith" || r.cr.Meta["provides"] != "unfencing" {
 				continue
 			}
-			if r.cr.Status[n.name] != nil || !r.managed {
+			if r.cr.StatusOn(n.name) != nil || !r.managed {
 				continue
 			}
 			a := w.newAction(nil, "stonith", n, false)
@@ -377,7 +377,7 @@ func (r *rsc) stopReason(w *ws) string {
 
 // monitors schedules the recurring monitors that should run after the start.
 func (w *ws) monitors(r *rsc, n *node, st *Action) {
-	st0 := r.cr.Status[n.name]
+	st0 := r.cr.StatusOn(n.name)
 	for _, op := range r.cr.Ops {
 		if op.Name != "monitor" || op.IntervalMS == 0 || !op.Enabled {
 			continue
@@ -416,7 +416,7 @@ func (w *ws) probes(r *rsc) {
 		if !n.cn.Online || n.unclean || n.cn.Pending || !r.discover[n.idx] {
 			continue
 		}
-		if r.cr.Status[n.name] != nil || siblingKnown(r, n) {
+		if r.cr.StatusOn(n.name) != nil || siblingKnown(r, n) {
 			continue
 		}
 		p := w.newAction(r, "monitor", n, false)
@@ -433,7 +433,7 @@ func siblingKnown(r *rsc, n *node) bool {
 	}
 	for _, in := range clone.children {
 		for _, p := range primitivesOf(in) {
-			if p != r && p.cr.BaseID == r.cr.BaseID && p.cr.Status[n.name] != nil {
+			if p != r && p.cr.BaseID == r.cr.BaseID && p.cr.StatusOn(n.name) != nil {
 				return true
 			}
 		}

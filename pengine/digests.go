@@ -19,7 +19,7 @@ const (
 
 // definitionChange compares the recorded digests on node n with the configuration.
 func definitionChange(r *rsc, n *node) defChange {
-	st := r.cr.Status[n.name]
+	st := r.cr.StatusOn(n.name)
 	if st == nil || r.top().cr.Kind == cluster.Bundle {
 		// Bundle-generated resources get parameters we do not reproduce yet.
 		return defSame

@@ -60,7 +60,7 @@ func (w *ws) initScores() {
 			}
 		}
 		// Only nodes with history can hold failures. Each st is
-		// r.cr.Status[st.Node.Name] (see cluster.Resource.StatusOrder), so
+		// r.cr.StatusOn(st.Node.Name) (see cluster.Resource.StatusOrder), so
 		// it is used directly rather than looked up again.
 		for _, st := range r.cr.StatusOrder {
 			if n := w.byName[st.Node.Name]; n != nil && w.bannedByState(r, st) {

@@ -77,7 +77,7 @@ func (a *Action) ExecLine() string {
 // clone's instance may be recorded without its number).
 func (a *Action) historyID() string {
 	if a.Node != nil {
-		if st := a.Rsc.cr.Status[a.Node.name]; st != nil && st.HistoryID != "" {
+		if st := a.Rsc.cr.StatusOn(a.Node.name); st != nil && st.HistoryID != "" {
 			return st.HistoryID
 		}
 	}

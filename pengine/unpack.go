@@ -245,7 +245,7 @@ func (w *ws) forgiveFenced(r *rsc) {
 		return
 	}
 	onlyFenced, stopFailures := true, true
-	for _, st := range r.cr.Status {
+	for _, st := range r.cr.StatusOrder {
 		n := w.byName[st.Node.Name]
 		if !(st.Failed || st.Blocked) {
 			continue

@@ -124,7 +124,7 @@ func (q *CleanupRequest) Run(c *cib.CIB, cl *cluster.Cluster, stdout, stderr io.
 	var cleaned []string
 	for _, p := range prims {
 		for _, n := range nodes {
-			st := p.Status[n.Name]
+			st := p.StatusOn(n.Name)
 			hid := p.ID
 			if st != nil && st.HistoryID != "" {
 				hid = st.HistoryID
