@@ -171,7 +171,7 @@ func (w *ws) fenceOrdering() {
 				w.order(f, r.start, fOptionalOnly)
 				w.order(f, r.promote, fOptionalOnly)
 			case "quorum":
-				if r.start != nil && r.cr.Status[f.Node.name] == nil && r.scores != nil && r.scores[f.Node.idx] > -inf {
+				if r.start != nil && r.cr.StatusOn(f.Node.name) == nil && r.scores != nil && r.scores[f.Node.idx] > -inf {
 					w.order(f, r.start, fOptionalOnly)
 				}
 			}

@@ -157,11 +157,11 @@ func runningMonitor(a *Action) bool {
 	if a.Node == nil || a.Rsc == nil {
 		return false
 	}
-	st := a.Rsc.cr.Status[a.Node.name]
+	st := a.Rsc.cr.StatusOn(a.Node.name)
 	if st == nil {
 		return false
 	}
-	for _, m := range st.ActiveMonitors {
+	for _, m := range st.ActiveMonitors() {
 		if m.IntervalMS == a.IntervalMS {
 			return true
 		}
