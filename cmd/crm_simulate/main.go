@@ -10,6 +10,7 @@ import (
 	"github.com/beevik/etree"
 	"github.com/pacer-ha/pacer/cib"
 	"github.com/pacer-ha/pacer/crmexit"
+	"github.com/pacer-ha/pacer/crmmon"
 	"github.com/pacer-ha/pacer/pengine"
 	"github.com/pacer-ha/pacer/rules"
 	"github.com/spf13/cobra"
@@ -158,6 +159,23 @@ func evalTime(o *options, root *etree.Element) (time.Time, error) {
 	return time.Now(), nil
 }
 
+// originalDate is the line crm_simulate prints when it evaluates the CIB at the
+// execution-date it records (and no -t overrides it), "" otherwise.
+func originalDate(o *options, root *etree.Element) string {
+	if o.datetime != "" {
+		return ""
+	}
+	v := root.SelectAttrValue("execution-date", "")
+	if v == "" {
+		return ""
+	}
+	t, err := rules.ParseTime(v)
+	if err != nil {
+		return ""
+	}
+	return "Using the original execution date of: " + t.UTC().Format("2006-01-02 15:04:05") + "Z\n"
+}
+
 func run(o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 	doc, err := readInput(o, stdin)
 	if err != nil {
@@ -190,7 +208,17 @@ func run(o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	quiet := o.quiet
 	var out bytes.Buffer
+	origDate := originalDate(o, root)
 	if !quiet {
+		if origDate != "" {
+			out.WriteString(origDate)
+		}
+		// Pacemaker heads the first status with crm_mon's instance counts when
+		// something is disabled or blocked.
+		if cnt := crmmon.CountResources(c); cnt.Disabled > 0 || cnt.Blocked > 0 {
+			fmt.Fprintf(&out, "%d of %d resource instances DISABLED and %d BLOCKED from further action due to failure\n\n",
+				cnt.Disabled, cnt.Instances, cnt.Blocked)
+		}
 		out.WriteString("Current cluster status:\n")
 		renderStatus(&out, c)
 		out.WriteString("\n")
@@ -245,6 +273,8 @@ func run(o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 				return crmexit.Wrap(crmexit.DataErr, err)
 			}
 			if !quiet {
+				// The date is announced again when the simulation's results are read back.
+				out.WriteString(origDate)
 				out.WriteString("\nRevised Cluster Status:\n")
 				renderStatus(&out, c2)
 			}
