@@ -44,13 +44,13 @@ func (t *Transition) SimulateText(root *etree.Element, fails []OpFailure, now ti
 	}
 	var lines []string
 	for _, a := range t.ExecutionOrder() {
-		lines = append(lines, "  * "+a.ExecLine())
-		execute(status, a)
+		hid := execute(status, a)
+		lines = append(lines, "  * "+a.execLine(hid))
 		f := matchFailure(a, fails)
 		if f == nil {
 			continue
 		}
-		op := failOp(status, a, f.RC, now)
+		op := failOp(status, a, hid, f.RC, now)
 		lines = append(lines, fmt.Sprintf("Pretending action %d failed with rc=%d", a.ID, f.RC))
 		if f.RC == 0 || a.Probe && (f.RC == 7 || f.RC == 8) {
 			// Success, or a probe finding the resource running (or not): the
@@ -59,11 +59,11 @@ func (t *Transition) SimulateText(root *etree.Element, fails []OpFailure, now ti
 		}
 		if op != nil {
 			last := op.Copy()
-			last.CreateAttr("id", a.historyID()+"_last_failure_0")
+			last.CreateAttr("id", hid+"_last_failure_0")
 			op.Parent().AddChild(last)
 		}
 		n := a.Node
-		name := fmt.Sprintf("%s#%s_%d", a.historyID(), a.Task, a.IntervalMS)
+		name := fmt.Sprintf("%s#%s_%d", hid, a.Task, a.IntervalMS)
 		bumpAttr(status, n, "fail-count-"+name, "")
 		bumpAttr(status, n, "last-failure-"+name, strconv.FormatInt(now.Unix(), 10))
 		lines = append(lines,
@@ -94,13 +94,14 @@ func matchFailure(a *Action, fails []OpFailure) *OpFailure {
 	return nil
 }
 
-// failOp rewrites the result execute just recorded for a into rc.
-func failOp(status *etree.Element, a *Action, rc int, now time.Time) *etree.Element {
-	key := fmt.Sprintf("%s_%s_%d", a.historyID(), a.Task, a.IntervalMS)
+// failOp rewrites the result execute just recorded for a (under the history id
+// hid) into rc.
+func failOp(status *etree.Element, a *Action, hid string, rc int, now time.Time) *etree.Element {
+	key := fmt.Sprintf("%s_%s_%d", hid, a.Task, a.IntervalMS)
 	ns := nodeState(status, a.Node)
 	var found *etree.Element
 	for _, op := range ns.FindElements("lrm/lrm_resources/lrm_resource/lrm_rsc_op") {
-		if op.Parent().SelectAttrValue("id", "") == a.historyID() && op.SelectAttrValue("operation_key", "") == key {
+		if op.Parent().SelectAttrValue("id", "") == hid && op.SelectAttrValue("operation_key", "") == key {
 			found = op
 		}
 	}

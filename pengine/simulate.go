@@ -73,6 +73,28 @@ func (a *Action) ExecLine() string {
 	return fmt.Sprintf("Resource action: %-15s %s on %s", a.historyID(), task, a.NodeName())
 }
 
+// execLine is the line for an executed action; name is what execute recorded a
+// resource action under.
+func (a *Action) execLine(name string) string {
+	if name == "" || a.Rsc == nil || a.Pseudo {
+		return a.ExecLine()
+	}
+	task := a.Task
+	if a.IntervalMS > 0 {
+		task = fmt.Sprintf("%s=%d", a.Task, a.IntervalMS)
+	}
+	return fmt.Sprintf("Resource action: %-15s %s on %s", name, task, a.NodeName())
+}
+
+// graphName is the resource name the graph gives an action: an anonymous clone's
+// instances share their base name.
+func (a *Action) graphName() string {
+	if clone, _ := instanceOf(a.Rsc); clone != nil && !clone.cr.GloballyUnique {
+		return a.Rsc.cr.BaseID
+	}
+	return a.Rsc.id
+}
+
 // historyID is the name the node's history knows the resource by (an anonymous
 // clone's instance may be recorded without its number).
 func (a *Action) historyID() string {
@@ -94,14 +116,14 @@ func (t *Transition) Simulate(root *etree.Element) []string {
 	}
 	var lines []string
 	for _, a := range t.ExecutionOrder() {
-		lines = append(lines, a.ExecLine())
-		execute(status, a)
+		lines = append(lines, a.execLine(execute(status, a)))
 	}
 	return lines
 }
 
-// execute records in status what executing a did.
-func execute(status *etree.Element, a *Action) {
+// execute records in status what executing a did; for a resource action it
+// returns the name the node's history records the resource under.
+func execute(status *etree.Element, a *Action) string {
 	switch {
 	case a.Task == "stonith" && a.FenceAction != "on":
 		fenceNode(status, a.Node)
@@ -109,8 +131,9 @@ func execute(status *etree.Element, a *Action) {
 		// Unfencing leaves the node up and records that it happened.
 		unfenced(status, a.Node)
 	case a.Rsc != nil && !a.Pseudo && a.Node != nil:
-		recordOp(status, a)
+		return recordOp(status, a)
 	}
+	return ""
 }
 
 func nodeState(status *etree.Element, n *node) *etree.Element {
@@ -142,7 +165,11 @@ func fenceNode(status *etree.Element, n *node) {
 	}
 }
 
-func recordOp(status *etree.Element, a *Action) {
+// recordOp records a's result in the node's history and returns the name the
+// history knows the resource by: the entry the instance's state came from, an
+// existing entry under the graph's name or the instance's own name, else a new one
+// under the instance's name.
+func recordOp(status *etree.Element, a *Action) string {
 	ns := nodeState(status, a.Node)
 	lrm := ns.SelectElement("lrm")
 	if lrm == nil {
@@ -154,10 +181,20 @@ func recordOp(status *etree.Element, a *Action) {
 		lrs = lrm.CreateElement("lrm_resources")
 	}
 	var lr *etree.Element
-	hid := a.historyID()
-	for _, e := range lrs.SelectElements("lrm_resource") {
-		if e.SelectAttrValue("id", "") == hid {
-			lr = e
+	hid := a.Rsc.id
+	names := []string{a.graphName(), a.Rsc.id}
+	if st := a.Rsc.cr.StatusOn(a.Node.name); st != nil && st.HistoryID != "" {
+		// The entry the instance's state was read from.
+		names = append([]string{st.HistoryID}, names...)
+	}
+	for _, name := range names {
+		for _, e := range lrs.SelectElements("lrm_resource") {
+			if e.SelectAttrValue("id", "") == name {
+				lr, hid = e, name
+				break
+			}
+		}
+		if lr != nil {
 			break
 		}
 	}
@@ -208,6 +245,7 @@ func recordOp(status *etree.Element, a *Action) {
 		op.CreateAttr("migrate_source", "")
 		op.CreateAttr("migrate_target", "")
 	}
+	return hid
 }
 
 func unfenced(status *etree.Element, n *node) {
