@@ -85,7 +85,7 @@ func matchFailure(a *Action, fails []OpFailure) *OpFailure {
 		if f.Node != a.Node.name {
 			continue
 		}
-		for _, id := range []string{a.Rsc.id, a.historyID()} {
+		for _, id := range []string{a.Rsc.id, a.historyID(), a.graphName()} {
 			if f.Key == fmt.Sprintf("%s_%s_%d", id, a.Task, a.IntervalMS) {
 				return f
 			}
