@@ -114,19 +114,33 @@ func (w *ws) fenceReason(n *node, reason string) {
 	n.unclean = true
 }
 
+// fenceNodes schedules fencing: cluster and remote nodes first, then guests
+// (by name), which Pacemaker lists in the reverse order.
 func (w *ws) fenceNodes() {
+	w.nodeFencing()
+	guests := make([]*node, 0, len(w.nodes))
 	for _, n := range w.nodes {
-		if n.guestFence == nil {
-			continue
+		if n.guestFence != nil {
+			guests = append(guests, n)
 		}
+	}
+	sort.SliceStable(guests, func(i, j int) bool { return guests[i].name < guests[j].name })
+	for _, n := range guests {
 		a := w.newAction(nil, "stonith", n, false)
 		a.FenceAction = "reboot"
+		if n.guestFence.assigned == nil {
+			// The container stays down: the guest is "fenced" off, not rebooted.
+			a.FenceAction = "off"
+		}
 		a.Pseudo = true
 		a.Reason = "guest is unclean"
 		a.viaResource = n.guestFence.id
 		n.fence = a
 		w.fencing = append(w.fencing, a)
 	}
+}
+
+func (w *ws) nodeFencing() {
 	if !w.stonithEnabled {
 		return
 	}
@@ -228,6 +242,10 @@ func (w *ws) primitiveActions(r *rsc) {
 		}
 		if !keep && next == nil {
 			s.Reason = r.stopReason(w)
+			if c := w.downContainer(cur); c != nil {
+				// Inside a guest whose container cannot start again.
+				s.Reason = "unrunnable " + c.id + " start"
+			}
 		}
 		r.stops = append(r.stops, s)
 	}

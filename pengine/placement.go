@@ -451,6 +451,8 @@ func (w *ws) assign(r *rsc) {
 			}
 		}
 	}
+	w.bundleConnNodes(r, scores)
+	w.bundleConnNodes(r, scores)
 	if b := r.parent; bundleOfIn(b, r) != nil {
 		if b.cloneCount == nil {
 			b.cloneCount = make([]int, len(w.nodes))

@@ -20,7 +20,7 @@ func isPromotable(r *rsc) bool {
 // ok is false when the instance may not be promoted there.
 func (w *ws) promotionScore(clone, inst *rsc, n *node) (int, bool) {
 	p := placeTarget(inst)
-	score, have := promotionAttr(p, n)
+	score, have := promotionAttr(p, w.attrNode(p, n))
 	bundle := clone.parent
 	if bundle != nil && bundle.cr.Kind != cluster.Bundle {
 		bundle = nil
@@ -142,7 +142,8 @@ func (w *ws) promote(clone *rsc) {
 			perNode[p.assigned]++
 			continue
 		}
-		if !p.managed || blocked || !fullyPlaced(inst) {
+		if !p.managed || blocked || !fullyPlaced(inst) || w.downContainer(p.assigned) != nil {
+			// Nor is an instance in a guest whose container cannot start.
 			continue
 		}
 		s, ok := w.promotionScore(clone, inst, p.assigned)
@@ -208,4 +209,18 @@ func fullyPlaced(inst *rsc) bool {
 		}
 	}
 	return true
+}
+
+// attrNode is the node whose attributes r sees when running on n: with
+// container-attribute-target=host, a guest node's attributes are those of the
+// host its container runs on now.
+func (w *ws) attrNode(r *rsc, n *node) *node {
+	if r.cr.Meta["container-attribute-target"] != "host" || n.cn.Type != cluster.NodeGuest || n.cn.Container == nil {
+		return n
+	}
+	c := w.byID[n.cn.Container.ID]
+	if c == nil || len(c.current) == 0 {
+		return n
+	}
+	return c.current[0]
 }

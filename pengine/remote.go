@@ -43,6 +43,10 @@ func (w *ws) usable(n *node) bool {
 	if !isRemoteNode(n) {
 		return true
 	}
+	if n.guestFence != nil && n.guestFence.allocated && n.guestFence.assigned == nil {
+		// A guest being fenced whose container stays down is gone.
+		return false
+	}
 	conn := w.connOf(n)
 	if conn == nil {
 		return n.cn.Online
@@ -77,7 +81,7 @@ func (w *ws) remoteSetup() {
 		}
 		// A container that hosts a guest node only binds that node's connection;
 		// other resources naming it run inside the guest.
-		if r.cr.Container != nil && (r.cr.Container.RemoteNode == "" && !hostsGuest[r.cr.Container] || conns[r]) {
+		if r.cr.Container != nil && (r.cr.Container.RemoteNode == "" && !hostsGuest[r.cr.Container] || conns[r] && !inBundle(r)) {
 			if c := w.byID[r.cr.Container.ID]; c != nil && c != r {
 				w.addColocation(&colocation{id: r.id + "-with-container", dep: r, prim: c, score: inf, influence: true})
 				w.ords = append(w.ords, &ordering{id: r.id + "-after-container", first: c, then: r,
@@ -229,6 +233,16 @@ func (w *ws) remoteOrdering() {
 		if conn == nil || conn.start == nil {
 			continue
 		}
+		if inBundle(conn) && n.cn.Container != nil {
+			// A bundle's connection starts after its container (they are not
+			// colocated, see bundleConnNodes) and cannot stay up without it.
+			if c := w.byID[n.cn.Container.ID]; c != nil && c.start != nil {
+				w.order(c.start, conn.start, fImpliesThen|fRunnableLeft|fRunnableLeftAll)
+				for _, s := range conn.stops {
+					w.order(s, c.stop, fOptionalOnly)
+				}
+			}
+		}
 		for _, r := range w.all {
 			if r.cr.Kind != cluster.Primitive || r == conn {
 				continue
@@ -238,7 +252,9 @@ func (w *ws) remoteOrdering() {
 				if n.cn.Container != nil {
 					// Restarting a guest's container restarts what runs inside.
 					if c := w.byID[n.cn.Container.ID]; c != nil && c.start != nil {
-						w.order(c.start, r.start, fImpliesThen|fRunnableLeft)
+						// ... and what runs inside cannot stay once the
+						// container cannot start.
+						w.order(c.start, r.start, fImpliesThen|fRunnableLeft|fRunnableLeftAll)
 					}
 				}
 			}
@@ -302,4 +318,55 @@ func (w *ws) bundleReportOrder() {
 	if len(all) == len(w.all) {
 		w.all = all
 	}
+}
+
+// bundleConnNodes restricts where a bundle replica's connection may run, once
+// its container is placed: with the container on a cluster node, or, for a
+// container on a remote node, where that node's own connection runs. A
+// container that cannot run leaves the connection free (its start is then
+// blocked by the container's).
+func (w *ws) bundleConnNodes(r *rsc, scores []int) {
+	b := r.parent
+	if b == nil || b.cr.Kind != cluster.Bundle || b.cr.Bundle == nil {
+		return
+	}
+	var ctr *rsc
+	for _, rep := range b.cr.Bundle.Replica {
+		if rep.Remote == r.cr {
+			ctr = w.byID[rep.Container.ID]
+		}
+	}
+	if ctr == nil {
+		return
+	}
+	w.assignTree(ctr)
+	host := ctr.assigned
+	if host == nil {
+		return
+	}
+	if isRemoteNode(host) {
+		conn := w.connOf(host)
+		if conn == nil {
+			return
+		}
+		host = conn.assigned
+	}
+	for _, n := range w.nodes {
+		if n != host {
+			scores[n.idx] = -inf
+		}
+	}
+}
+
+// downContainer is the container of guest node n when it is not placed (so
+// cannot start), nil otherwise.
+func (w *ws) downContainer(n *node) *rsc {
+	if n.cn.Type != cluster.NodeGuest || n.cn.Container == nil {
+		return nil
+	}
+	c := w.byID[n.cn.Container.ID]
+	if c == nil || c.assigned != nil || !c.managed {
+		return nil
+	}
+	return c
 }
