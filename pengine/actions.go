@@ -209,7 +209,7 @@ func (w *ws) shutdownNodes() {
 // primitiveActions creates start/stop/monitor/probe actions for one primitive.
 func (w *ws) primitiveActions(r *rsc) {
 	next := r.assigned
-	if r.managed {
+	if r.managed || w.probesUnmanaged(r) {
 		w.probes(r)
 	}
 	if !r.managed {
@@ -426,6 +426,21 @@ func (w *ws) monitors(r *rsc, n *node, st *Action) {
 		m.IntervalMS = op.IntervalMS
 		w.order(st, m, fImpliesThen|fRunnableLeft)
 	}
+}
+
+// probesUnmanaged reports whether an unmanaged resource is still probed: only
+// maintenance mode stops probing, and orphans (no longer configured) are not
+// looked for; is-managed=false alone does not stop probes.
+func (w *ws) probesUnmanaged(r *rsc) bool {
+	if w.maintenance || r.cr.Orphan {
+		return false
+	}
+	for x := r.cr; x != nil; x = x.Parent {
+		if cluster.IsTrue(x.Meta["maintenance"]) {
+			return false
+		}
+	}
+	return true
 }
 
 // probes discovers the resource's state on nodes with no history for it.

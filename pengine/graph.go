@@ -58,17 +58,33 @@ func xmlEsc(s string) string {
 func graphRef(a *Action) string {
 	// Pseudo actions come first: those of ordering sets have neither a resource nor a node.
 	switch {
+	case a.Pseudo && a.Task == "stonith":
+		// A guest node is "fenced" by recovering its container.
+		return fmt.Sprintf(`<pseudo_event id="%d" operation="stonith" operation_key="%s" on_node="%s" on_node_uuid="%s"/>`,
+			a.ID, xmlEsc(graphKey(a)), xmlEsc(a.NodeName()), xmlEsc(a.nodeUUID()))
 	case a.Pseudo:
-		return fmt.Sprintf(`<pseudo_event id="%d" operation="%s" operation_key="%s"/>`, a.ID, a.Task, xmlEsc(a.Key()))
-	case a.Task == "stonith":
-		return fmt.Sprintf(`<crm_event id="%d" operation="stonith" operation_key="stonith-%s-%s" on_node="%s" on_node_uuid="%s"/>`,
-			a.ID, a.NodeName(), a.FenceAction, xmlEsc(a.NodeName()), xmlEsc(a.nodeUUID()))
+		return fmt.Sprintf(`<pseudo_event id="%d" operation="%s" operation_key="%s"/>`, a.ID, xmlEsc(a.Task), xmlEsc(graphKey(a)))
 	case a.Rsc == nil:
 		return fmt.Sprintf(`<crm_event id="%d" operation="%s" operation_key="%s" on_node="%s" on_node_uuid="%s"/>`,
-			a.ID, a.Task, a.Task, xmlEsc(a.NodeName()), xmlEsc(a.nodeUUID()))
+			a.ID, a.Task, xmlEsc(graphKey(a)), xmlEsc(a.NodeName()), xmlEsc(a.nodeUUID()))
 	}
 	return fmt.Sprintf(`<rsc_op id="%d" operation="%s" operation_key="%s" on_node="%s" on_node_uuid="%s"/>`,
 		a.ID, a.Task, xmlEsc(a.Key()), xmlEsc(a.NodeName()), xmlEsc(a.nodeUUID()))
+}
+
+// graphKey is the operation key the graph gives an action: resource actions are
+// RSC_TASK_INTERVAL, fencing stonith-NODE-ACTION, node actions TASK-NODE, and
+// ordering-set pseudo actions their name.
+func graphKey(a *Action) string {
+	switch {
+	case a.Task == "stonith":
+		return fmt.Sprintf("stonith-%s-%s", a.NodeName(), a.FenceAction)
+	case a.Rsc == nil && a.Node != nil:
+		return a.Task + "-" + a.Node.name
+	case a.Rsc == nil:
+		return a.Task
+	}
+	return a.Key()
 }
 
 // nodeUUID is the node's id, "" for actions without a node.

@@ -56,6 +56,8 @@ func inputsDone(a *Action, done map[*Action]bool) bool {
 // ExecLine is the "Executing Cluster Transition" line for an action.
 func (a *Action) ExecLine() string {
 	switch {
+	case a.Task == "stonith" && a.Pseudo:
+		return fmt.Sprintf("Pseudo action:   %s on %s", graphKey(a), a.Node.name)
 	case a.Task == "stonith":
 		return fmt.Sprintf("Fencing %s (%s)", a.Node.name, a.FenceAction)
 	case a.Pseudo && a.Rsc == nil:
