@@ -253,6 +253,11 @@ func (u *unpacker) replay(r *Resource, n *Node, st *RscNodeState) {
 			migrateTo = op
 			lastStart = i
 		case "monitor":
+			if op.IntervalMS == 0 && seen > RoleStopped && role <= RoleStopped {
+				// A probe that finds it running counts as its start: the
+				// recurring monitors after it are running.
+				lastStart = i
+			}
 			switch seen {
 			case RoleStopped:
 				role = RoleStopped

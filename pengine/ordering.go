@@ -45,6 +45,7 @@ func (w *ws) buildOrdering() {
 	w.probeOrdering()
 	w.fenceOrdering()
 	w.collectionOrdering()
+	w.roleMonitorOrdering()
 	for _, r := range w.all {
 		if r.cr.Kind != cluster.Group {
 			continue
@@ -199,6 +200,21 @@ func (w *ws) collectionOrdering() {
 		}
 		for _, p := range [][2]string{{"start", "running"}, {"stop", "stopped"}, {"demote", "demoted"}} {
 			w.order(r.pseudo[p[0]], r.pseudo[p[1]], fOptionalOnly)
+		}
+	}
+}
+
+// roleMonitorOrdering makes the recurring monitors of an instance changing role
+// wait for the promote or demote: they monitor the new role.
+func (w *ws) roleMonitorOrdering() {
+	for _, a := range w.actions {
+		if a.Task != "monitor" || a.IntervalMS == 0 || a.Rsc == nil {
+			continue
+		}
+		for _, rc := range []*Action{a.Rsc.promote, a.Rsc.demote} {
+			if rc != nil && rc.Node == a.Node {
+				w.order(rc, a, fOptionalOnly)
+			}
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/beevik/etree"
+	"github.com/pacer-ha/pacer/cluster"
 )
 
 // Executed reports whether an action is part of the transition (required and runnable).
@@ -217,8 +218,12 @@ func recordOp(status *etree.Element, a *Action) string {
 		}
 	}
 	rc := 0
-	if a.Probe && !a.ExpectRunning {
+	switch {
+	case a.Probe && !a.ExpectRunning:
 		rc = 7
+	case a.Task == "monitor" && a.IntervalMS > 0 && a.Node == a.Rsc.assigned && a.Rsc.targetRole() == cluster.RolePromoted:
+		// A promoted instance's monitor reports "running promoted".
+		rc = 8
 	}
 	key := fmt.Sprintf("%s_%s_%d", hid, a.Task, a.IntervalMS)
 	id := key
