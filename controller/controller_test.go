@@ -313,12 +313,22 @@ func TestChaos5(t *testing.T) { chaosRuns(t, []string{"a", "b", "c", "d", "e"}, 
 
 func chaosRuns(t *testing.T, names []string, seeds int64) {
 	idle := 0
+	var total simStats
 	for seed := int64(100); seed < 100+seeds; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			if chaos(t, seed, names) == 0 {
+			n, st := chaos(t, seed, names)
+			if n == 0 {
 				idle++
 			}
+			total.add(st)
 		})
+	}
+	// Both replication paths must have run: diffs (some carrying batches of
+	// several writes) and whole copies for members a diff did not fit.
+	t.Logf("replicates: %d diffs (%d batches of several writes), %d whole copies after %d failed diffs",
+		total.diffs, total.batched, total.fulls, total.fullAsks)
+	if total.diffs == 0 || total.batched == 0 || total.fulls == 0 || total.fullAsks == 0 {
+		t.Errorf("a replication path never ran: %+v", total)
 	}
 	// Some scenarios are so hostile nothing gets acknowledged; most must not be,
 	// or the invariant is checked on nothing.
@@ -327,9 +337,15 @@ func chaosRuns(t *testing.T, names []string, seeds int64) {
 	}
 }
 
-// chaos runs one random scenario and returns how many writes were acknowledged.
-func chaos(t *testing.T, seed int64, names []string) int {
-	s := newSim(t, seed, names, nil)
+// chaos runs one random scenario and returns how many writes were
+// acknowledged and how they were replicated.
+func chaos(t *testing.T, seed int64, names []string) (int, simStats) {
+	var s *sim
+	// One replay in fifty diverges (see kvModel.noise).
+	s = newStoppedSim(t, seed, names, func(c *Config) { c.Model = kvModel{noise: func() bool { return s.rng.Intn(50) == 0 }} })
+	for _, n := range names {
+		s.start(n)
+	}
 	s.trace = os.Getenv("SIM_TRACE") == fmt.Sprint(seed)
 	s.maxDelay = 4
 	s.settle(200)
@@ -415,7 +431,7 @@ func chaos(t *testing.T, seed int64, names []string) int {
 		}
 	}
 	t.Logf("%d writes acknowledged, %d applied", len(acked), len(final.Hist))
-	return len(acked)
+	return len(acked), s.stats
 }
 
 // chaosSeeds is how many random scenarios TestChaos runs (CHAOS_SEEDS overrides).

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
@@ -83,8 +84,13 @@ type Node struct {
 	acked       map[string]uint64
 	sentAt      map[uint64]int64
 	waiting     []pendingWrite
-	queue       []queuedOp
-	damp        map[[2]string]*dampened
+	// queue holds accepted writes not applied yet: while the partition is
+	// being synced, or while a batch is in flight (group commit: they are
+	// applied together and replicated once, when the batch in flight is
+	// confirmed).
+	queue    []queuedOp
+	fullSent map[string]uint64 // member -> seq of the last whole copy sent after a diff failed there
+	damp     map[[2]string]*dampened
 
 	// Origin side.
 	reqs map[uint64]*clientReq
@@ -94,6 +100,7 @@ type Node struct {
 
 	// Outputs.
 	persist   bool
+	changed   bool // the document changed by more than Quiet ops since the last Ready
 	savedTerm uint64
 	msgs      []Message
 	events    []Event
@@ -139,18 +146,23 @@ func (n *Node) Status() Status {
 		Ready: n.dc == n.cfg.Self && n.ready, Members: sortedKeys(n.members)}
 	if n.dc == n.cfg.Self {
 		s.Partition = sortedKeys(n.partition)
+		s.Unapplied = len(n.queue)
 	}
 	return s
 }
 
 // HasReady reports whether Ready has work.
 func (n *Node) HasReady() bool {
-	return n.persist || n.term != n.savedTerm || len(n.msgs) > 0 || len(n.events) > 0
+	return n.persist || n.term != n.savedTerm || len(n.msgs) > 0 || len(n.events) > 0 || n.canCommit()
 }
 
-// Ready returns and clears the pending work.
+// Ready returns and clears the pending work. On the DC it first applies the
+// writes accepted since the last batch, if none is in flight: everything
+// proposed between two Ready calls goes out as one batch.
 func (n *Node) Ready() Ready {
-	r := Ready{Messages: n.msgs, Events: n.events}
+	n.commit()
+	r := Ready{Messages: n.msgs, Events: n.events, Changed: n.changed}
+	n.changed = false
 	// The term is durable too: a restarted node must not reuse an old term, or
 	// its partition's quorate writes could rank below older ones.
 	if n.persist || n.term != n.savedTerm {
@@ -347,6 +359,7 @@ func (n *Node) becomeDC() {
 	n.lastSync = map[string]int64{}
 	n.acked = map[string]uint64{}
 	n.sentAt = map[uint64]int64{}
+	n.fullSent = map[string]uint64{}
 	for _, m := range sortedKeys(n.members) {
 		if m != n.cfg.Self {
 			n.sendSync(m)
@@ -374,24 +387,26 @@ func (n *Node) checkSynced() {
 		return
 	}
 	n.ready = true
+	// Writes left from an earlier term are in the synced document; they are
+	// acknowledged once the partition confirmed this term's stamp, like any write.
+	old := n.waiting
+	n.waiting = nil
+	// The partition's node states and the writes queued while electing go
+	// out as the first batch, which carries the stamp; the stamp alone if
+	// they change nothing.
 	n.onPartitionChange()
+	n.commit()
 	n.stampTerm()
+	for i := range old {
+		old[i].seq = n.seq
+	}
+	n.waiting = append(old, n.waiting...)
 	// The status of every node comes from its own executor, not from whatever
 	// copy of the status section won the election.
 	for _, m := range sortedKeys(n.partition) {
 		n.emit(Event{Kind: EventRefreshStatus, Node: m})
 	}
-	// Writes left from an earlier term are in the synced document; they are
-	// acknowledged once the partition confirmed this term's stamp, like any write.
-	for i := range n.waiting {
-		n.waiting[i].seq = n.seq
-	}
 	n.completeWrites()
-	q := n.queue
-	n.queue = nil
-	for _, o := range q {
-		n.dcApply(o.origin, o.req, o.op)
-	}
 }
 
 // stampTerm marks the document as confirmed in this term once the confirmed
@@ -404,11 +419,21 @@ func (n *Node) stampTerm() {
 	}
 	n.qterm = n.cur
 	n.persist = true
+	n.replicate(n.ver, nil)
+}
+
+// replicate sends the write batch ops, which turned base into the current
+// document, to every partition member as a diff: the ops, the resulting
+// version and the document's digest. A member not at base, or whose result
+// differs, asks for the whole document (MsgAck with Full).
+func (n *Node) replicate(base Version, ops []Op) {
 	n.seq++
 	n.sentAt[n.seq] = n.now
+	sum := sha256.Sum256(n.doc)
 	for _, m := range sortedKeys(n.partition) {
 		if m != n.cfg.Self {
-			n.send(Message{Type: MsgReplicate, To: m, Term: n.cur, Seq: n.seq, Version: n.ver, QTerm: n.qterm, Doc: n.doc})
+			n.send(Message{Type: MsgReplicate, To: m, Term: n.cur, Seq: n.seq, Version: n.ver, QTerm: n.qterm,
+				Base: base, Ops: ops, Digest: sum[:]})
 		}
 	}
 }
@@ -563,13 +588,10 @@ func (n *Node) Propose(id uint64, op Op) {
 	}
 }
 
-// dcSubmit takes a request at the DC: queued until the partition is synced.
+// dcSubmit takes a request at the DC: it joins the next batch, applied once
+// the partition is synced and no batch is in flight.
 func (n *Node) dcSubmit(origin string, req uint64, op Op) {
-	if !n.ready {
-		n.queue = append(n.queue, queuedOp{origin, req, op})
-		return
-	}
-	n.dcApply(origin, req, op)
+	n.queue = append(n.queue, queuedOp{origin, req, op})
 }
 
 // answer reports a request's outcome to its origin.
@@ -588,52 +610,108 @@ func (n *Node) answer(origin string, req uint64, code int, errText string) {
 	}
 }
 
+// dcApply queues one of the DC's own operations for the next batch.
 func (n *Node) dcApply(origin string, req uint64, op Op) {
-	if op.Kind == OpReplace && !n.quorate {
-		n.answer(origin, req, int(crmexit.Quorum), "the cluster partition has no quorum: configuration changes are refused")
-		return
-	}
-	if op.Kind == OpAttrSet && op.Dampen > 0 {
-		k := [2]string{op.Node, op.Name}
-		if d, ok := n.damp[k]; ok {
-			d.op = op
-		} else {
-			n.damp[k] = &dampened{op: op, deadline: n.now + int64(op.Dampen)}
+	n.queue = append(n.queue, queuedOp{origin, req, op})
+}
+
+// inflight reports whether a batch awaits a partition member's confirmation.
+func (n *Node) inflight() bool {
+	for m := range n.partition {
+		if m != n.cfg.Self && n.acked[m] < n.seq {
+			return true
 		}
-		n.answer(origin, req, 0, "")
+	}
+	return false
+}
+
+func (n *Node) canCommit() bool {
+	return n.dc == n.cfg.Self && n.ready && len(n.queue) > 0 && !n.inflight()
+}
+
+// commit applies the queued writes as one batch, persists and replicates the
+// result once (group commit) and answers each write when the batch is
+// confirmed. A lone write goes out at once: it waits only while an earlier
+// batch is in flight, and then it joins everything else that queued meanwhile.
+func (n *Node) commit() {
+	if !n.canCommit() {
 		return
 	}
-	if op.Kind == OpAttrSet || op.Kind == OpAttrDel {
-		delete(n.damp, [2]string{op.Node, op.Name}) // a direct write supersedes a pending one
+	q := n.queue
+	n.queue = nil
+	var ops []Op
+	var who []queuedOp
+	for _, o := range q {
+		op := o.op
+		switch {
+		case op.Kind == OpReplace && !n.quorate:
+			n.answer(o.origin, o.req, int(crmexit.Quorum), "the cluster partition has no quorum: configuration changes are refused")
+			continue
+		case op.Kind == OpAttrSet && op.Dampen > 0:
+			k := [2]string{op.Node, op.Name}
+			if d, ok := n.damp[k]; ok {
+				d.op = op
+			} else {
+				n.damp[k] = &dampened{op: op, deadline: n.now + int64(op.Dampen)}
+			}
+			n.answer(o.origin, o.req, 0, "")
+			continue
+		case op.Kind == OpAttrSet || op.Kind == OpAttrDel:
+			delete(n.damp, [2]string{op.Node, op.Name}) // a direct write supersedes a pending one
+		}
+		ops = append(ops, op)
+		who = append(who, o)
 	}
-	next, err := n.model.Apply(n.doc, op)
-	if err != nil {
-		n.answer(origin, req, int(crmexit.Of(err)), err.Error())
+	if len(ops) == 0 {
+		return
+	}
+	next, errs := n.model.ApplyAll(n.doc, ops)
+	if len(errs) != len(ops) {
+		for _, o := range who {
+			n.answer(o.origin, o.req, int(crmexit.Software), fmt.Sprintf("the model returned %d results for %d operations", len(errs), len(ops)))
+		}
+		return
+	}
+	var applied []Op
+	var done []queuedOp
+	loud := false
+	for i, err := range errs {
+		if err != nil {
+			n.answer(who[i].origin, who[i].req, int(crmexit.Of(err)), err.Error())
+			continue
+		}
+		applied = append(applied, ops[i])
+		done = append(done, who[i])
+		loud = loud || !ops[i].Quiet
+	}
+	if len(applied) == 0 {
 		return
 	}
 	if bytes.Equal(next, n.doc) {
-		n.answer(origin, req, 0, "")
+		for _, o := range done {
+			n.answer(o.origin, o.req, 0, "")
+		}
 		return
 	}
 	v, err := n.model.Version(next)
 	if err != nil || v.Compare(n.ver) <= 0 {
-		n.answer(origin, req, int(crmexit.Software), fmt.Sprintf("the model did not advance the version (%v -> %v, %v)", n.ver, v, err))
+		for _, o := range done {
+			n.answer(o.origin, o.req, int(crmexit.Software), fmt.Sprintf("the model did not advance the version (%v -> %v, %v)", n.ver, v, err))
+		}
 		return
 	}
+	base := n.ver
 	n.doc, n.ver, n.persist = next, v, true
+	n.changed = n.changed || loud
 	// Only a partition whose confirmed members have quorum stamps its term on
 	// the document (see rank).
 	if n.computeQuorum(len(n.partition)) {
 		n.qterm = n.cur
 	}
-	n.seq++
-	n.sentAt[n.seq] = n.now
-	for _, m := range sortedKeys(n.partition) {
-		if m != n.cfg.Self {
-			n.send(Message{Type: MsgReplicate, To: m, Term: n.cur, Seq: n.seq, Version: v, QTerm: n.qterm, Doc: next})
-		}
+	n.replicate(base, applied)
+	for _, o := range done {
+		n.waiting = append(n.waiting, pendingWrite{seq: n.seq, origin: o.origin, req: o.req, kind: o.op.Kind})
 	}
-	n.waiting = append(n.waiting, pendingWrite{seq: n.seq, origin: origin, req: req, kind: op.Kind})
 	n.completeWrites()
 }
 
@@ -675,6 +753,7 @@ func (n *Node) completeWrites() {
 			delete(n.sentAt, s)
 		}
 	}
+	n.commit()
 }
 
 // Step processes a message from another node. Messages from unknown nodes, for
@@ -715,6 +794,15 @@ func (n *Node) Step(m Message) error {
 	case MsgReplicate:
 		n.onReplicate(m)
 	case MsgAck:
+		if m.Full {
+			// A diff did not apply there: send the whole document, once per
+			// batch that failed (later diffs may fail too until it arrives).
+			if n.dc == n.cfg.Self && m.Term == n.cur && n.partition[m.From] && m.Seq > n.fullSent[m.From] {
+				n.fullSent[m.From] = n.seq
+				n.send(Message{Type: MsgReplicate, To: m.From, Term: n.cur, Seq: n.seq, Version: n.ver, QTerm: n.qterm, Doc: n.doc})
+			}
+			return nil
+		}
 		if n.dc == n.cfg.Self && m.Term == n.cur && n.partition[m.From] && m.Seq > n.acked[m.From] && m.Seq <= n.seq {
 			n.acked[m.From] = m.Seq
 			n.completeWrites()
@@ -788,6 +876,11 @@ func (n *Node) onSync(m Message) {
 		return
 	}
 	if (rank{m.QTerm, m.Version}).compare(n.rank()) < 0 {
+		if m.Term == n.cur && m.From == n.dc && !n.electing {
+			// A late copy of the sync of the DC this node follows, which
+			// has replicated newer writes since: nothing to do.
+			return
+		}
 		// This node has newer data: the sender must not be DC. Tell it so.
 		n.send(Message{Type: MsgHello, To: m.From, Term: n.cur, MaxTerm: n.term, Version: n.ver, QTerm: n.qterm})
 		if !n.electing {
@@ -803,6 +896,7 @@ func (n *Node) onSync(m Message) {
 	n.setDC(m.From)
 	n.ready = false
 	if !bytes.Equal(m.Doc, n.doc) || m.QTerm != n.qterm {
+		n.changed = n.changed || !bytes.Equal(m.Doc, n.doc)
 		n.doc, n.ver, n.qterm, n.persist = m.Doc, m.Version, m.QTerm, true
 	}
 	n.send(Message{Type: MsgSyncAck, To: m.From, Term: m.Term, Version: n.ver})
@@ -834,6 +928,7 @@ func (n *Node) onSyncAck(m Message) {
 	n.acked[m.From] = n.seq
 	if n.ready {
 		n.onPartitionChange()
+		n.commit()
 		n.stampTerm()
 		n.completeWrites()
 		n.emit(Event{Kind: EventRefreshStatus, Node: m.From})
@@ -843,14 +938,53 @@ func (n *Node) onSyncAck(m Message) {
 }
 
 func (n *Node) onReplicate(m Message) {
-	if m.From != n.dc || m.Term != n.cur || !n.docOK(m) {
+	if m.From != n.dc || m.Term != n.cur {
 		return // not our DC: its ack timeout will drop us and we will be re-synced
 	}
-	// Our DC's copy in our term: newer, or the same stamped with this term.
-	if c := m.Version.Compare(n.ver); c > 0 || c == 0 && m.QTerm != n.qterm {
-		n.doc, n.ver, n.qterm, n.persist = m.Doc, m.Version, m.QTerm, true
+	ack := Message{Type: MsgAck, To: m.From, Term: m.Term, Seq: m.Seq}
+	c := m.Version.Compare(n.ver)
+	if len(m.Doc) > 0 {
+		if !n.docOK(m) {
+			return
+		}
+		// Our DC's copy in our term: newer, or the same stamped with this term.
+		if c > 0 || c == 0 && m.QTerm != n.qterm {
+			n.changed = n.changed || !bytes.Equal(m.Doc, n.doc)
+			n.doc, n.ver, n.qterm, n.persist = m.Doc, m.Version, m.QTerm, true
+		}
+		n.send(ack)
+		return
 	}
-	n.send(Message{Type: MsgAck, To: m.From, Term: m.Term, Seq: m.Seq})
+	if c < 0 || c == 0 && m.QTerm == n.qterm {
+		// Everything this node holds came from this DC in this term (its sync,
+		// then its batches), so a copy at least this new contains the batch
+		// (a whole copy overtook it).
+		n.send(ack)
+		return
+	}
+	full := Message{Type: MsgAck, To: m.From, Term: m.Term, Seq: m.Seq, Full: true}
+	if m.Base != n.ver {
+		n.send(full) // a batch in between is missing (lost or reordered)
+		return
+	}
+	next, errs := n.model.ApplyAll(n.doc, m.Ops)
+	for _, err := range errs {
+		if err != nil {
+			n.send(full)
+			return
+		}
+	}
+	if sum := sha256.Sum256(next); len(errs) != len(m.Ops) || !bytes.Equal(sum[:], m.Digest) {
+		n.send(full) // the same version with other contents: diverged
+		return
+	}
+	if v, err := n.model.Version(next); err != nil || v != m.Version {
+		n.send(full)
+		return
+	}
+	n.changed = n.changed || !bytes.Equal(next, n.doc)
+	n.doc, n.ver, n.qterm, n.persist = next, m.Version, m.QTerm, true
+	n.send(ack)
 }
 
 func sortedKeys(m map[string]bool) []string {

@@ -14,7 +14,12 @@ import (
 
 // kvModel is a small stand-in for the CIB: a version, a configuration (KV) and a
 // status part (node up flags, transient attributes, have-quorum).
-type kvModel struct{}
+type kvModel struct {
+	// noise, when set and true, makes ApplyAll's result differ without a
+	// version change (a replay that diverges): the diff's digest then does not
+	// match and the member must get the whole copy.
+	noise func() bool
+}
 
 type kvDoc struct {
 	V      Version                      `json:"v"`
@@ -24,6 +29,7 @@ type kvDoc struct {
 	Up     map[string]bool              `json:"up,omitempty"`
 	Attrs  map[string]map[string]string `json:"attrs,omitempty"`
 	Quorum bool                         `json:"quorum"`
+	Noise  int                          `json:"noise,omitempty"` // see kvModel.noise
 }
 
 func parseKV(b []byte) (kvDoc, error) {
@@ -93,6 +99,28 @@ func (kvModel) Apply(b []byte, op Op) ([]byte, error) {
 	return out, nil
 }
 
+// ApplyAll applies ops one by one: the kv model is small, so batching buys
+// nothing but it must give what Apply would.
+func (k kvModel) ApplyAll(b []byte, ops []Op) ([]byte, []error) {
+	errs := make([]error, len(ops))
+	for i, op := range ops {
+		next, err := k.Apply(b, op)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		b = next
+	}
+	if k.noise != nil && k.noise() {
+		d, err := parseKV(b)
+		if err == nil {
+			d.Noise++
+			b, _ = json.Marshal(d)
+		}
+	}
+	return b, errs
+}
+
 func kvDocWith(v Version, kv map[string]string) []byte {
 	b, _ := json.Marshal(kvDoc{V: v, KV: kv})
 	return b
@@ -121,6 +149,20 @@ type sim struct {
 	results  map[string]map[uint64]Event
 	nextID   uint64
 	trace    bool
+	stats    simStats
+}
+
+// simStats counts how writes were replicated, so tests can check that both
+// the diff path and the whole-copy fallback ran.
+type simStats struct {
+	diffs, fulls, fullAsks, batched int
+}
+
+func (a *simStats) add(b simStats) {
+	a.diffs += b.diffs
+	a.fulls += b.fulls
+	a.fullAsks += b.fullAsks
+	a.batched += b.batched
 }
 
 func newSim(t *testing.T, seed int64, names []string, tweak func(*Config)) *sim {
@@ -236,6 +278,17 @@ func (s *sim) flush(name string) {
 			s.hard[name] = *rd.Persist
 		}
 		for _, m := range rd.Messages {
+			switch {
+			case m.Type == MsgReplicate && len(m.Doc) > 0:
+				s.stats.fulls++
+			case m.Type == MsgReplicate:
+				s.stats.diffs++
+				if len(m.Ops) > 1 {
+					s.stats.batched++
+				}
+			case m.Type == MsgAck && m.Full:
+				s.stats.fullAsks++
+			}
 			b, err := m.Encode()
 			if err != nil {
 				s.t.Fatal(err)

@@ -37,6 +37,13 @@ type Model interface {
 	// unchanged (a no-op) or a document with a strictly newer version. Errors carry
 	// the crmexit code the client gets.
 	Apply(doc []byte, op Op) ([]byte, error)
+	// ApplyAll applies ops in order, as Apply would one after the other, and
+	// returns the final document and one error per op (nil: applied or a
+	// no-op). An op that fails changes nothing; the later ops still apply.
+	// The DC applies a batch of writes with one call (group commit), and a
+	// follower replays the same batch from a diff replicate: the result must
+	// depend only on doc and ops.
+	ApplyAll(doc []byte, ops []Op) ([]byte, []error)
 }
 
 // OpKind names an operation on the document.
@@ -84,6 +91,9 @@ type Op struct {
 	Origin string `json:"origin,omitempty"`
 	Client string `json:"client,omitempty"`
 	When   string `json:"when,omitempty"`
+	// Quiet marks the proposer's own bookkeeping (crmd recording executor
+	// results): its change does not set Ready.Changed.
+	Quiet bool `json:"quiet,omitempty"`
 }
 
 func (o Op) check() error {
@@ -122,8 +132,8 @@ const (
 	MsgHello      MsgType = "hello"     // my CIB version (Reply: an answer, do not answer it)
 	MsgSync       MsgType = "sync"      // DC -> member: I am DC for Term, here is the CIB
 	MsgSyncAck    MsgType = "sync-ack"  // member -> DC: CIB at Version persisted
-	MsgReplicate  MsgType = "replicate" // DC -> member: CIB after write Seq
-	MsgAck        MsgType = "ack"       // member -> DC: Seq persisted
+	MsgReplicate  MsgType = "replicate" // DC -> member: CIB after write Seq (Doc), or the batch of Ops that turns Base into it (Digest)
+	MsgAck        MsgType = "ack"       // member -> DC: Seq persisted (Full: a diff did not apply, send the whole CIB)
 	MsgForward    MsgType = "forward"   // origin -> DC: please apply Op, answer Req
 	MsgResult     MsgType = "result"    // DC -> origin: outcome of Req
 	MsgEvict      MsgType = "evict"     // DC -> member: you were dropped from the partition
@@ -146,6 +156,12 @@ type Message struct {
 	Op      *Op     `json:"op,omitempty"`
 	Code    int     `json:"code,omitempty"`
 	Err     string  `json:"err,omitempty"`
+	// A diff replicate: the follower at Base applies Ops and must get
+	// Version and a document whose SHA-256 is Digest.
+	Base   Version `json:"base,omitzero"`
+	Ops    []Op    `json:"ops,omitempty"`
+	Digest []byte  `json:"digest,omitempty"`
+	Full   bool    `json:"full,omitempty"`
 }
 
 // Encode serialises a message for the wire.
@@ -169,9 +185,18 @@ func DecodeMessage(b []byte) (Message, error) {
 	}
 	switch m.Type {
 	case MsgHello, MsgSyncAck, MsgAck, MsgEvict, MsgResult:
-	case MsgSync, MsgReplicate:
+	case MsgSync:
 		if len(m.Doc) == 0 {
 			return Message{}, fmt.Errorf("malformed controller message: %s without a document", m.Type)
+		}
+	case MsgReplicate:
+		if len(m.Doc) == 0 && len(m.Digest) == 0 {
+			return Message{}, fmt.Errorf("malformed controller message: %s without a document or a digest", m.Type)
+		}
+		for _, op := range m.Ops {
+			if err := op.check(); err != nil {
+				return Message{}, fmt.Errorf("malformed controller message: replicated %w", err)
+			}
 		}
 	case MsgForward:
 		if m.Op == nil {
@@ -249,6 +274,9 @@ type Ready struct {
 	Version  Version // of Persist.Doc
 	Messages []Message
 	Events   []Event
+	// Changed reports that the document changed since the last Ready by
+	// anything other than Quiet operations proposed on this node.
+	Changed bool
 }
 
 // Status is a snapshot of what the node knows.
@@ -261,4 +289,7 @@ type Status struct {
 	Members   []string // alive configured nodes, as membership reports them
 	Partition []string // DC only: members synced and confirming writes
 	Version   Version
+	// Unapplied counts the writes the DC accepted but has not applied yet
+	// (waiting for the partition's sync or for the batch in flight).
+	Unapplied int
 }

@@ -144,3 +144,63 @@ func TestLRMUpdateAndClear(t *testing.T) {
 		}
 	}
 }
+
+// A batch gives what the same operations applied one by one give, a failing
+// operation in the middle changes nothing, and a model that reuses its parsed
+// tree agrees with a fresh one (a follower replaying a diff).
+func TestApplyAllMatchesApply(t *testing.T) {
+	patch := func(rsc, op, rc string) []byte {
+		return []byte(`<lrm_resources><lrm_resource id="` + rsc + `" class="ocf" provider="pacer" type="Dummy"><lrm_rsc_op id="` + rsc + `_` + op + `_0" operation="` + op + `" rc-code="` + rc + `"/></lrm_resource></lrm_resources>`)
+	}
+	ops := []controller.Op{
+		{Kind: controller.OpNodeUp, Node: "alpha"},
+		{Kind: controller.OpNodeUp, Node: "beta"},
+		{Kind: controller.OpLRMUpdate, Node: "beta", Doc: patch("d1", "start", "0")},
+		{Kind: controller.OpAttrSet, Node: "nobody", Name: "x", Value: "1"},         // fails
+		{Kind: controller.OpLRMUpdate, Node: "beta", Doc: []byte(`<lrm_resources>`)}, // fails
+		{Kind: controller.OpLRMUpdate, Node: "beta", Doc: patch("d1", "start", "0")}, // no-op
+		{Kind: controller.OpLRMUpdate, Node: "alpha", Doc: patch("d2", "monitor", "7")},
+		{Kind: controller.OpAttrSet, Node: "alpha", Name: "a", Value: "1"},
+		{Kind: controller.OpAttrDel, Node: "beta", Name: "never-set"}, // no-op
+		{Kind: controller.OpLRMClear, Node: "alpha", Doc: patch("d3", "start", "0")},
+		{Kind: controller.OpLRMClear, Node: "alpha", Doc: patch("d3", "start", "0")}, // no-op
+		{Kind: controller.OpQuorum, Quorate: true, Node: "alpha"},
+	}
+	seq := New(ids)
+	want := empty(t)
+	var wantErrs []bool
+	for _, op := range ops {
+		next, err := seq.Apply(want, op)
+		wantErrs = append(wantErrs, err != nil)
+		if err == nil {
+			want = next
+		}
+	}
+	batch := New(ids)
+	got, errs := batch.ApplyAll(empty(t), ops)
+	for i, err := range errs {
+		if (err != nil) != wantErrs[i] {
+			t.Errorf("op %d (%+v): error %v, one by one: %v", i, ops[i], err, wantErrs[i])
+		}
+	}
+	if string(got) != string(want) {
+		t.Fatalf("batch result differs from one by one:\n%s\n%s", got, want)
+	}
+	v, _ := seq.Version(want)
+	v0, _ := seq.Version(empty(t))
+	// node-up alpha and beta: two configuration changes; then the status
+	// changes that did change something: lrm d1, lrm d2, attr, clear, quorum.
+	if v.Epoch != v0.Epoch+2 || v.NumUpdates != 5 {
+		t.Errorf("version %v, want epoch +2 from %v and 5 status updates", v, v0)
+	}
+	// The next batch on the cached tree and on a fresh parse agree.
+	more := []controller.Op{{Kind: controller.OpNodeDown, Node: "beta"}, {Kind: controller.OpLRMUpdate, Node: "alpha", Doc: patch("d4", "stop", "0")}}
+	cached, _ := batch.ApplyAll(got, more)
+	fresh, _ := New(ids).ApplyAll(append([]byte(nil), got...), more)
+	if string(cached) != string(fresh) {
+		t.Errorf("cached tree and fresh parse differ:\n%s\n%s", cached, fresh)
+	}
+	if vc, _ := batch.Version(cached); vc.NumUpdates != 7 {
+		t.Errorf("cached version %v, want 7 status updates", vc)
+	}
+}
