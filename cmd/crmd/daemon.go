@@ -161,7 +161,6 @@ func runDaemon(ctx context.Context, o runOptions, stderr io.Writer, getenv func(
 		}
 		return false
 	})
-	_, d.lastVer = d.node.Doc()
 	var wg sync.WaitGroup
 	wg.Add(4)
 	go func() { defer wg.Done(); d.scheduler(ctx) }()
@@ -334,6 +333,11 @@ func (d *daemon) ready(ctx context.Context) error {
 		for _, e := range rd.Events {
 			d.event(e)
 		}
+		// Any CIB change not made by crmd's own bookkeeping is a new event
+		// for the scheduler.
+		if rd.Changed {
+			d.kick("CIB changed")
+		}
 	}
 	return nil
 }
@@ -342,6 +346,10 @@ func (d *daemon) event(e controller.Event) {
 	d.statusEvent(e)
 	switch e.Kind {
 	case controller.EventResult:
+		if d.lrm.done(e.ID) {
+			d.flushLRM(e)
+			return
+		}
 		if ch, ok := d.pending[e.ID]; ok {
 			delete(d.pending, e.ID)
 			ch <- ipc.Response{Code: e.Code, Err: e.Err, Version: [3]int{e.Version.AdminEpoch, e.Version.Epoch, e.Version.NumUpdates}}

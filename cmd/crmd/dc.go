@@ -47,7 +47,10 @@ type execState struct {
 	fresh      map[string]bool   // nodes whose history this DC has refreshed
 	refreshing map[string]uint64 // nodes asked for their history: request id
 	refreshID  uint64
-	lastVer    controller.Version
+	lrm        lrmBatcher // executor results waiting to be proposed
+	// behind: the scheduler wanted a snapshot while recorded results were
+	// not applied yet; it is kicked once they are.
+	behind bool
 }
 
 // remember applies a patch of this node's own results to its history.
@@ -110,21 +113,23 @@ func (d *daemon) submit(ctx context.Context, f func()) bool {
 
 // proposeOwn submits an operation of crmd's own (executor results, history
 // refreshes). Its change of the CIB does not count as a new event unless
-// kick says so.
+// kick says so. Operation-history updates are coalesced per node (see
+// lrmBatcher).
 func (d *daemon) proposeOwn(op controller.Op, kick string) {
-	_, before := d.node.Doc()
-	d.nextID++
-	d.node.Propose(d.nextID, op)
-	if _, after := d.node.Doc(); before == d.lastVer {
-		d.lastVer = after
+	op.Quiet = true
+	if op.Kind != controller.OpLRMUpdate || d.lrm.add(op) {
+		d.nextID++
+		if op.Kind == controller.OpLRMUpdate {
+			d.lrm.sent(op.Node, d.nextID)
+		}
+		d.node.Propose(d.nextID, op)
 	}
 	if kick != "" {
 		d.kick(kick)
 	}
 }
 
-// afterStep runs at the end of every event-loop iteration: any CIB change
-// not made by crmd's own bookkeeping is a new event for the scheduler.
+// afterStep runs at the end of every event-loop iteration.
 func (d *daemon) afterStep() {
 	s := d.node.Status()
 	ready := s.DC == d.self.Name && s.Ready
@@ -132,9 +137,9 @@ func (d *daemon) afterStep() {
 		// The partition is synced: schedule even if the CIB did not change.
 		d.kick("DC ready")
 	}
-	if _, v := d.node.Doc(); v != d.lastVer {
-		d.lastVer = v
-		d.kick("CIB changed")
+	if d.behind && s.Unapplied == 0 && d.lrm.idle() {
+		d.behind = false
+		d.kick("results recorded")
 	}
 }
 
@@ -282,9 +287,14 @@ func (d *daemon) snapshot(ctx context.Context) (snapshot, bool) {
 	if !d.submit(ctx, func() {
 		doc, _ := d.node.Doc()
 		s := d.node.Status()
+		// Results still queued (a burst of them is recorded as one batch)
+		// are not in the document yet: schedule once they are, rather than
+		// repeat actions whose results are on their way.
+		behind := s.Unapplied > 0 || !d.lrm.idle()
+		d.behind = d.behind || behind
 		// While a node's history is being fetched the status is not to be
 		// trusted: its arrival kicks the scheduler again.
-		reply <- snapshot{doc: doc, ready: s.DC == d.self.Name && s.Ready && len(d.refreshing) == 0}
+		reply <- snapshot{doc: doc, ready: s.DC == d.self.Name && s.Ready && len(d.refreshing) == 0 && !behind}
 	}) {
 		return snapshot{}, false
 	}
@@ -535,6 +545,7 @@ func (d *daemon) statusEvent(e controller.Event) {
 		if e.Node != "" && e.Node != d.self.Name {
 			d.fresh = map[string]bool{}
 			d.refreshing = map[string]uint64{}
+			d.lrm.reset()
 		}
 		d.kick("DC changed")
 	case controller.EventQuorum:

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -293,4 +295,114 @@ func recordOp(job transition.Job, o transition.Outcome) (controller.Op, bool, er
 		return controller.Op{}, false, err
 	}
 	return controller.Op{Kind: controller.OpLRMUpdate, Node: job.Action.Node, Doc: patch}, true, nil
+}
+
+// lrmBatcher coalesces a node's executor results into one lrm-update: the
+// first result is proposed at once; while it is in flight, later results of
+// the same node accumulate and go out together when it completes. A lone
+// result waits for nothing, a burst costs one proposal per round trip.
+// Event loop only.
+type lrmBatcher struct {
+	inflight map[string]uint64   // node -> id of its lrm-update in flight
+	nodeOf   map[uint64]string   // the reverse
+	queued   map[string][][]byte // node -> patches waiting
+}
+
+// add reports whether op should be proposed now; otherwise it is queued.
+func (b *lrmBatcher) add(op controller.Op) bool {
+	if b.inflight == nil {
+		b.inflight, b.nodeOf, b.queued = map[string]uint64{}, map[uint64]string{}, map[string][][]byte{}
+	}
+	if _, busy := b.inflight[op.Node]; !busy {
+		return true
+	}
+	b.queued[op.Node] = append(b.queued[op.Node], op.Doc)
+	return false
+}
+
+// sent records the proposal in flight for node.
+func (b *lrmBatcher) sent(node string, id uint64) {
+	b.inflight[node] = id
+	b.nodeOf[id] = node
+}
+
+// done reports whether id is a batched lrm-update (and marks it finished).
+func (b *lrmBatcher) done(id uint64) bool {
+	node, ok := b.nodeOf[id]
+	if !ok {
+		return false
+	}
+	delete(b.nodeOf, id)
+	delete(b.inflight, node)
+	return true
+}
+
+// take returns the next merged patch to propose, if any.
+func (b *lrmBatcher) take() (string, []byte, error) {
+	for _, node := range slices.Sorted(maps.Keys(b.queued)) {
+		if _, busy := b.inflight[node]; busy {
+			continue
+		}
+		patches := b.queued[node]
+		delete(b.queued, node)
+		doc, err := mergeLRMPatches(patches)
+		return node, doc, err
+	}
+	return "", nil, nil
+}
+
+// idle reports whether no result waits to be proposed or applied.
+func (b *lrmBatcher) idle() bool { return len(b.queued) == 0 && len(b.inflight) == 0 }
+
+// reset forgets everything (the node is no longer the DC: the next DC
+// rebuilds the history from the executors).
+func (b *lrmBatcher) reset() { *b = lrmBatcher{} }
+
+// mergeLRMPatches concatenates lrm-update patches; applying the result is
+// applying them in order (an entry later in the list replaces an earlier
+// one with the same id).
+func mergeLRMPatches(patches [][]byte) ([]byte, error) {
+	if len(patches) == 1 {
+		return patches[0], nil
+	}
+	out := etree.NewElement("lrm_resources")
+	for _, p := range patches {
+		x := etree.NewDocument()
+		if err := x.ReadFromBytes(p); err != nil {
+			return nil, fmt.Errorf("merging operation-history patches: %w", err)
+		}
+		if r := x.Root(); r != nil {
+			for _, c := range r.ChildElements() {
+				out.AddChild(c)
+			}
+		}
+	}
+	x := etree.NewDocument()
+	x.SetRoot(out)
+	return x.WriteToBytes()
+}
+
+// flushLRM runs when a batched lrm-update completed: the node's queued
+// results go out as the next one (event loop only).
+func (d *daemon) flushLRM(e controller.Event) {
+	if e.Code != 0 {
+		d.log.Warn("recording executor results failed", "code", e.Code, "err", e.Err)
+	}
+	if d.node.Status().DC != d.self.Name {
+		d.lrm.reset()
+		return
+	}
+	for {
+		node, doc, err := d.lrm.take()
+		if err != nil {
+			d.log.Error("recording executor results", "err", err)
+			continue
+		}
+		if node == "" {
+			return
+		}
+		d.nextID++
+		d.lrm.sent(node, d.nextID)
+		d.node.Propose(d.nextID, controller.Op{Kind: controller.OpLRMUpdate, Node: node, Doc: doc, Quiet: true})
+	}
 }
