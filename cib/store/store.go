@@ -227,6 +227,13 @@ func (s *Store) Commit(c *cib.CIB) (Revision, error) {
 	return s.commitBytes(data, c.Version())
 }
 
+// CommitBytes is Commit for a document the caller already holds serialised
+// (and knows to parse, with version v): crmd persists every replicated CIB
+// and would otherwise parse and serialise a large CIB again each time.
+func (s *Store) CommitBytes(data []byte, v cib.Version) (Revision, error) {
+	return s.commitBytes(data, v)
+}
+
 func (s *Store) commitBytes(data []byte, v cib.Version) (Revision, error) {
 	sum := sha256.Sum256(data)
 	z, err := compress(data)

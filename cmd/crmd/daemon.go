@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"time"
@@ -25,6 +27,18 @@ import (
 	"github.com/pacer-ha/pacer/membership"
 	"github.com/pacer-ha/pacer/transition"
 )
+
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, crmexit.New(crmexit.CantCreate, "PACER_CPUPROFILE: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, crmexit.New(crmexit.Software, "PACER_CPUPROFILE: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
 
 // hardStateFile keeps the controller's terms next to the CIB store.
 const hardStateFile = "controller.json"
@@ -77,6 +91,15 @@ func runDaemon(ctx context.Context, o runOptions, stderr io.Writer, getenv func(
 		return err
 	}
 	lg := newLogger(stderr, o.verbose, self.Name)
+	if path := getenv("PACER_CPUPROFILE"); path != "" {
+		// For finding hot spots (docs/crmd.md): a CPU profile of this run,
+		// written when crmd stops.
+		stop, err := startCPUProfile(path + "." + self.Name)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	key, err := membership.ReadKeyFile(cfg.KeyFile)
 	if err != nil {
 		return err
@@ -222,12 +245,10 @@ func (d *daemon) loadHardState() (hardState, error) {
 
 // persist stores the document first and the terms second: a crash in between
 // leaves a lower quorum term, which can only make this copy rank lower.
-func (d *daemon) persist(p *controller.HardState) error {
-	c, err := cib.Parse(p.Doc)
-	if err != nil {
-		return fmt.Errorf("persisting CIB: %w", err)
-	}
-	if _, err := d.store.Commit(c); err != nil {
+func (d *daemon) persist(p *controller.HardState, v controller.Version) error {
+	// The controller only holds documents its model parsed (and checked the
+	// version of): store the bytes as they are.
+	if _, err := d.store.CommitBytes(p.Doc, cib.Version{AdminEpoch: v.AdminEpoch, Epoch: v.Epoch, NumUpdates: v.NumUpdates}); err != nil {
 		return err
 	}
 	b, _ := json.Marshal(hardState{QTerm: p.QTerm, Term: p.Term})
@@ -251,21 +272,8 @@ func (d *daemon) loop(ctx context.Context) error {
 		case f := <-d.do:
 			f()
 		case b := <-d.ml.Messages():
-			if len(b) > 0 && b[0] == execPrefix {
-				d.onExecMessage(ctx, b)
-				break
-			}
-			m, err := controller.DecodeMessage(b)
-			if err != nil {
-				d.log.Warn("dropping malformed cluster message", "err", err)
-				break
-			}
-			if m.To != d.self.Name {
-				d.log.Warn("dropping cluster message for another node", "to", m.To, "from", m.From)
-				break
-			}
-			if err := d.node.Step(m); err != nil {
-				d.log.Debug("ignored cluster message", "type", m.Type, "from", m.From, "err", err)
+			if err := splitBatch(b, func(m []byte) { d.onMessage(ctx, m) }); err != nil {
+				d.log.Warn("dropping malformed message batch", "err", err)
 			}
 		case c := <-d.calls:
 			d.serve(c)
@@ -275,6 +283,26 @@ func (d *daemon) loop(ctx context.Context) error {
 		}
 		d.afterStep()
 		d.writeBootstrap()
+	}
+}
+
+// onMessage handles one message from a peer (event loop only).
+func (d *daemon) onMessage(ctx context.Context, b []byte) {
+	if len(b) > 0 && b[0] == execPrefix {
+		d.onExecMessage(ctx, b)
+		return
+	}
+	m, err := controller.DecodeMessage(b)
+	if err != nil {
+		d.log.Warn("dropping malformed cluster message", "err", err)
+		return
+	}
+	if m.To != d.self.Name {
+		d.log.Warn("dropping cluster message for another node", "to", m.To, "from", m.From)
+		return
+	}
+	if err := d.node.Step(m); err != nil {
+		d.log.Debug("ignored cluster message", "type", m.Type, "from", m.From, "err", err)
 	}
 }
 
@@ -315,7 +343,7 @@ func (d *daemon) ready(ctx context.Context) error {
 	for d.node.HasReady() {
 		rd := d.node.Ready()
 		if rd.Persist != nil {
-			if err := d.persist(rd.Persist); err != nil {
+			if err := d.persist(rd.Persist, rd.Version); err != nil {
 				// Acknowledging what is not on disk would break the durability
 				// promise: stop instead.
 				return crmexit.Wrap(crmexit.IOErr, err)
@@ -401,21 +429,83 @@ func (d *daemon) sendRaw(to string, b []byte) bool {
 	}
 }
 
-// sender delivers one peer's messages in order.
+// sender delivers one peer's messages in order. Every send is a TCP stream
+// of its own, so what queued meanwhile goes out together as one batch: a
+// thousand executor results or requests cost a few streams, not a thousand,
+// and an ack is not stuck behind them.
 func (d *daemon) sender(ctx context.Context, peer string, q chan []byte) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case b := <-q:
-			sctx, cancel := context.WithTimeout(ctx, time.Second)
-			err := d.ml.Send(sctx, peer, b)
+			msgs := [][]byte{b}
+			size := len(b)
+		more:
+			for size < maxBatchBytes {
+				select {
+				case b := <-q:
+					msgs = append(msgs, b)
+					size += len(b)
+				default:
+					break more
+				}
+			}
+			out := msgs[0]
+			if len(msgs) > 1 {
+				out = joinBatch(msgs)
+			}
+			// The timeout grows with the size: a whole CIB of a few MB must
+			// not be cut off on a busy machine.
+			sctx, cancel := context.WithTimeout(ctx, time.Second+time.Duration(len(out)/(256<<10))*time.Second)
+			err := d.ml.Send(sctx, peer, out)
 			cancel()
 			if err != nil {
-				d.log.Debug("send failed", "to", peer, "err", err)
+				d.log.Debug("send failed", "to", peer, "err", err, "messages", len(msgs))
 			}
 		}
 	}
+}
+
+// batchPrefix starts a frame holding several messages, each preceded by its
+// length (uvarint). Controller messages start with '{', executor ones with
+// execPrefix.
+const batchPrefix = 'B'
+
+// maxBatchBytes bounds a batch (a message larger than that goes alone).
+const maxBatchBytes = 4 << 20
+
+func joinBatch(msgs [][]byte) []byte {
+	n := 1
+	for _, m := range msgs {
+		n += binary.MaxVarintLen64 + len(m)
+	}
+	out := make([]byte, 1, n)
+	out[0] = batchPrefix
+	for _, m := range msgs {
+		out = binary.AppendUvarint(out, uint64(len(m)))
+		out = append(out, m...)
+	}
+	return out
+}
+
+// splitBatch calls f with each message of a batch frame, or with b itself
+// when it is a single message.
+func splitBatch(b []byte, f func([]byte)) error {
+	if len(b) == 0 || b[0] != batchPrefix {
+		f(b)
+		return nil
+	}
+	b = b[1:]
+	for len(b) > 0 {
+		l, n := binary.Uvarint(b)
+		if n <= 0 || l > uint64(len(b)-n) {
+			return errors.New("bad length in a message batch")
+		}
+		f(b[n : n+int(l)])
+		b = b[n+int(l):]
+	}
+	return nil
 }
 
 // rejoin keeps contacting configured nodes that are not members, so partitions
