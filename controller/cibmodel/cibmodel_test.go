@@ -156,7 +156,7 @@ func TestApplyAllMatchesApply(t *testing.T) {
 		{Kind: controller.OpNodeUp, Node: "alpha"},
 		{Kind: controller.OpNodeUp, Node: "beta"},
 		{Kind: controller.OpLRMUpdate, Node: "beta", Doc: patch("d1", "start", "0")},
-		{Kind: controller.OpAttrSet, Node: "nobody", Name: "x", Value: "1"},         // fails
+		{Kind: controller.OpAttrSet, Node: "nobody", Name: "x", Value: "1"},          // fails
 		{Kind: controller.OpLRMUpdate, Node: "beta", Doc: []byte(`<lrm_resources>`)}, // fails
 		{Kind: controller.OpLRMUpdate, Node: "beta", Doc: patch("d1", "start", "0")}, // no-op
 		{Kind: controller.OpLRMUpdate, Node: "alpha", Doc: patch("d2", "monitor", "7")},
