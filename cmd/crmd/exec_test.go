@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/beevik/etree"
+	"github.com/pacer-ha/pacer/controller/cibmodel"
 	"github.com/pacer-ha/pacer/lrmd"
 	"github.com/pacer-ha/pacer/transition"
 )
@@ -54,5 +57,58 @@ func TestLRMPatch(t *testing.T) {
 	// Pseudo actions record nothing.
 	if _, ok, err := recordOp(transition.Job{Action: &transition.Action{Kind: transition.Pseudo, Key: "g_running_0"}}, transition.Outcome{}); ok || err != nil {
 		t.Errorf("pseudo action recorded (%v)", err)
+	}
+}
+
+func TestMessageBatch(t *testing.T) {
+	msgs := [][]byte{[]byte(`{"type":"ack"}`), {execPrefix, '{', '}'}, bytes.Repeat([]byte("x"), 300)}
+	var got [][]byte
+	if err := splitBatch(joinBatch(msgs), func(m []byte) { got = append(got, m) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(msgs) {
+		t.Fatalf("%d messages back, want %d", len(got), len(msgs))
+	}
+	for i := range msgs {
+		if !bytes.Equal(got[i], msgs[i]) {
+			t.Errorf("message %d: %q, want %q", i, got[i], msgs[i])
+		}
+	}
+	// A single message is not framed.
+	got = nil
+	splitBatch(msgs[0], func(m []byte) { got = append(got, m) })
+	if len(got) != 1 || !bytes.Equal(got[0], msgs[0]) {
+		t.Errorf("single message: %q", got)
+	}
+	// A truncated batch is an error, not a panic.
+	b := joinBatch(msgs)
+	if err := splitBatch(b[:len(b)-10], func([]byte) {}); err == nil {
+		t.Error("truncated batch accepted")
+	}
+}
+
+func TestMergeLRMPatches(t *testing.T) {
+	a := []byte(`<lrm_resources><lrm_resource id="d1"><lrm_rsc_op id="d1_start_0" rc-code="0"/></lrm_resource></lrm_resources>`)
+	b := []byte(`<lrm_resources><lrm_resource id="d1"><lrm_rsc_op id="d1_monitor_10000" rc-code="0"/></lrm_resource><lrm_resource id="d2"><delete id="d2_monitor_10000"/></lrm_resource></lrm_resources>`)
+	m, err := mergeLRMPatches([][]byte{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, two := etree.NewElement("lrm_resources"), etree.NewElement("lrm_resources")
+	if err := cibmodel.ApplyLRMPatch(one, m); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range [][]byte{a, b} {
+		if err := cibmodel.ApplyLRMPatch(two, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	x, y := etree.NewDocument(), etree.NewDocument()
+	x.SetRoot(one)
+	y.SetRoot(two)
+	xs, _ := x.WriteToString()
+	ys, _ := y.WriteToString()
+	if xs != ys {
+		t.Errorf("merged patch gives\n%s\none by one\n%s", xs, ys)
 	}
 }
