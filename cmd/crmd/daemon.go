@@ -75,13 +75,19 @@ type daemon struct {
 	meta    chan membership.Meta
 	ctx     context.Context // the daemon's: senders live as long as it
 
+	sd      shutdownState
+	sending outstanding
+
 	version        string             // dc-version
 	bootstrapTried controller.Version // the CIB version writeBootstrap last looked at
 
 	execState
 }
 
-func runDaemon(ctx context.Context, o runOptions, stderr io.Writer, getenv func(string) string) error {
+// runDaemon runs the node until ctx ends (an immediate stop) or, after
+// graceful is closed (the first SIGTERM/SIGINT), until the DC has moved
+// this node's resources away.
+func runDaemon(ctx context.Context, graceful <-chan struct{}, o runOptions, stderr io.Writer, getenv func(string) string) error {
 	cfg, err := clusterconf.Load(o.config)
 	if err != nil {
 		return err
@@ -197,7 +203,12 @@ func runDaemon(ctx context.Context, o runOptions, stderr io.Writer, getenv func(
 	go func() { defer wg.Done(); d.rejoin(ctx) }()
 	go func() { defer wg.Done(); d.publishMeta(ctx) }()
 
-	err = d.loop(ctx)
+	err = d.loop(ctx, graceful)
+	if d.sd.acked {
+		// The last answers (do_shutdown's result, a DC's replication)
+		// must reach the peers before the senders stop.
+		d.flush(2 * time.Second)
+	}
 	cancel()
 	// Announce a graceful departure so peers do not wait for failure detection.
 	if lerr := d.ml.Leave(time.Second); lerr != nil {
@@ -258,13 +269,21 @@ func (d *daemon) persist(p *controller.HardState, v controller.Version) error {
 	return nil
 }
 
-func (d *daemon) loop(ctx context.Context) error {
+func (d *daemon) loop(ctx context.Context, graceful <-chan struct{}) error {
 	t := time.NewTicker(d.cfg.Timing.Tick)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
+			if d.sd.requested && !d.sd.acked {
+				return d.forcedExit(crmexit.Err, "stopped by a second signal")
+			}
 			return nil
+		case <-graceful:
+			graceful = nil
+			d.beginShutdown()
+		case <-d.sd.escalate:
+			return d.forcedExit(crmexit.Timeout, fmt.Sprintf("shutdown-escalation (%v) passed", d.sd.limit))
 		case <-t.C:
 			d.node.Tick()
 		case ev := <-d.ml.Events():
@@ -283,6 +302,10 @@ func (d *daemon) loop(ctx context.Context) error {
 		}
 		d.afterStep()
 		d.writeBootstrap()
+		if d.sd.acked {
+			return nil
+		}
+		d.shutdownStep()
 	}
 }
 
@@ -421,10 +444,12 @@ func (d *daemon) sendRaw(to string, b []byte) bool {
 		go d.sender(d.ctx, to, q)
 	}
 	d.sendMu.Unlock()
+	d.sending.n.Add(1)
 	select {
 	case q <- b:
 		return true
 	default:
+		d.sending.n.Add(-1)
 		return false
 	}
 }
@@ -460,6 +485,7 @@ func (d *daemon) sender(ctx context.Context, peer string, q chan []byte) {
 			sctx, cancel := context.WithTimeout(ctx, time.Second+time.Duration(len(out)/(256<<10))*time.Second)
 			err := d.ml.Send(sctx, peer, out)
 			cancel()
+			d.sending.n.Add(-1)
 			if err != nil {
 				d.log.Debug("send failed", "to", peer, "err", err, "messages", len(msgs))
 			}

@@ -256,6 +256,11 @@ func (d *daemon) onExecMessage(ctx context.Context, b []byte) {
 			d.log.Warn("dropping an action for another node", "node", m.Action.Node, "from", m.From)
 			return
 		}
+		if m.Action.Kind == transition.CRMEvent && m.Action.Operation == "do_shutdown" {
+			d.log.Info("the DC sent do_shutdown", "from", m.From)
+			d.onRemoteShutdown(m)
+			return
+		}
 		job := transition.Job{Action: m.Action.action(), TransitionKey: m.TKey}
 		from, id := m.From, m.ID
 		d.log.Info("executing", "op", job.Action.Key, "for", from)
@@ -451,6 +456,7 @@ func scheduleGraph(doc []byte) (*transition.Graph, error) {
 	if err != nil {
 		return nil, err
 	}
+	holdShutdowns(g)
 	return g, nil
 }
 

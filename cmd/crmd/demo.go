@@ -166,6 +166,8 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer) error
 	var procs []*exec.Cmd
 	var wg sync.WaitGroup
 	stopAll := func() {
+		// SIGTERM is a graceful leave: the nodes' resources are stopped
+		// first. A second SIGTERM forces, then SIGKILL.
 		for _, p := range procs {
 			p.Process.Signal(syscall.SIGTERM)
 		}
@@ -173,7 +175,15 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer) error
 		go func() { wg.Wait(); close(done) }()
 		select {
 		case <-done:
-		case <-time.After(5 * time.Second):
+			return
+		case <-time.After(30 * time.Second):
+		}
+		for _, p := range procs {
+			p.Process.Signal(syscall.SIGTERM)
+		}
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
 			for _, p := range procs {
 				p.Process.Kill()
 			}

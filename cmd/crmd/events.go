@@ -12,13 +12,27 @@ import (
 	"github.com/pacer-ha/pacer/transition"
 )
 
-// dcDispatcher handles the crm_events the DC runs itself and routes
-// everything else (resource actions and do_shutdown go to their node).
+// dcDispatcher handles the crm_events the DC runs itself (clear_failcount,
+// its own do_shutdown) and routes everything else to the action's node.
 func (d *daemon) dcDispatcher(ctx context.Context, next transition.Dispatcher) transition.Dispatcher {
 	return transition.DispatchFunc(func(rctx context.Context, job transition.Job, report func(transition.Outcome)) {
 		a := job.Action
 		if a.Kind == transition.CRMEvent && a.Operation == "clear_failcount" {
 			d.clearFailcount(ctx, a, report)
+			return
+		}
+		if a.Kind == transition.CRMEvent && a.Operation == "do_shutdown" && a.Node == d.self.Name {
+			// The DC itself leaves: confirm, then the event loop exits
+			// (the other nodes elect a new DC).
+			if !d.submit(ctx, func() {
+				if d.shutdownAcked() {
+					report(transition.Outcome{Status: lrmd.StatusDone, RC: a.TargetRC})
+				} else {
+					report(transition.Outcome{Status: lrmd.StatusError, RC: lrmd.OCFUnknownError, Reason: errNotLeaving})
+				}
+			}) {
+				report(transition.Outcome{Status: lrmd.StatusCancelled, RC: lrmd.OCFUnknownError, Reason: "crmd is stopping"})
+			}
 			return
 		}
 		next.Dispatch(rctx, job, report)

@@ -20,13 +20,37 @@ import (
 const DefaultConfig = "/etc/pacer/crmd.conf"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
-	stop()
+	// The first SIGTERM/SIGINT asks for a graceful stop (crmd run: move
+	// this node's resources away first; other commands: stop), the second
+	// stops at once.
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	graceful := make(chan struct{})
+	go func() {
+		<-sigs
+		close(graceful)
+		<-sigs
+		cancel()
+	}()
+	code := run(ctx, graceful, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	signal.Stop(sigs)
+	cancel()
 	os.Exit(int(code))
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) crmexit.Code {
+func run(ctx context.Context, graceful <-chan struct{}, args []string, stdout, stderr io.Writer, getenv func(string) string) crmexit.Code {
+	// Commands other than run stop at the first signal.
+	daemonCtx := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-graceful:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	root := &cobra.Command{
 		Use:           "crmd",
 		Short:         "crmd - Pacer's cluster daemon (membership, quorum, DC, replicated CIB, attributes)",
@@ -61,7 +85,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		Short: "run this node's daemon in the foreground",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDaemon(ctx, o, stderr, getenv)
+			return runDaemon(daemonCtx, graceful, o, stderr, getenv)
 		},
 	}
 	f := runCmd.Flags()
