@@ -15,9 +15,9 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/pacer-ha/pacer/cib"
-	"github.com/pacer-ha/pacer/ipc"
 	"github.com/pacer-ha/pacer/cluster"
 	"github.com/pacer-ha/pacer/crmmon"
+	"github.com/pacer-ha/pacer/ipc"
 	"github.com/pacer-ha/pacer/transition"
 )
 
