@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -75,8 +76,12 @@ type daemon struct {
 	meta    chan membership.Meta
 	ctx     context.Context // the daemon's: senders live as long as it
 
-	sd      shutdownState
-	sending outstanding
+	sd shutdownState
+	// cleanups: client writes (by request id) that delete operation
+	// history, per node; histDeletes: those waiting for the nodes.
+	cleanups    map[uint64]map[string][]byte
+	histDeletes map[uint64]*histDelete
+	sending     outstanding
 
 	version        string             // dc-version
 	bootstrapTried controller.Version // the CIB version writeBootstrap last looked at
@@ -125,6 +130,8 @@ func runDaemon(ctx context.Context, graceful <-chan struct{}, o runOptions, stde
 	d.fresh = map[string]bool{}
 	d.refreshing = map[string]uint64{}
 	d.hist = etree.NewElement("lrm_resources")
+	d.cleanups = map[uint64]map[string][]byte{}
+	d.histDeletes = map[uint64]*histDelete{}
 	for _, n := range cfg.Nodes {
 		d.ids[n.Name] = n.ID
 		d.names = append(d.names, n.Name)
@@ -403,7 +410,10 @@ func (d *daemon) event(e controller.Event) {
 		}
 		if ch, ok := d.pending[e.ID]; ok {
 			delete(d.pending, e.ID)
-			ch <- ipc.Response{Code: e.Code, Err: e.Err, Version: [3]int{e.Version.AdminEpoch, e.Version.Epoch, e.Version.NumUpdates}}
+			resp := ipc.Response{Code: e.Code, Err: e.Err, Version: [3]int{e.Version.AdminEpoch, e.Version.Epoch, e.Version.NumUpdates}}
+			if !d.finishCleanup(e.ID, ch, resp) {
+				ch <- resp
+			}
 		} else if e.Code != 0 {
 			d.log.Warn("controller operation failed", "code", e.Code, "err", e.Err)
 		}
@@ -640,5 +650,11 @@ func (d *daemon) serve(c call) {
 	}
 	d.nextID++
 	d.pending[d.nextID] = c.reply
+	if op.Kind == controller.OpReplace && op.Base == ver &&
+		bytes.Count(q.Doc, []byte("<lrm_rsc_op ")) < bytes.Count(doc, []byte("<lrm_rsc_op ")) {
+		// Fewer operation records: a cleanup, which the executors'
+		// histories must follow (see cleanup.go).
+		d.noteCleanup(d.nextID, doc, q.Doc)
+	}
 	d.node.Propose(d.nextID, op)
 }

@@ -234,6 +234,14 @@ func (d *daemon) onExecMessage(ctx context.Context, b []byte) {
 			kick = "Change in recurring result of " + job.Action.Key + " on " + m.From
 		}
 		d.recordRecurring(job, op, ok, kick, o.Result.Finished)
+	case lrmDelete:
+		d.forget(m.Doc, m.From)
+		b, err := encodeExec(execMsg{Type: lrmDeleted, From: d.self.Name, To: m.From, ID: m.ID})
+		if err == nil {
+			d.sendRaw(m.From, b)
+		}
+	case lrmDeleted:
+		d.onHistoryDeleted(m)
 	case historyReq:
 		b, err := encodeExec(execMsg{Type: historyRes, From: d.self.Name, To: m.From, ID: m.ID, Doc: d.history()})
 		if err != nil {

@@ -92,7 +92,7 @@ func decodeExec(b []byte) (execMsg, error) {
 		if a == nil || a.Kind != transition.RscOp || a.Rsc == nil || a.Rsc.ID == "" || a.Node != m.From || m.Outcome == nil || m.Outcome.Result == nil {
 			return m, errors.New("malformed executor message: bad recurring result")
 		}
-	case historyReq, historyRes:
+	case historyReq, historyRes, lrmDelete, lrmDeleted:
 	default:
 		return m, fmt.Errorf("malformed executor message: unknown type %q", m.Type)
 	}

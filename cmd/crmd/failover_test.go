@@ -110,7 +110,7 @@ func (c *testCluster) waitRunning(from []string, id string, want []string, idle 
 			if len(on) == 1 && slices.Contains(want, on[0]) && (done || !idle) {
 				return on[0], nil
 			}
-			last = fmt.Sprintf("%s's CIB: %s running on %v, idle %v; history:%s", n, id, on, done, history(doc, id))
+			last = fmt.Sprintf("%s's CIB: %s running on %v, idle %v (pending: %s); history:%s", n, id, on, done, pendingActions(doc), history(doc, id))
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/beevik/etree"
 	"github.com/pacer-ha/pacer/cib"
 	"github.com/pacer-ha/pacer/cluster"
+	"github.com/pacer-ha/pacer/controller/cibmodel"
 	"github.com/pacer-ha/pacer/crmmon"
 	"github.com/pacer-ha/pacer/ipc"
 	"github.com/pacer-ha/pacer/transition"
@@ -446,5 +448,251 @@ func TestForcedShutdown(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(c.nodes[next].log); !bytes.Contains(b, []byte("stopped by a second signal")) {
 		t.Errorf("%s's log does not explain the forced exit:\n%s", next, tail(string(b), 10))
+	}
+}
+
+var (
+	toolMu   sync.Mutex
+	toolBins = map[string]string{}
+)
+
+// toolBinary builds one of Pacer's tools (cmd/NAME) next to the test's crmd.
+func toolBinary(t *testing.T, name string) string {
+	t.Helper()
+	dir := filepath.Dir(crmdBinary(t))
+	toolMu.Lock()
+	defer toolMu.Unlock()
+	if p, ok := toolBins[name]; ok {
+		return p
+	}
+	p := filepath.Join(dir, name)
+	if out, err := exec.Command("go", "build", "-o", p, "../"+name).CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", name, err, out)
+	}
+	toolBins[name] = p
+	return p
+}
+
+// tool runs one of Pacer's tools against a node's crmd.
+func (c *testCluster) tool(t *testing.T, node, name string, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(toolBinary(t, name), args...)
+	cmd.Env = append(os.Environ(), "PACER_SOCKET="+c.nodes[node].sock, "CIB_file=")
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// failuresOf reads, from crm_mon --output-as=xml on a node, the failed
+// actions of rsc and its fail counts.
+func (c *testCluster) failuresOf(t *testing.T, node, rsc string) (failures []string) {
+	t.Helper()
+	out, err := c.tool(t, node, "crm_mon", "--output-as=xml")
+	if err != nil {
+		t.Fatalf("crm_mon --output-as=xml on %s: %v\n%s", node, err, out)
+	}
+	x := etree.NewDocument()
+	if err := x.ReadFromString(out); err != nil {
+		t.Fatalf("crm_mon XML: %v\n%s", err, out)
+	}
+	for _, f := range x.FindElements("//failures/failure") {
+		// Pacemaker's attribute is op_key; Pacer's crm_mon writes id.
+		key := f.SelectAttrValue("op_key", f.SelectAttrValue("id", ""))
+		if strings.HasPrefix(key, rsc+"_") {
+			failures = append(failures, "failed "+key+" on "+f.SelectAttrValue("node", ""))
+		}
+	}
+	for _, h := range x.FindElements("//node_history/node/resource_history[@id='" + rsc + "']") {
+		if fc := h.SelectAttrValue("fail-count", "0"); fc != "0" {
+			failures = append(failures, "fail-count "+fc+" on "+h.Parent().SelectAttrValue("name", ""))
+		}
+	}
+	return failures
+}
+
+// failMonitor removes d's state file on node and waits until the monitor
+// failure is counted and d is recovered in place.
+func (c *testCluster) failMonitor(t *testing.T, node, rsc string) {
+	t.Helper()
+	if err := os.Remove(c.stateFile(node, rsc)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		_, doc, err := status(c.nodes[node].sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, ok, _ := cibmodel.Attribute(doc, c.ids(), node, "fail-count-"+rsc+"#monitor_2000")
+		on, idle, err := runningOn(doc, rsc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok && v != "" && idle && slices.Equal(on, []string{node}) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("monitor failure of %s on %s not counted and recovered: fail-count %q, on %v, idle %v", rsc, node, v, on, idle)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestCleanupSticks: a failure cleaned up with crm_resource (--cleanup
+// with --node/--operation, --cleanup alone, --refresh) stays gone when
+// the DC's crmd is killed and the next DC rebuilds the status from the
+// nodes' executors.
+func TestCleanupSticks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs three crmds with real agents")
+	}
+	names := []string{"n1", "n2", "n3"}
+	c := newCluster(t, names, "", nil)
+	for _, n := range names {
+		c.start(n)
+	}
+	dc := c.waitAgree(names, 15*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	if err := configureDummy(ctx, c.nodes[dc].sock, "d"); err != nil {
+		t.Fatal(err)
+	}
+	for round, args := range [][]string{
+		{"--cleanup", "-r", "d", "--node", "NODE", "--operation", "monitor", "--interval", "2s"},
+		{"--cleanup", "-r", "d"},
+		{"--refresh"},
+	} {
+		st, _, err := status(c.nodes[names[0]].sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// d runs on a node that is not the DC (killing the DC must not
+		// take the node's executor history with it).
+		x := others(names, st.DC)[round%2]
+		b, err := ipc.DialBackend(ctx, c.nodes[st.DC].sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = b.Update(ctx, func(cb *cib.CIB) error { return cb.DeleteXPath("//rsc_location[@rsc='d']", true) })
+		b.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := preferNode(ctx, c.nodes[st.DC].sock, "d", x); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.waitRunning(names, "d", []string{x}, true, 15*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		c.failMonitor(t, x, "d")
+		if f := c.failuresOf(t, x, "d"); len(f) == 0 {
+			t.Fatalf("round %d: crm_mon shows no failure of d after the monitor failed", round)
+		}
+		for i := range args {
+			if args[i] == "NODE" {
+				args[i] = x
+			}
+		}
+		// Through a node that is neither the DC nor x.
+		via := others(others(names, st.DC), x)[0]
+		if out, err := c.tool(t, via, "crm_resource", args...); err != nil {
+			t.Fatalf("round %d: crm_resource %v: %v\n%s", round, args, err, out)
+		}
+		if f := c.failuresOf(t, x, "d"); len(f) > 0 {
+			t.Fatalf("round %d: after crm_resource %v: %v", round, args, f)
+		}
+		// The DC changes: every node's status is rebuilt from its executor.
+		c.kill(st.DC)
+		rest := others(names, st.DC)
+		c.waitAgree(rest, 10*time.Second)
+		// Not necessarily idle: after a cleanup that made the scheduler
+		// probe d again, pengine keeps asking for the monitor (see
+		// docs/crmd.md); the history refresh is what matters here.
+		if _, err := c.waitRunning(rest, "d", []string{x}, false, 15*time.Second); err != nil {
+			t.Fatalf("round %d: after killing DC %s: %v", round, st.DC, err)
+		}
+		c.waitRefreshed(t, rest, x)
+		for _, n := range rest {
+			if f := c.failuresOf(t, n, "d"); len(f) > 0 {
+				t.Errorf("round %d: crm_resource %v, then DC %s killed: %s shows %v", round, args, st.DC, n, f)
+			}
+		}
+		out, err := c.tool(t, rest[0], "crm_failcount", "--query", "-r", "d", "-N", x)
+		_, doc, _ := status(c.nodes[rest[0]].sock)
+		t.Logf("round %d: crm_resource %v; DC %s killed; crm_failcount: %s; d's history:%s", round, args, st.DC, strings.TrimSpace(out), history(doc, "d"))
+		if err != nil || !strings.Contains(out, "value=0") {
+			t.Errorf("round %d: crm_failcount after the DC change: %v %s", round, err, out)
+		}
+		c.start(st.DC)
+		c.waitAgree(names, 15*time.Second)
+	}
+}
+
+// waitRefreshed waits until the DC among nodes has rebuilt node x's status
+// from x's executor (its log says so after it became DC).
+func (c *testCluster) waitRefreshed(t *testing.T, nodes []string, x string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		st, _, err := status(c.nodes[nodes[0]].sock)
+		if err == nil && st.DC != "" {
+			b, _ := os.ReadFile(c.nodes[st.DC].log)
+			i := bytes.LastIndex(b, []byte(`msg="DC elected" node=`+st.DC+` dc=`+st.DC))
+			if i >= 0 && (x == st.DC || bytes.Contains(b[i:], []byte(`msg="operation history refreshed from the node's executor" node=`+st.DC+` peer=`+x))) {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("the DC did not refresh %s's history", x)
+}
+
+func TestRemovedAndForgottenHistory(t *testing.T) {
+	before := []byte(`<cib><status>
+<node_state id="1"><lrm id="1"><lrm_resources>
+  <lrm_resource id="d"><lrm_rsc_op id="d_last_0" call-id="8"/><lrm_rsc_op id="d_last_failure_0" call-id="5"/><lrm_rsc_op id="d_monitor_2000" call-id="9"/></lrm_resource>
+  <lrm_resource id="e"><lrm_rsc_op id="e_last_0" call-id="3"/></lrm_resource>
+</lrm_resources></lrm></node_state>
+<node_state id="2"><lrm id="2"><lrm_resources>
+  <lrm_resource id="d"><lrm_rsc_op id="d_last_0" call-id="2"/></lrm_resource>
+</lrm_resources></lrm></node_state>
+</status></cib>`)
+	after := []byte(`<cib><status>
+<node_state id="1"><lrm id="1"><lrm_resources>
+  <lrm_resource id="d"><lrm_rsc_op id="d_last_0" call-id="8"/><lrm_rsc_op id="d_monitor_2000" call-id="9"/></lrm_resource>
+</lrm_resources></lrm></node_state>
+<node_state id="2"><lrm id="2"><lrm_resources>
+  <lrm_resource id="d"><lrm_rsc_op id="d_last_0" call-id="2"/></lrm_resource>
+</lrm_resources></lrm></node_state>
+</status></cib>`)
+	dels, err := removedHistory(before, after, map[string]string{"1": "a", "2": "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dels) != 1 || dels["a"] == nil {
+		t.Fatalf("deletions %v, want node a only", dels)
+	}
+	// Node a's executor history meanwhile recorded a newer e_last_0.
+	hist := etree.NewDocument()
+	if err := hist.ReadFromString(`<lrm_resources>
+  <lrm_resource id="d"><lrm_rsc_op id="d_last_0" call-id="8"/><lrm_rsc_op id="d_last_failure_0" call-id="5"/><lrm_rsc_op id="d_monitor_2000" call-id="9"/></lrm_resource>
+  <lrm_resource id="e"><lrm_rsc_op id="e_last_0" call-id="11"/></lrm_resource>
+</lrm_resources>`); err != nil {
+		t.Fatal(err)
+	}
+	n, err := forgetHistory(hist.Root(), dels["a"])
+	if err != nil || n != 1 {
+		t.Fatalf("forgot %d (%v), want 1 (e_last_0 is newer than the cleaned one)", n, err)
+	}
+	var left []string
+	for _, op := range hist.FindElements("//lrm_rsc_op") {
+		left = append(left, op.SelectAttrValue("id", ""))
+	}
+	if want := []string{"d_last_0", "d_monitor_2000", "e_last_0"}; !slices.Equal(left, want) {
+		t.Errorf("history keeps %v, want %v", left, want)
+	}
+	// The same deletion with the old call-id: the resource goes entirely.
+	hist.FindElement("//lrm_rsc_op[@id='e_last_0']").CreateAttr("call-id", "3")
+	if n, _ := forgetHistory(hist.Root(), dels["a"]); n != 1 || hist.FindElement("//lrm_resource[@id='e']") != nil {
+		t.Errorf("e not forgotten: %d", n)
 	}
 }
