@@ -229,9 +229,9 @@ func (c *testCluster) checkCleanLeave(t *testing.T, survivor, left, rsc string) 
 		t.Errorf("%s's view of %s after its graceful leave: %+v", survivor, left, n)
 	}
 	if r := cl.ByID[rsc]; r != nil {
-		for node, st := range r.Status {
-			if st.Failed || len(st.Failures) > 0 || st.FailCount > 0 {
-				t.Errorf("%s has failures on %s after the graceful leave: %+v", rsc, node, st)
+		for _, st := range r.StatusOrder {
+			if st.Failed || len(st.Failures()) > 0 || st.FailCount > 0 {
+				t.Errorf("%s has failures after the graceful leave: %+v", rsc, st)
 			}
 		}
 	}
