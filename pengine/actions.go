@@ -449,12 +449,50 @@ func (w *ws) probes(r *rsc) {
 		if !n.cn.Online || n.unclean || n.cn.Pending || !r.discover[n.idx] {
 			continue
 		}
-		if r.cr.StatusOn(n.name) != nil || siblingKnown(r, n) {
+		if r.cr.StatusOn(n.name) != nil || siblingKnown(r, n) || !probedInstance(r, n) {
 			continue
 		}
 		p := w.newAction(r, "monitor", n, false)
 		p.Probe = true
 	}
+}
+
+// probedInstance reports whether r belongs to the one instance of an anonymous
+// clone that is probed on n: the instance active there, else the one placed
+// there, else the first. Other resources are always probed.
+func probedInstance(r *rsc, n *node) bool {
+	clone, _ := instanceOf(r)
+	if clone == nil || clone.cr.GloballyUnique || len(clone.children) == 0 {
+		return true
+	}
+	inst := r
+	for inst.parent != clone {
+		inst = inst.parent
+	}
+	var chosen *rsc
+	for _, in := range clone.children {
+		for _, p := range primitivesOf(in) {
+			if isCurrent(p, n) {
+				chosen = in
+				break
+			}
+		}
+		if chosen != nil {
+			break
+		}
+	}
+	if chosen == nil {
+		for _, in := range clone.children {
+			if placeTarget(in).assigned == n {
+				chosen = in
+				break
+			}
+		}
+	}
+	if chosen == nil {
+		chosen = clone.children[0]
+	}
+	return chosen == inst
 }
 
 // siblingKnown reports whether another instance of r's anonymous clone already
