@@ -46,6 +46,7 @@ func (w *ws) buildOrdering() {
 	w.fenceOrdering()
 	w.collectionOrdering()
 	w.roleMonitorOrdering()
+	defer w.migrationOrdering()
 	for _, r := range w.all {
 		if r.cr.Kind != cluster.Group {
 			continue
@@ -159,6 +160,17 @@ func (w *ws) probeOrdering() {
 // state there is unknown (it might be active there); a collection stops after the
 // fencing that implies a member's stop. The edges only order.
 func (w *ws) fenceOrdering() {
+	// The DC is fenced last: it runs the others' fencing first.
+	for _, dc := range w.fencing {
+		if dc.Node == nil || w.c.DC == nil || dc.Node.cn != w.c.DC || dc.Pseudo {
+			continue
+		}
+		for _, f := range w.fencing {
+			if f != dc && !f.Pseudo && f.FenceAction != "on" {
+				w.order(f, dc, fOptionalOnly)
+			}
+		}
+	}
 	for _, f := range w.fencing {
 		if !f.Runnable || f.FenceAction == "on" || f.Node == nil {
 			continue
@@ -214,6 +226,39 @@ func (w *ws) roleMonitorOrdering() {
 		for _, rc := range []*Action{a.Rsc.promote, a.Rsc.demote} {
 			if rc != nil && rc.Node == a.Node {
 				w.order(rc, a, fOptionalOnly)
+			}
+		}
+	}
+}
+
+// migrationOrdering carries orders onto live migrations: what the (pseudo) start
+// of a migrating resource waits for, its migrate_to waits for too (a migrating
+// resource's own start being replaced by its migrate_from), and a migrating
+// resource's stop ordered after a non-migrating resource's stop makes its
+// migrate_to wait for that stop.
+func (w *ws) migrationOrdering() {
+	for _, r := range w.all {
+		to := r.migrateTo
+		if to == nil || to == r.migrateFrom || r.start == nil {
+			continue
+		}
+		for _, e := range append([]*edge(nil), r.start.in...) {
+			f := e.first
+			if f.Rsc == r {
+				continue
+			}
+			if f.Rsc != nil && f == f.Rsc.start && f.Rsc.migrateFrom != nil {
+				f = f.Rsc.migrateFrom
+			}
+			w.order(f, to, fOptionalOnly)
+		}
+		for _, s := range r.stops {
+			for _, e := range append([]*edge(nil), s.in...) {
+				f := e.first
+				if f.Rsc == nil || f.Rsc == r || f.Task != "stop" || f.Rsc.pseudo != nil || f.Rsc.migrateTo != nil {
+					continue
+				}
+				w.order(f, to, fOptionalOnly)
 			}
 		}
 	}
