@@ -244,7 +244,7 @@ func (w *ws) migrationOrdering() {
 		}
 		for _, e := range append([]*edge(nil), r.start.in...) {
 			f := e.first
-			if f.Rsc == r {
+			if f.Rsc == r || isAncestor(f.Rsc, r) {
 				continue
 			}
 			if f.Rsc != nil && f == f.Rsc.start && f.Rsc.migrateFrom != nil {
@@ -262,6 +262,19 @@ func (w *ws) migrationOrdering() {
 			}
 		}
 	}
+}
+
+// isAncestor reports whether a is a collection containing r.
+func isAncestor(a, r *rsc) bool {
+	if a == nil {
+		return false
+	}
+	for p := r.parent; p != nil; p = p.parent {
+		if p == a {
+			return true
+		}
+	}
+	return false
 }
 
 func describe(a *Action) string {
@@ -299,7 +312,7 @@ func (w *ws) propagate() {
 					}
 					changed = true
 				}
-				if e.flags&fImpliesThen != 0 && !f.Optional && f.Runnable && t.Optional && (t.Node != nil || t.Pseudo) && !migrating(f) && !cloneDone(f, e) {
+				if e.flags&fImpliesThen != 0 && !f.Optional && f.Runnable && t.Optional && (t.Node != nil || t.Pseudo) && !(migrating(f) && e.flags&fChild == 0) && !cloneDone(f, e) {
 					t.Optional = false
 					if e.flags&fChild == 0 {
 						t.forced = true
