@@ -156,6 +156,7 @@ func (w *ws) nodeFencing() {
 		return
 	}
 	w.unfenceNodes()
+	w.lostConnections()
 	for _, n := range w.nodes {
 		if (!n.unclean && n.fenceWhy == "") || n.cn.Type == cluster.NodeGuest || n.cn.Type == cluster.NodePing {
 			continue

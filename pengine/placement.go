@@ -28,7 +28,7 @@ func (w *ws) initScores() {
 	exclusive := map[*rsc]bool{}
 	for _, l := range w.locs {
 		if l.discovery == "exclusive" {
-			for _, p := range primitivesOf(l.rsc) {
+			for _, p := range locTargets(l.rsc) {
 				exclusive[p] = true
 			}
 		}
@@ -45,7 +45,7 @@ func (w *ws) initScores() {
 			if !ok {
 				continue
 			}
-			for _, p := range primitivesOf(l.rsc) {
+			for _, p := range locTargets(l.rsc) {
 				w.addLocation(p, n, score, l.discovery)
 			}
 		}
@@ -56,6 +56,10 @@ func (w *ws) initScores() {
 		}
 		for _, n := range w.nodes {
 			if !n.staticOK() {
+				r.scores[n.idx] = -inf
+			}
+			if exclusive[r] && !r.discover[n.idx] {
+				// Exclusive discovery also confines where it may run.
 				r.scores[n.idx] = -inf
 			}
 		}

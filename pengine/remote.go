@@ -370,3 +370,58 @@ func (w *ws) downContainer(n *node) *rsc {
 	}
 	return c
 }
+
+// locTargets are the primitives a location constraint on r places: for a bundle,
+// its replicas' containers and IPs (connections follow the containers, the
+// bundled instances live in the guests).
+func locTargets(r *rsc) []*rsc {
+	if r.cr.Kind != cluster.Bundle || r.cr.Bundle == nil {
+		return primitivesOf(r)
+	}
+	var out []*rsc
+	for _, c := range r.children {
+		if c.cr.Kind != cluster.Primitive {
+			continue
+		}
+		for _, rep := range r.cr.Bundle.Replica {
+			if rep.Container == c.cr || rep.IP == c.cr {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// lostConnections asks for fencing of remote nodes whose connection will not run
+// again in this transition: its host is being fenced and the remote node still
+// has active resources (or nothing is known about them), or the connection
+// itself failed while the node was not already unclean.
+func (w *ws) lostConnections() {
+	for _, n := range w.nodes {
+		if n.cn.Type != cluster.NodeRemote || n.fenceWhy != "" {
+			continue
+		}
+		conn := w.connOf(n)
+		if conn == nil || conn.assigned != nil || !conn.managed {
+			continue
+		}
+		hostLost := len(conn.current) > 0 && conn.current[0].unclean
+		switch {
+		case hostLost && w.hosting(n):
+			n.fenceWhy = "resources are active but connection is unrecoverable"
+		case hostLost && !hasHistory(n):
+			n.fenceWhy = "resources are in unknown state and connection is unrecoverable"
+		case !hostLost && !n.unclean && conn.failed:
+			n.fenceWhy = "the connection is unrecoverable"
+		}
+		if n.fenceWhy != "" {
+			n.unclean = true
+		}
+	}
+}
+
+// hasHistory reports whether the status section records any resource on n.
+func hasHistory(n *node) bool {
+	ns := n.cn.StateElement
+	return ns != nil && len(ns.FindElements("lrm/lrm_resources/lrm_resource")) > 0
+}
