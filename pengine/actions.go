@@ -165,10 +165,26 @@ func (w *ws) nodeFencing() {
 			// An unclean remote node is fenced only when its connection failed
 			// or something is thought to run there.
 			conn := w.connOf(n)
-			if !(conn != nil && conn.failed) && !w.hosting(n) {
+			failed := conn != nil && conn.failed
+			active := w.firstActive(n)
+			switch {
+			case failed && active != nil && connStartFailed(conn):
+				// The connection never came up: the node is fenced for
+				// what its history says runs there.
+				n.fenceWhy = active.id + " is thought to be active there"
+			case failed:
+				n.fenceWhy = "remote connection is unrecoverable"
+			case active != nil:
+				n.fenceWhy = active.id + " is active there (fencing will be revoked if remote connection can be re-established elsewhere)"
+			default:
 				continue
 			}
-			n.fenceWhy = "remote connection is unrecoverable"
+		}
+		if n.fenceWhy == "" && n.cn.Type == cluster.NodeMember && !n.cn.Online && n.cn.Expected == "down" && n.cn.Join == "down" {
+			// It left cleanly, yet its history says something still runs there.
+			if active := w.firstActive(n); active != nil {
+				n.fenceWhy = active.id + " is thought to be active there"
+			}
 		}
 		a := w.newAction(nil, "stonith", n, false)
 		a.FenceAction = w.c.Properties.StonithAction()
@@ -549,6 +565,31 @@ func (w *ws) sortedActions() []*Action {
 }
 
 // hosting reports whether any primitive is active on n.
+// firstActive is the first resource (in configuration order) active on n.
+func (w *ws) firstActive(n *node) *rsc {
+	for _, r := range w.all {
+		if r.cr.Kind == cluster.Primitive && isCurrent(r, n) {
+			return r
+		}
+	}
+	return nil
+}
+
+// connStartFailed reports whether a connection's recorded failure is a start.
+func connStartFailed(conn *rsc) bool {
+	for _, st := range conn.cr.StatusOrder {
+		if st.Failed && st.FailedOp != nil && st.FailedOp.Operation != "start" {
+			return false
+		}
+	}
+	for _, st := range conn.cr.StatusOrder {
+		if st.Failed && st.FailedOp != nil {
+			return true
+		}
+	}
+	return false
+}
+
 func (w *ws) hosting(n *node) bool {
 	for _, r := range w.all {
 		if r.cr.Kind == cluster.Primitive && isCurrent(r, n) {
