@@ -394,7 +394,7 @@ func locTargets(r *rsc) []*rsc {
 
 // lostConnections asks for fencing of remote nodes whose connection will not run
 // again in this transition: its host is being fenced and the remote node still
-// has active resources (or nothing is known about them), or the connection
+// has active resources (or its recorded state lists none), or the connection
 // itself failed while the node was not already unclean.
 func (w *ws) lostConnections() {
 	for _, n := range w.nodes {
@@ -409,6 +409,9 @@ func (w *ws) lostConnections() {
 		switch {
 		case hostLost && w.hosting(n):
 			n.fenceWhy = "resources are active but connection is unrecoverable"
+		case hostLost && n.cn.StateElement == nil:
+			// Never seen, and its connection's host is lost.
+			n.fenceWhy = "node is unclean"
 		case hostLost && !hasHistory(n):
 			n.fenceWhy = "resources are in unknown state and connection is unrecoverable"
 		case !hostLost && !n.unclean && conn.failed:
