@@ -1,6 +1,8 @@
 package pengine
 
 import (
+	"sort"
+
 	"github.com/pacer-ha/pacer/cluster"
 )
 
@@ -46,6 +48,7 @@ func (w *ws) buildOrdering() {
 	w.fenceOrdering()
 	w.collectionOrdering()
 	w.roleMonitorOrdering()
+	w.loadOrdering()
 	defer w.migrationOrdering()
 	for _, r := range w.all {
 		if r.cr.Kind != cluster.Group {
@@ -275,6 +278,41 @@ func isAncestor(a, r *rsc) bool {
 		}
 	}
 	return false
+}
+
+// loadOrdering adds, when a placement strategy counts utilization, one
+// load_stopped_NODE pseudo action per node: the node's stops come before it and
+// its starts (and live migrations to it) after, so capacity is freed before it is
+// used.
+func (w *ws) loadOrdering() {
+	if w.c.Properties.PlacementStrategy() == "default" {
+		return
+	}
+	nodes := append([]*node(nil), w.nodes...)
+	sort.SliceStable(nodes, func(i, j int) bool { return nodeNameLess(nodes[i].name, nodes[j].name) })
+	load := map[*node]*Action{}
+	for _, n := range nodes {
+		a := w.newAction(nil, "load_stopped_"+n.name, nil, false)
+		a.Pseudo = true
+		load[n] = a
+	}
+	for _, r := range w.all {
+		if r.cr.Kind != cluster.Primitive {
+			continue
+		}
+		for _, s := range r.stops {
+			if s.Node != nil && load[s.Node] != nil {
+				w.order(s, load[s.Node], fOptionalOnly)
+			}
+		}
+		if r.start == nil || r.assigned == nil || load[r.assigned] == nil {
+			continue
+		}
+		w.order(load[r.assigned], r.start, fOptionalOnly)
+		if r.migrateTo != nil && r.migrateTo != r.migrateFrom {
+			w.order(load[r.assigned], r.migrateTo, fOptionalOnly)
+		}
+	}
 }
 
 func describe(a *Action) string {
