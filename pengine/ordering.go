@@ -288,8 +288,39 @@ func (w *ws) loadOrdering() {
 	if w.c.Properties.PlacementStrategy() == "default" {
 		return
 	}
-	nodes := append([]*node(nil), w.nodes...)
-	sort.SliceStable(nodes, func(i, j int) bool { return nodeNameLess(nodes[i].name, nodes[j].name) })
+	// Pacemaker creates them resource by resource in priority order: the nodes
+	// it runs on, then the others by name.
+	byName := append([]*node(nil), w.nodes...)
+	sort.SliceStable(byName, func(i, j int) bool { return nodeNameLess(byName[i].name, byName[j].name) })
+	var nodes []*node
+	seen := map[*node]bool{}
+	add := func(n *node) {
+		if n != nil && !seen[n] {
+			seen[n] = true
+			nodes = append(nodes, n)
+		}
+	}
+	top := append([]*rsc(nil), w.top...)
+	sort.SliceStable(top, func(i, j int) bool { return top[i].cr.Priority > top[j].cr.Priority })
+	for _, t := range top {
+		for _, r := range primitivesOf(t) {
+			cur := append([]*node(nil), r.current...)
+			if r.partialTarget != nil && !isCurrent(r, r.partialTarget) {
+				// A partial migration is active on its target too.
+				cur = append(cur, r.partialTarget)
+			}
+			sort.SliceStable(cur, func(i, j int) bool { return nodeNameLess(cur[i].name, cur[j].name) })
+			for _, n := range cur {
+				add(n)
+			}
+			for _, n := range byName {
+				add(n)
+			}
+		}
+	}
+	for _, n := range byName {
+		add(n)
+	}
 	load := map[*node]*Action{}
 	for _, n := range nodes {
 		a := w.newAction(nil, "load_stopped_"+n.name, nil, false)
