@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pacer-ha/pacer/internal/netcluster"
 )
 
 func TestDemoStartsAndStopsCleanly(t *testing.T) {
@@ -56,7 +58,7 @@ wait:
 		}
 	}
 	// The sockets work while it runs, and the configuration was loaded.
-	_, doc, err := status(filepath.Join(dir, "node2", "run", "crmd.sock"))
+	_, doc, err := netcluster.Status(filepath.Join(dir, "node2", "run", "crmd.sock"))
 	if err != nil {
 		t.Fatal(err)
 	}

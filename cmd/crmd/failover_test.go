@@ -14,6 +14,7 @@ import (
 	"github.com/beevik/etree"
 	"github.com/pacer-ha/pacer/cib"
 	"github.com/pacer-ha/pacer/controller/cibmodel"
+	"github.com/pacer-ha/pacer/internal/netcluster"
 	"github.com/pacer-ha/pacer/ipc"
 	"github.com/pacer-ha/pacer/pengine"
 )
@@ -93,12 +94,12 @@ func pendingActions(doc []byte) string {
 // waitRunning waits until one of the nodes' CIBs says id runs on exactly one
 // node among want (and, with idle, that the scheduler is done). It returns
 // the node.
-func (c *testCluster) waitRunning(from []string, id string, want []string, idle bool, within time.Duration) (string, error) {
+func waitRunning(c *netcluster.Cluster, from []string, id string, want []string, idle bool, within time.Duration) (string, error) {
 	deadline := time.Now().Add(within)
 	var last string
 	for time.Now().Before(deadline) {
 		for _, n := range from {
-			_, doc, err := status(c.nodes[n].sock)
+			_, doc, err := netcluster.Status(c.Nodes[n].Sock)
 			if err != nil {
 				last = err.Error()
 				continue
@@ -135,8 +136,8 @@ func history(doc []byte, id string) string {
 	return b.String()
 }
 
-func (c *testCluster) stateFile(node, id string) string {
-	return filepath.Join(c.rsctmp(node), "Dummy-"+id+".state")
+func stateFile(c *netcluster.Cluster, node, id string) string {
+	return filepath.Join(c.Nodes[node].RscTmp, "Dummy-"+id+".state")
 }
 
 func TestResourceFailover(t *testing.T) {
@@ -146,15 +147,15 @@ func TestResourceFailover(t *testing.T) {
 	names := []string{"n1", "n2", "n3"}
 	c := newCluster(t, names, "", nil)
 	for _, n := range names {
-		c.start(n)
+		c.Start(n)
 	}
-	dc := c.waitAgree(names, 15*time.Second)
+	dc := c.WaitAgree(names, 15*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := configureDummy(ctx, c.nodes[dc].sock, "d"); err != nil {
+	if err := configureDummy(ctx, c.Nodes[dc].Sock, "d"); err != nil {
 		t.Fatal(err)
 	}
-	on, err := c.waitRunning(names, "d", names, true, 15*time.Second)
+	on, err := waitRunning(c, names, "d", names, true, 15*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +164,7 @@ func TestResourceFailover(t *testing.T) {
 	var times []time.Duration
 	for trial := range trials {
 		for _, n := range names {
-			_, err := os.Stat(c.stateFile(n, "d"))
+			_, err := os.Stat(stateFile(c, n, "d"))
 			if running := err == nil; running != (n == on) {
 				t.Fatalf("trial %d: Dummy state file on %s: %v (d runs on %s)", trial, n, err, on)
 			}
@@ -174,35 +175,35 @@ func TestResourceFailover(t *testing.T) {
 				rest = append(rest, n)
 			}
 		}
-		st, _, err := status(c.nodes[on].sock)
+		st, _, err := netcluster.Status(c.Nodes[on].Sock)
 		if err != nil {
 			t.Fatal(err)
 		}
 		killed := time.Now()
-		c.kill(on)
+		c.Kill(on)
 		// The node is gone and its agents with it (a reboot clears the state).
-		os.Remove(c.stateFile(on, "d"))
-		next, err := c.waitRunning(rest, "d", rest, false, 15*time.Second)
+		os.Remove(stateFile(c, on, "d"))
+		next, err := waitRunning(c, rest, "d", rest, false, 15*time.Second)
 		if err != nil {
 			t.Fatalf("trial %d: after killing %s: %v", trial, on, err)
 		}
 		took := time.Since(killed)
 		times = append(times, took)
 		t.Logf("trial %d: killed %s (DC: %s), d Started on %s after %v", trial, on, st.DC, next, took.Round(time.Millisecond))
-		if _, err := os.Stat(c.stateFile(next, "d")); err != nil {
+		if _, err := os.Stat(stateFile(c, next, "d")); err != nil {
 			t.Errorf("trial %d: the CIB says d runs on %s but its agent state is missing: %v", trial, next, err)
 		}
 		if os.Getenv("CRMD_TEST_TIMELINE") != "" {
 			t.Logf("killed at %s", killed.UTC().Format("15:04:05.000"))
 			for _, n := range rest {
-				b, _ := os.ReadFile(c.nodes[n].log)
-				t.Logf("--- %s ---\n%s", n, tail(string(b), 30))
+				b, _ := os.ReadFile(c.Nodes[n].Log)
+				t.Logf("--- %s ---\n%s", n, netcluster.Tail(string(b), 30))
 			}
 		}
 		// The killed node comes back; its history is refreshed and d stays.
-		c.start(on)
-		c.waitAgree(names, 15*time.Second)
-		if on, err = c.waitRunning(names, "d", []string{next}, true, 15*time.Second); err != nil {
+		c.Start(on)
+		c.WaitAgree(names, 15*time.Second)
+		if on, err = waitRunning(c, names, "d", []string{next}, true, 15*time.Second); err != nil {
 			t.Fatalf("trial %d: after the restart: %v", trial, err)
 		}
 	}
@@ -211,7 +212,7 @@ func TestResourceFailover(t *testing.T) {
 		times[len(times)/2].Round(time.Millisecond), times[0].Round(time.Millisecond), times[len(times)-1].Round(time.Millisecond), len(times))
 
 	// The node running d is not the DC: move d to a node that is not, kill it.
-	st, _, err := status(c.nodes[on].sock)
+	st, _, err := netcluster.Status(c.Nodes[on].Sock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,10 +229,10 @@ func TestResourceFailover(t *testing.T) {
 			}
 		}
 	}
-	if err := preferNode(ctx, c.nodes[st.DC].sock, "d", target); err != nil {
+	if err := preferNode(ctx, c.Nodes[st.DC].Sock, "d", target); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.waitRunning(names, "d", []string{target}, true, 15*time.Second); err != nil {
+	if _, err := waitRunning(c, names, "d", []string{target}, true, 15*time.Second); err != nil {
 		t.Fatalf("moving d to %s: %v", target, err)
 	}
 	var rest []string
@@ -241,38 +242,38 @@ func TestResourceFailover(t *testing.T) {
 		}
 	}
 	killed := time.Now()
-	c.kill(target)
-	os.Remove(c.stateFile(target, "d"))
-	next, err := c.waitRunning(rest, "d", rest, false, 15*time.Second)
+	c.Kill(target)
+	os.Remove(stateFile(c, target, "d"))
+	next, err := waitRunning(c, rest, "d", rest, false, 15*time.Second)
 	if err != nil {
 		t.Fatalf("after killing %s (not the DC): %v", target, err)
 	}
 	t.Logf("killed %s (DC %s stays): d Started on %s after %v", target, st.DC, next, time.Since(killed).Round(time.Millisecond))
-	c.start(target)
-	c.waitAgree(names, 15*time.Second)
+	c.Start(target)
+	c.WaitAgree(names, 15*time.Second)
 	// d goes back to the node it prefers.
-	if on, err = c.waitRunning(names, "d", []string{target}, true, 15*time.Second); err != nil {
+	if on, err = waitRunning(c, names, "d", []string{target}, true, 15*time.Second); err != nil {
 		t.Fatalf("after %s came back: %v", target, err)
 	}
 
 	// The resource's process dies (its state file disappears): the recurring
 	// monitor reports it, the failure is counted and d is recovered in place.
-	if err := os.Remove(c.stateFile(on, "d")); err != nil {
+	if err := os.Remove(stateFile(c, on, "d")); err != nil {
 		t.Fatal(err)
 	}
 	failed := time.Now()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		_, doc, err := status(c.nodes[on].sock)
+		_, doc, err := netcluster.Status(c.Nodes[on].Sock)
 		if err != nil {
 			t.Fatal(err)
 		}
-		v, ok, _ := cibmodel.Attribute(doc, c.ids(), on, "fail-count-d#monitor_2000")
+		v, ok, _ := cibmodel.Attribute(doc, c.IDs(), on, "fail-count-d#monitor_2000")
 		nodes, idle, err := runningOn(doc, "d")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, serr := os.Stat(c.stateFile(on, "d")); ok && v == "1" && idle && slices.Equal(nodes, []string{on}) && serr == nil {
+		if _, serr := os.Stat(stateFile(c, on, "d")); ok && v == "1" && idle && slices.Equal(nodes, []string{on}) && serr == nil {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -281,12 +282,4 @@ func TestResourceFailover(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Logf("monitor failure on %s counted and recovered within %v of the state file's removal (monitor interval 2s)", on, time.Since(failed).Round(time.Millisecond))
-}
-
-func (c *testCluster) ids() map[string]int {
-	out := map[string]int{}
-	for i, n := range c.names {
-		out[n] = i + 1
-	}
-	return out
 }
