@@ -213,11 +213,12 @@ func RenderXML(w io.Writer, c *cluster.Cluster, h Header, opts Options) error {
 		fe := root.CreateElement("failures")
 		for _, f := range fa {
 			e := fe.CreateElement("failure")
-			id := f.Op.Key()
-			if id == "" {
-				id = f.Op.ID
+			// Named by its operation key when the history has one.
+			if k := f.Op.Key(); k != "" {
+				e.CreateAttr("op_key", k)
+			} else {
+				e.CreateAttr("id", f.Op.ID)
 			}
-			e.CreateAttr("id", id)
 			e.CreateAttr("node", f.Node.Name)
 			e.CreateAttr("exitstatus", RCText(f.Op.RC))
 			reason := f.Op.ExitReason()
@@ -232,13 +233,14 @@ func RenderXML(w io.Writer, c *cluster.Cluster, h Header, opts Options) error {
 				status = StatusText(f.Op.Status)
 			}
 			e.CreateAttr("status", status)
+			// The timing details come with a last-rc-change only.
 			if f.Op.LastRCChange > 0 {
 				e.CreateAttr("last-rc-change", time.Unix(f.Op.LastRCChange, 0).UTC().Format("2006-01-02 15:04:05Z"))
+				e.CreateAttr("queued", strconv.FormatInt(f.Op.QueueTime(), 10))
+				e.CreateAttr("exec", strconv.FormatInt(f.Op.ExecTime(), 10))
+				e.CreateAttr("interval", strconv.FormatInt(f.Op.IntervalMS, 10))
+				e.CreateAttr("task", f.Op.Operation)
 			}
-			e.CreateAttr("queued", strconv.FormatInt(f.Op.QueueTime(), 10))
-			e.CreateAttr("exec", strconv.FormatInt(f.Op.ExecTime(), 10))
-			e.CreateAttr("interval", strconv.FormatInt(f.Op.IntervalMS, 10))
-			e.CreateAttr("task", f.Op.Operation)
 		}
 	}
 	st := root.CreateElement("status")
