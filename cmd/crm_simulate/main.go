@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/pacer-ha/pacer/cib"
+	"github.com/pacer-ha/pacer/cibclient"
 	"github.com/pacer-ha/pacer/crmexit"
 	"github.com/pacer-ha/pacer/crmmon"
 	"github.com/pacer-ha/pacer/pengine"
@@ -70,7 +72,7 @@ func newCommand(stdout, stderr io.Writer) *cobra.Command {
 				fmt.Fprintln(stdout, "Pacemaker 2.1.5 (Pacer)")
 				return nil
 			}
-			return run(o, cmd.InOrStdin(), stdout, stderr)
+			return run(cmd.Context(), o, cmd.InOrStdin(), stdout, stderr)
 		},
 	}
 	f := cmd.Flags()
@@ -107,7 +109,7 @@ func newCommand(stdout, stderr io.Writer) *cobra.Command {
 	return cmd
 }
 
-func readInput(o *options, stdin io.Reader) (*etree.Document, error) {
+func readInput(ctx context.Context, o *options, stdin io.Reader) (*etree.Document, error) {
 	var data []byte
 	var err error
 	switch {
@@ -116,10 +118,10 @@ func readInput(o *options, stdin io.Reader) (*etree.Document, error) {
 	case o.xmlFile != "":
 		data, err = os.ReadFile(o.xmlFile)
 	case o.live:
-		if f := os.Getenv("CIB_file"); f != "" {
-			data, err = os.ReadFile(f)
-		} else {
-			return nil, crmexit.New(crmexit.Disconnect, "Could not connect to the CIB manager: Transport endpoint is not connected")
+		// The CIB named by CIB_shadow or CIB_file, else the cluster's.
+		data, err = readLive(ctx)
+		if err != nil {
+			return nil, err
 		}
 	default:
 		return nil, crmexit.New(crmexit.Usage, "No input specified (use -x FILE, -p or -L)")
@@ -139,6 +141,23 @@ func readInput(o *options, stdin io.Reader) (*etree.Document, error) {
 		return nil, crmexit.New(crmexit.DataErr, "Input is not a CIB: root element is <%s>", doc.Root().Tag)
 	}
 	return doc, nil
+}
+
+// readLive reads the CIB the environment points at (cibclient.Open).
+func readLive(ctx context.Context) ([]byte, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	b, err := cibclient.Open(ctx)
+	if err != nil {
+		return nil, crmexit.Wrap(crmexit.Disconnect, fmt.Errorf("Could not connect to the CIB manager: %w", err))
+	}
+	defer b.Close()
+	c, err := b.Read(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("Could not read the CIB: %w", err)
+	}
+	return c.Bytes()
 }
 
 // evalTime is the time to evaluate rules at: -t, else the CIB's execution-date,
@@ -176,8 +195,8 @@ func originalDate(o *options, root *etree.Element) string {
 	return "Using the original execution date of: " + t.UTC().Format("2006-01-02 15:04:05") + "Z\n"
 }
 
-func run(o *options, stdin io.Reader, stdout, stderr io.Writer) error {
-	doc, err := readInput(o, stdin)
+func run(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.Writer) error {
+	doc, err := readInput(ctx, o, stdin)
 	if err != nil {
 		return err
 	}
