@@ -57,3 +57,9 @@ func OpenEnv(ctx context.Context, getenv func(string) string) (cib.Backend, erro
 	}
 	return openLive(ctx, sock)
 }
+
+// Live reports whether the environment points tools at the running cluster
+// rather than at a file (neither CIB_shadow nor CIB_file set).
+func Live(getenv func(string) string) bool {
+	return getenv(EnvShadow) == "" && getenv(EnvFile) == ""
+}

@@ -280,7 +280,7 @@ func execute(ctx context.Context, cmd *cobra.Command, o *options, stdout, stderr
 	if action, level, ok := forceAction(o); ok {
 		return forceRun(ctx, ex, o, action, level, stdout, stderr, getenv)
 	}
-	if done, err := stateCommand(ctx, o, stdout, stderr); done {
+	if done, err := stateCommand(ctx, o, stdout, stderr, getenv); done {
 		return err
 	}
 	if o.getParam != "" || o.setParam != "" || o.delParam != "" {

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pacer-ha/pacer/cib"
+	"github.com/pacer-ha/pacer/cibclient"
 	"github.com/pacer-ha/pacer/cluster"
 	"github.com/pacer-ha/pacer/crmexit"
 	"github.com/pacer-ha/pacer/resourcecmd"
@@ -29,8 +30,17 @@ type stateOptions struct {
 }
 
 // stateCommand runs a cluster-state command when one was given.
-func stateCommand(ctx context.Context, o *options, stdout, stderr io.Writer) (bool, error) {
+func stateCommand(ctx context.Context, o *options, stdout, stderr io.Writer, getenv func(string) string) (bool, error) {
 	s := &o.state
+	live := cibclient.Live(getenv)
+	// afterwards implements --wait given with a command that changes the
+	// cluster: once the change is written, wait until the cluster settles.
+	afterwards := func(err error) error {
+		if err != nil || !s.wait || !live {
+			return err
+		}
+		return waitSettled(ctx, o, stdout, stderr)
+	}
 	now := time.Now()
 	view := func() (*cib.CIB, *cluster.Cluster, error) {
 		c, err := resourcecmd.ReadCIB(ctx, "crm_resource", stderr)
@@ -115,7 +125,7 @@ func stateCommand(ctx context.Context, o *options, stdout, stderr io.Writer) (bo
 			}
 			return p.Clear(c, cl, stdout, stderr)
 		})
-		return true, reportUpdate(stderr, err)
+		return true, afterwards(reportUpdate(stderr, err))
 	case s.cleanup, s.refresh:
 		if s.operation != "" && o.resource == "" {
 			return true, usagef(stderr, "Must supply a resource id with -r")
@@ -125,8 +135,11 @@ func stateCommand(ctx context.Context, o *options, stdout, stderr io.Writer) (bo
 		err := resourcecmd.Update(ctx, "crm_resource", stderr, now, func(c *cib.CIB, cl *cluster.Cluster) error {
 			return q.Run(c, cl, stdout, stderr)
 		})
-		return true, reportUpdate(stderr, err)
+		return true, afterwards(reportUpdate(stderr, err))
 	case s.wait:
+		if live {
+			return true, waitSettled(ctx, o, stdout, stderr)
+		}
 		// A CIB file never settles differently from how it is: there is
 		// no transition in flight to wait for.
 		_, err := resourcecmd.ReadCIB(ctx, "crm_resource", stderr)
