@@ -256,7 +256,11 @@ func lrmPatch(job transition.Job, o transition.Outcome) ([]byte, error) {
 	if lrs == nil {
 		lrs = etree.NewElement("lrm_resources")
 	}
-	var del string
+	// del is the entry to remove; delKey, when set, limits that to the
+	// entry this very operation wrote: the cancelled run of a recurring
+	// monitor that a new request with the same key replaced must not remove
+	// its replacement's entry.
+	var del, delKey string
 	switch {
 	case a.Operation == "cancel" && o.Expected(a):
 		task := a.Attrs["CRM_meta_operation"]
@@ -266,6 +270,7 @@ func lrmPatch(job transition.Job, o transition.Outcome) ([]byte, error) {
 		del = lrmd.OpKey(a.Rsc.ID, task, a.IntervalMS)
 	case o.Result != nil && o.Result.Status == lrmd.StatusCancelled && o.Result.Request.IntervalMS > 0:
 		del = lrmd.OpKey(a.Rsc.ID, o.Result.Request.Action, o.Result.Request.IntervalMS)
+		delKey = job.TransitionKey
 	}
 	if del != "" {
 		lr := lrs.FindElement("lrm_resource[@id='" + a.Rsc.ID + "']")
@@ -273,7 +278,11 @@ func lrmPatch(job transition.Job, o transition.Outcome) ([]byte, error) {
 			lr = lrs.CreateElement("lrm_resource")
 			lr.CreateAttr("id", a.Rsc.ID)
 		}
-		lr.CreateElement("delete").CreateAttr("id", del)
+		d := lr.CreateElement("delete")
+		d.CreateAttr("id", del)
+		if delKey != "" {
+			d.CreateAttr("transition-key", delKey)
+		}
 	}
 	if len(lrs.ChildElements()) == 0 {
 		return nil, nil

@@ -48,10 +48,10 @@ func TestLRMPatch(t *testing.T) {
 	if err != nil || !ok || op.Node != "n2" || !strings.Contains(string(op.Doc), `id="d_monitor_10000"`) {
 		t.Fatalf("monitor result: %v %v %+v %s", ok, err, op, op.Doc)
 	}
-	// A cancelled recurring monitor deletes its entry.
+	// A cancelled recurring monitor deletes its entry, only if it wrote it.
 	res.Status = lrmd.StatusCancelled
 	op, ok, err = recordOp(job, outcomeOf(res))
-	if err != nil || !ok || !strings.Contains(string(op.Doc), `<delete id="d_monitor_10000"/>`) {
+	if err != nil || !ok || !strings.Contains(string(op.Doc), `<delete id="d_monitor_10000" transition-key="1:2:0:x"/>`) {
 		t.Fatalf("cancelled monitor: %v %v %s", ok, err, op.Doc)
 	}
 	// Pseudo actions record nothing.

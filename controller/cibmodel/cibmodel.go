@@ -430,7 +430,9 @@ func applyLRMPatch(lrs *etree.Element, p *etree.Element) bool {
 			old := childByID(lr, "lrm_rsc_op", e.SelectAttrValue("id", ""))
 			switch {
 			case e.Tag == "delete":
-				if old != nil {
+				// With a transition-key, only the entry that operation wrote.
+				tk := e.SelectAttrValue("transition-key", "")
+				if old != nil && (tk == "" || old.SelectAttrValue("transition-key", "") == tk) {
 					lr.RemoveChild(old)
 					changed = true
 				}

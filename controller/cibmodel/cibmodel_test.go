@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/beevik/etree"
+
 	"github.com/pacer-ha/pacer/cib"
 	"github.com/pacer-ha/pacer/controller"
 	"github.com/pacer-ha/pacer/crmexit"
@@ -202,5 +204,30 @@ func TestApplyAllMatchesApply(t *testing.T) {
 	}
 	if vc, _ := batch.Version(cached); vc.NumUpdates != 7 {
 		t.Errorf("cached version %v, want 7 status updates", vc)
+	}
+}
+
+// TestLRMPatchDeleteByTransitionKey: a delete that names a transition-key
+// removes the entry only when that operation wrote it (a cancelled recurring
+// monitor must not remove the entry of the monitor that replaced it).
+func TestLRMPatchDeleteByTransitionKey(t *testing.T) {
+	lrs := etree.NewElement("lrm_resources")
+	put := `<lrm_resources><lrm_resource id="d"><lrm_rsc_op id="d_monitor_1000" transition-key="2:9:0:x"/></lrm_resource></lrm_resources>`
+	if err := ApplyLRMPatch(lrs, []byte(put)); err != nil {
+		t.Fatal(err)
+	}
+	stale := `<lrm_resources><lrm_resource id="d"><delete id="d_monitor_1000" transition-key="5:7:0:x"/></lrm_resource></lrm_resources>`
+	if err := ApplyLRMPatch(lrs, []byte(stale)); err != nil {
+		t.Fatal(err)
+	}
+	if lrs.FindElement("lrm_resource/lrm_rsc_op[@id='d_monitor_1000']") == nil {
+		t.Fatal("a delete for another transition's monitor removed the entry")
+	}
+	own := `<lrm_resources><lrm_resource id="d"><delete id="d_monitor_1000" transition-key="2:9:0:x"/></lrm_resource></lrm_resources>`
+	if err := ApplyLRMPatch(lrs, []byte(own)); err != nil {
+		t.Fatal(err)
+	}
+	if lrs.FindElement("lrm_resource/lrm_rsc_op[@id='d_monitor_1000']") != nil {
+		t.Error("the delete of the operation that wrote the entry did not remove it")
 	}
 }
