@@ -42,8 +42,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, localName
 		Long: `crm_node - Tool for displaying low-level node information
 
 Pacer answers from the CIB (CIB_file, or the cluster's): members are the
-configured cluster nodes (state "member" when their node_state is in_ccm,
-else "lost"), quorum is the CIB's have-quorum, this node is the host name.`,
+configured cluster nodes; on a cluster, the local crmd says which are in this
+partition ("member", else "lost"), whether it has quorum and this node's name;
+on a CIB file (CIB_file) a node is a member when its node_state is in_ccm,
+quorum is the CIB's have-quorum and this node is the host name.`,
 		Example: `List all known nodes:
 
 	# crm_node -l
@@ -118,6 +120,10 @@ func execute(ctx context.Context, cmd *cobra.Command, o *options, stdout, stderr
 		}
 		return nil
 	}
+	live, isLive := liveView(ctx, os.Getenv)
+	if isLive {
+		localName = func() string { return live.local }
+	}
 	if o.name {
 		fmt.Fprintln(stdout, localName())
 		return nil
@@ -126,14 +132,18 @@ func execute(ctx context.Context, cmd *cobra.Command, o *options, stdout, stderr
 		fmt.Fprintln(stderr, "crm_node: No command specified")
 		return resourcecmd.Fail(crmexit.Usage)
 	}
-	c, err := resourcecmd.ReadCIB(ctx, "crm_node", stderr)
-	if err != nil {
-		return err
+	v := live
+	if !isLive {
+		c, err := resourcecmd.ReadCIB(ctx, "crm_node", stderr)
+		if err != nil {
+			return err
+		}
+		v = view{members: resourcecmd.Members(c), quorate: resourcecmd.HaveQuorum(c)}
 	}
-	members := resourcecmd.Members(c)
+	members := v.members
 	switch {
 	case o.quorum:
-		if resourcecmd.HaveQuorum(c) {
+		if v.quorate {
 			fmt.Fprintln(stdout, "1")
 		} else {
 			fmt.Fprintln(stdout, "0")
