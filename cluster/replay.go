@@ -220,12 +220,6 @@ func (u *unpacker) replay(r *Resource, n *Node, st *RscNodeState) {
 			// Degraded results keep the role but are reported as failures.
 			st.extra().failures = append(st.extra().failures, op)
 		}
-		if op.Operation == "monitor" && op.IntervalMS == 0 && (seen == RoleStarted || seen == RolePromoted) {
-			// A probe that found the resource active establishes it like a
-			// start: recurring monitors recorded after it are active (after a
-			// cleanup the history starts with such a probe).
-			lastStart = i
-		}
 		if seen == RoleStopped || seen == RolePromoted {
 			role = seen
 			if seen == RoleStopped {
