@@ -234,15 +234,15 @@ func TestMonitorAfterActiveProbe(t *testing.T) {
 	ops := op("A", "monitor", 5, 0, 0, 0, 7) + op("A", "monitor", 6, 0, 0, 10000, 0)
 	status := nodeState("n1", up, lrmRsc("A", ops)) + nodeState("n2", up, "")
 	c := mustUnpack(t, cib(map[string]string{"stonith-enabled": "false"}, twoNodes, dummyA, status))
-	st := c.ByID["A"].Status["node1"]
-	if st == nil || st.Role != RoleStarted || len(st.ActiveMonitors) != 1 || st.ActiveMonitors[0].IntervalMS != 10000 {
+	st := c.ByID["A"].StatusOn("node1")
+	if st == nil || st.Role != RoleStarted || len(st.ActiveMonitors()) != 1 || st.ActiveMonitors()[0].IntervalMS != 10000 {
 		t.Fatalf("A after an active probe and a monitor: %+v", st)
 	}
 	// A monitor from before a stop and the probe is not active.
 	ops = op("A", "monitor", 2, 0, 0, 10000, 0) + op("A", "stop", 3, 0, 0, 0, 0) + op("A", "monitor", 5, 0, 0, 0, 7)
 	status = nodeState("n1", up, lrmRsc("A", ops)) + nodeState("n2", up, "")
 	c = mustUnpack(t, cib(map[string]string{"stonith-enabled": "false"}, twoNodes, dummyA, status))
-	if st := c.ByID["A"].Status["node1"]; st == nil || st.Role != RoleStarted || len(st.ActiveMonitors) != 0 {
+	if st := c.ByID["A"].StatusOn("node1"); st == nil || st.Role != RoleStarted || len(st.ActiveMonitors()) != 0 {
 		t.Errorf("A with a monitor from before its stop: %+v", st)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/pacer-ha/pacer/cluster"
 	"github.com/pacer-ha/pacer/controller/cibmodel"
 	"github.com/pacer-ha/pacer/crmmon"
+	"github.com/pacer-ha/pacer/internal/netcluster"
 	"github.com/pacer-ha/pacer/ipc"
 	"github.com/pacer-ha/pacer/transition"
 )
@@ -72,15 +73,15 @@ func TestDCWritesItsVersion(t *testing.T) {
 	names := []string{"alpha", "beta"}
 	c := newCluster(t, names, "", nil)
 	for _, n := range names {
-		c.start(n)
+		c.Start(n)
 	}
-	dc := c.waitAgree(names, 15*time.Second)
+	dc := c.WaitAgree(names, 15*time.Second)
 	var doc []byte
 	var cl *cluster.Cluster
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var err error
-		if _, doc, err = status(c.nodes["beta"].sock); err != nil {
+		if _, doc, err = netcluster.Status(c.Nodes["beta"].Sock); err != nil {
 			t.Fatal(err)
 		}
 		x := etree.NewDocument()
@@ -182,38 +183,38 @@ func others(names []string, x string) []string {
 // sigterm sends SIGTERM to a node's crmd and waits for it to exit; it
 // returns the exit code, how long it took and which nodes had d's Dummy
 // state file (the agent's own truth) at the moment crmd exited.
-func (c *testCluster) sigterm(t *testing.T, name, rsc string, within time.Duration) (code int, took time.Duration, runningAtExit []string) {
+func sigterm(c *netcluster.Cluster, t *testing.T, name, rsc string, within time.Duration) (code int, took time.Duration, runningAtExit []string) {
 	t.Helper()
-	n := c.nodes[name]
+	n := c.Nodes[name]
 	done := make(chan struct{})
-	go func() { n.cmd.Wait(); close(done) }()
+	go func() { n.Cmd().Wait(); close(done) }()
 	start := time.Now()
-	n.cmd.Process.Signal(syscall.SIGTERM)
+	n.Cmd().Process.Signal(syscall.SIGTERM)
 	select {
 	case <-done:
 	case <-time.After(within):
-		n.cmd.Process.Kill()
+		n.Cmd().Process.Kill()
 		<-done
-		n.cmd = nil
+		n.Forget()
 		t.Fatalf("%s's crmd did not exit within %v of SIGTERM", name, within)
 	}
 	took = time.Since(start)
-	for _, x := range c.names {
-		if _, err := os.Stat(c.stateFile(x, rsc)); err == nil {
+	for _, x := range c.Names {
+		if _, err := os.Stat(stateFile(c, x, rsc)); err == nil {
 			runningAtExit = append(runningAtExit, x)
 		}
 	}
-	code = n.cmd.ProcessState.ExitCode()
-	n.cmd = nil
+	code = n.Cmd().ProcessState.ExitCode()
+	n.Forget()
 	return code, took, runningAtExit
 }
 
 // checkCleanLeave checks, on a survivor's CIB, that left is offline but
 // not unclean and that rsc has no failures anywhere; and that the
 // survivors' logs saw a leave, not a failure.
-func (c *testCluster) checkCleanLeave(t *testing.T, survivor, left, rsc string) {
+func checkCleanLeave(c *netcluster.Cluster, t *testing.T, survivor, left, rsc string) {
 	t.Helper()
-	_, doc, err := status(c.nodes[survivor].sock)
+	_, doc, err := netcluster.Status(c.Nodes[survivor].Sock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,8 +236,8 @@ func (c *testCluster) checkCleanLeave(t *testing.T, survivor, left, rsc string) 
 			}
 		}
 	}
-	for _, s := range others(c.names, left) {
-		b, _ := os.ReadFile(c.nodes[s].log)
+	for _, s := range others(c.Names, left) {
+		b, _ := os.ReadFile(c.Nodes[s].Log)
 		if bytes.Contains(b, []byte(`msg="node failed" node=`+s+` peer=`+left)) {
 			t.Errorf("%s saw %s fail, not leave", s, left)
 		}
@@ -276,19 +277,19 @@ func TestGracefulLeave(t *testing.T) {
 	names := []string{"n1", "n2", "n3"}
 	c := newCluster(t, names, "", nil)
 	for _, n := range names {
-		c.start(n)
+		c.Start(n)
 	}
-	dc := c.waitAgree(names, 15*time.Second)
+	dc := c.WaitAgree(names, 15*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := configureDummy(ctx, c.nodes[dc].sock, "d"); err != nil {
+	if err := configureDummy(ctx, c.Nodes[dc].Sock, "d"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.waitRunning(names, "d", names, true, 15*time.Second); err != nil {
+	if _, err := waitRunning(c, names, "d", names, true, 15*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	for _, leaveDC := range []bool{false, true} {
-		st, _, err := status(c.nodes[names[0]].sock)
+		st, _, err := netcluster.Status(c.Nodes[names[0]].Sock)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -296,17 +297,17 @@ func TestGracefulLeave(t *testing.T) {
 		if leaveDC {
 			x = st.DC
 		}
-		if err := preferNode(ctx, c.nodes[st.DC].sock, "d", x); err != nil {
+		if err := preferNode(ctx, c.Nodes[st.DC].Sock, "d", x); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.waitRunning(names, "d", []string{x}, true, 15*time.Second); err != nil {
+		if _, err := waitRunning(c, names, "d", []string{x}, true, 15*time.Second); err != nil {
 			t.Fatalf("moving d to %s: %v", x, err)
 		}
-		code, took, at := c.sigterm(t, x, "d", 30*time.Second)
+		code, took, at := sigterm(c, t, x, "d", 30*time.Second)
 		t.Logf("SIGTERM to %s (DC: %v): exit %d after %v; d's agent running on %v at that moment", x, leaveDC, code, took.Round(time.Millisecond), at)
 		if os.Getenv("CRMD_TEST_TIMELINE") != "" {
-			b, _ := os.ReadFile(c.nodes[x].log)
-			t.Logf("--- %s ---\n%s", x, tail(string(b), 15))
+			b, _ := os.ReadFile(c.Nodes[x].Log)
+			t.Logf("--- %s ---\n%s", x, netcluster.Tail(string(b), 15))
 		}
 		if code != 0 {
 			t.Errorf("%s's crmd exit code %d, want 0", x, code)
@@ -315,16 +316,16 @@ func TestGracefulLeave(t *testing.T) {
 			t.Errorf("when %s's crmd exited d ran on %v, want exactly one other node", x, at)
 		}
 		rest := others(names, x)
-		if _, err := c.waitRunning(rest, "d", rest, true, 15*time.Second); err != nil {
+		if _, err := waitRunning(c, rest, "d", rest, true, 15*time.Second); err != nil {
 			t.Fatalf("after %s left: %v", x, err)
 		}
-		c.waitAgree(rest, 10*time.Second)
-		c.checkCleanLeave(t, rest[0], x, "d")
-		if b, _ := os.ReadFile(c.nodes[x].log); !bytes.Contains(b, []byte("the DC let this node go")) {
+		c.WaitAgree(rest, 10*time.Second)
+		checkCleanLeave(c, t, rest[0], x, "d")
+		if b, _ := os.ReadFile(c.Nodes[x].Log); !bytes.Contains(b, []byte("the DC let this node go")) {
 			t.Errorf("%s's log does not show the DC's do_shutdown", x)
 		}
 		// The location constraint goes: the node comes back, d stays.
-		b, err := ipc.DialBackend(ctx, c.nodes[rest[0]].sock)
+		b, err := ipc.DialBackend(ctx, c.Nodes[rest[0]].Sock)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -335,33 +336,33 @@ func TestGracefulLeave(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.start(x)
-		c.waitAgree(names, 15*time.Second)
+		c.Start(x)
+		c.WaitAgree(names, 15*time.Second)
 	}
 
 	// crm node standby, then stop: the node runs nothing, so it goes at once.
-	st, _, err := status(c.nodes[names[0]].sock)
+	st, _, err := netcluster.Status(c.Nodes[names[0]].Sock)
 	if err != nil {
 		t.Fatal(err)
 	}
-	on, err := c.waitRunning(names, "d", names, true, 15*time.Second)
+	on, err := waitRunning(c, names, "d", names, true, 15*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := setStandby(ctx, c.nodes[st.DC].sock, on, c.ids()[on], true); err != nil {
+	if err := setStandby(ctx, c.Nodes[st.DC].Sock, on, c.IDs()[on], true); err != nil {
 		t.Fatal(err)
 	}
 	rest := others(names, on)
-	if _, err := c.waitRunning(names, "d", rest, true, 15*time.Second); err != nil {
+	if _, err := waitRunning(c, names, "d", rest, true, 15*time.Second); err != nil {
 		t.Fatalf("standby %s: %v", on, err)
 	}
-	code, took, at := c.sigterm(t, on, "d", 30*time.Second)
+	code, took, at := sigterm(c, t, on, "d", 30*time.Second)
 	t.Logf("SIGTERM to %s in standby: exit %d after %v", on, code, took.Round(time.Millisecond))
 	if code != 0 || len(at) != 1 || at[0] == on {
 		t.Errorf("standby %s stopped with exit %d, d running on %v", on, code, at)
 	}
-	c.waitAgree(rest, 10*time.Second)
-	c.checkCleanLeave(t, rest[0], on, "d")
+	c.WaitAgree(rest, 10*time.Second)
+	checkCleanLeave(c, t, rest[0], on, "d")
 }
 
 // TestForcedShutdown: when the node's resources cannot be moved away in
@@ -374,12 +375,12 @@ func TestForcedShutdown(t *testing.T) {
 	names := []string{"n1", "n2", "n3"}
 	c := newCluster(t, names, "", nil)
 	for _, n := range names {
-		c.start(n)
+		c.Start(n)
 	}
-	dc := c.waitAgree(names, 15*time.Second)
+	dc := c.WaitAgree(names, 15*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	b, err := ipc.DialBackend(ctx, c.nodes[dc].sock)
+	b, err := ipc.DialBackend(ctx, c.Nodes[dc].Sock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -404,50 +405,50 @@ func TestForcedShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	on, err := c.waitRunning(names, "slow", names, true, 30*time.Second)
+	on, err := waitRunning(c, names, "slow", names, true, 30*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, took, _ := c.sigterm(t, on, "slow", 20*time.Second)
+	code, took, _ := sigterm(c, t, on, "slow", 20*time.Second)
 	t.Logf("SIGTERM to %s with a 3 s stop and shutdown-escalation=1s: exit %d after %v", on, code, took.Round(time.Millisecond))
 	if code != 124 {
 		t.Errorf("exit code %d, want 124 (Timeout)", code)
 	}
-	if b, _ := os.ReadFile(c.nodes[on].log); !bytes.Contains(b, []byte("shutdown-escalation (1s) passed")) || !bytes.Contains(b, []byte("active=slow")) {
-		t.Errorf("%s's log does not explain the forced exit:\n%s", on, tail(string(b), 10))
+	if b, _ := os.ReadFile(c.Nodes[on].Log); !bytes.Contains(b, []byte("shutdown-escalation (1s) passed")) || !bytes.Contains(b, []byte("active=slow")) {
+		t.Errorf("%s's log does not explain the forced exit:\n%s", on, netcluster.Tail(string(b), 10))
 	}
 	rest := others(names, on)
-	next, err := c.waitRunning(rest, "slow", rest, true, 30*time.Second)
+	next, err := waitRunning(c, rest, "slow", rest, true, 30*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.start(on)
-	c.waitAgree(names, 15*time.Second)
-	if _, err := c.waitRunning(names, "slow", []string{next}, true, 30*time.Second); err != nil {
+	c.Start(on)
+	c.WaitAgree(names, 15*time.Second)
+	if _, err := waitRunning(c, names, "slow", []string{next}, true, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
 
 	// A second signal does not wait for the escalation.
-	n := c.nodes[next]
+	n := c.Nodes[next]
 	done := make(chan struct{})
-	go func() { n.cmd.Wait(); close(done) }()
+	go func() { n.Cmd().Wait(); close(done) }()
 	start := time.Now()
-	n.cmd.Process.Signal(syscall.SIGTERM)
+	n.Cmd().Process.Signal(syscall.SIGTERM)
 	time.Sleep(200 * time.Millisecond)
-	n.cmd.Process.Signal(syscall.SIGTERM)
+	n.Cmd().Process.Signal(syscall.SIGTERM)
 	select {
 	case <-done:
 	case <-time.After(15 * time.Second):
 		t.Fatal("no exit after a second SIGTERM")
 	}
-	code = n.cmd.ProcessState.ExitCode()
-	n.cmd = nil
+	code = n.Cmd().ProcessState.ExitCode()
+	n.Forget()
 	t.Logf("two SIGTERMs to %s: exit %d after %v", next, code, time.Since(start).Round(time.Millisecond))
 	if code != 1 {
 		t.Errorf("exit code %d after a second SIGTERM, want 1", code)
 	}
-	if b, _ := os.ReadFile(c.nodes[next].log); !bytes.Contains(b, []byte("stopped by a second signal")) {
-		t.Errorf("%s's log does not explain the forced exit:\n%s", next, tail(string(b), 10))
+	if b, _ := os.ReadFile(c.Nodes[next].Log); !bytes.Contains(b, []byte("stopped by a second signal")) {
+		t.Errorf("%s's log does not explain the forced exit:\n%s", next, netcluster.Tail(string(b), 10))
 	}
 }
 
@@ -474,19 +475,19 @@ func toolBinary(t *testing.T, name string) string {
 }
 
 // tool runs one of Pacer's tools against a node's crmd.
-func (c *testCluster) tool(t *testing.T, node, name string, args ...string) (string, error) {
+func tool(c *netcluster.Cluster, t *testing.T, node, name string, args ...string) (string, error) {
 	t.Helper()
 	cmd := exec.Command(toolBinary(t, name), args...)
-	cmd.Env = append(os.Environ(), "PACER_SOCKET="+c.nodes[node].sock, "CIB_file=")
+	cmd.Env = append(os.Environ(), "PACER_SOCKET="+c.Nodes[node].Sock, "CIB_file=")
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
 
 // failuresOf reads, from crm_mon --output-as=xml on a node, the failed
 // actions of rsc and its fail counts.
-func (c *testCluster) failuresOf(t *testing.T, node, rsc string) (failures []string) {
+func failuresOf(c *netcluster.Cluster, t *testing.T, node, rsc string) (failures []string) {
 	t.Helper()
-	out, err := c.tool(t, node, "crm_mon", "--output-as=xml")
+	out, err := tool(c, t, node, "crm_mon", "--output-as=xml")
 	if err != nil {
 		t.Fatalf("crm_mon --output-as=xml on %s: %v\n%s", node, err, out)
 	}
@@ -511,18 +512,18 @@ func (c *testCluster) failuresOf(t *testing.T, node, rsc string) (failures []str
 
 // failMonitor removes d's state file on node and waits until the monitor
 // failure is counted and d is recovered in place.
-func (c *testCluster) failMonitor(t *testing.T, node, rsc string) {
+func failMonitor(c *netcluster.Cluster, t *testing.T, node, rsc string) {
 	t.Helper()
-	if err := os.Remove(c.stateFile(node, rsc)); err != nil {
+	if err := os.Remove(stateFile(c, node, rsc)); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		_, doc, err := status(c.nodes[node].sock)
+		_, doc, err := netcluster.Status(c.Nodes[node].Sock)
 		if err != nil {
 			t.Fatal(err)
 		}
-		v, ok, _ := cibmodel.Attribute(doc, c.ids(), node, "fail-count-"+rsc+"#monitor_2000")
+		v, ok, _ := cibmodel.Attribute(doc, c.IDs(), node, "fail-count-"+rsc+"#monitor_2000")
 		on, idle, err := runningOn(doc, rsc)
 		if err != nil {
 			t.Fatal(err)
@@ -548,12 +549,12 @@ func TestCleanupSticks(t *testing.T) {
 	names := []string{"n1", "n2", "n3"}
 	c := newCluster(t, names, "", nil)
 	for _, n := range names {
-		c.start(n)
+		c.Start(n)
 	}
-	dc := c.waitAgree(names, 15*time.Second)
+	dc := c.WaitAgree(names, 15*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	if err := configureDummy(ctx, c.nodes[dc].sock, "d"); err != nil {
+	if err := configureDummy(ctx, c.Nodes[dc].Sock, "d"); err != nil {
 		t.Fatal(err)
 	}
 	for round, args := range [][]string{
@@ -561,14 +562,14 @@ func TestCleanupSticks(t *testing.T) {
 		{"--cleanup", "-r", "d"},
 		{"--refresh"},
 	} {
-		st, _, err := status(c.nodes[names[0]].sock)
+		st, _, err := netcluster.Status(c.Nodes[names[0]].Sock)
 		if err != nil {
 			t.Fatal(err)
 		}
 		// d runs on a node that is not the DC (killing the DC must not
 		// take the node's executor history with it).
 		x := others(names, st.DC)[round%2]
-		b, err := ipc.DialBackend(ctx, c.nodes[st.DC].sock)
+		b, err := ipc.DialBackend(ctx, c.Nodes[st.DC].Sock)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -577,14 +578,14 @@ func TestCleanupSticks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := preferNode(ctx, c.nodes[st.DC].sock, "d", x); err != nil {
+		if err := preferNode(ctx, c.Nodes[st.DC].Sock, "d", x); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.waitRunning(names, "d", []string{x}, true, 15*time.Second); err != nil {
+		if _, err := waitRunning(c, names, "d", []string{x}, true, 15*time.Second); err != nil {
 			t.Fatal(err)
 		}
-		c.failMonitor(t, x, "d")
-		if f := c.failuresOf(t, x, "d"); len(f) == 0 {
+		failMonitor(c, t, x, "d")
+		if f := failuresOf(c, t, x, "d"); len(f) == 0 {
 			t.Fatalf("round %d: crm_mon shows no failure of d after the monitor failed", round)
 		}
 		for i := range args {
@@ -594,48 +595,48 @@ func TestCleanupSticks(t *testing.T) {
 		}
 		// Through a node that is neither the DC nor x.
 		via := others(others(names, st.DC), x)[0]
-		if out, err := c.tool(t, via, "crm_resource", args...); err != nil {
+		if out, err := tool(c, t, via, "crm_resource", args...); err != nil {
 			t.Fatalf("round %d: crm_resource %v: %v\n%s", round, args, err, out)
 		}
-		if f := c.failuresOf(t, x, "d"); len(f) > 0 {
+		if f := failuresOf(c, t, x, "d"); len(f) > 0 {
 			t.Fatalf("round %d: after crm_resource %v: %v", round, args, f)
 		}
 		// The DC changes: every node's status is rebuilt from its executor.
-		c.kill(st.DC)
+		c.Kill(st.DC)
 		rest := others(names, st.DC)
-		c.waitAgree(rest, 10*time.Second)
+		c.WaitAgree(rest, 10*time.Second)
 		// Not necessarily idle: after a cleanup that made the scheduler
 		// probe d again, pengine keeps asking for the monitor (see
 		// docs/crmd.md); the history refresh is what matters here.
-		if _, err := c.waitRunning(rest, "d", []string{x}, false, 15*time.Second); err != nil {
+		if _, err := waitRunning(c, rest, "d", []string{x}, false, 15*time.Second); err != nil {
 			t.Fatalf("round %d: after killing DC %s: %v", round, st.DC, err)
 		}
-		c.waitRefreshed(t, rest, x)
+		waitRefreshed(c, t, rest, x)
 		for _, n := range rest {
-			if f := c.failuresOf(t, n, "d"); len(f) > 0 {
+			if f := failuresOf(c, t, n, "d"); len(f) > 0 {
 				t.Errorf("round %d: crm_resource %v, then DC %s killed: %s shows %v", round, args, st.DC, n, f)
 			}
 		}
-		out, err := c.tool(t, rest[0], "crm_failcount", "--query", "-r", "d", "-N", x)
-		_, doc, _ := status(c.nodes[rest[0]].sock)
+		out, err := tool(c, t, rest[0], "crm_failcount", "--query", "-r", "d", "-N", x)
+		_, doc, _ := netcluster.Status(c.Nodes[rest[0]].Sock)
 		t.Logf("round %d: crm_resource %v; DC %s killed; crm_failcount: %s; d's history:%s", round, args, st.DC, strings.TrimSpace(out), history(doc, "d"))
 		if err != nil || !strings.Contains(out, "value=0") {
 			t.Errorf("round %d: crm_failcount after the DC change: %v %s", round, err, out)
 		}
-		c.start(st.DC)
-		c.waitAgree(names, 15*time.Second)
+		c.Start(st.DC)
+		c.WaitAgree(names, 15*time.Second)
 	}
 }
 
 // waitRefreshed waits until the DC among nodes has rebuilt node x's status
 // from x's executor (its log says so after it became DC).
-func (c *testCluster) waitRefreshed(t *testing.T, nodes []string, x string) {
+func waitRefreshed(c *netcluster.Cluster, t *testing.T, nodes []string, x string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		st, _, err := status(c.nodes[nodes[0]].sock)
+		st, _, err := netcluster.Status(c.Nodes[nodes[0]].Sock)
 		if err == nil && st.DC != "" {
-			b, _ := os.ReadFile(c.nodes[st.DC].log)
+			b, _ := os.ReadFile(c.Nodes[st.DC].Log)
 			i := bytes.LastIndex(b, []byte(`msg="DC elected" node=`+st.DC+` dc=`+st.DC))
 			if i >= 0 && (x == st.DC || bytes.Contains(b[i:], []byte(`msg="operation history refreshed from the node's executor" node=`+st.DC+` peer=`+x))) {
 				return

@@ -14,6 +14,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/pacer-ha/pacer/cib"
+	"github.com/pacer-ha/pacer/internal/netcluster"
 	"github.com/pacer-ha/pacer/ipc"
 	"github.com/pacer-ha/pacer/pengine"
 )
@@ -130,14 +131,14 @@ election_timeout = 1s
 `
 
 // retime replaces timing settings in the nodes' configuration files.
-func retime(t *testing.T, c *testCluster, timing string) {
+func retime(t *testing.T, c *netcluster.Cluster, timing string) {
 	t.Helper()
 	set := map[string]bool{}
 	for _, l := range strings.Split(strings.TrimSpace(timing), "\n") {
 		set[strings.TrimSpace(strings.SplitN(l, "=", 2)[0])] = true
 	}
-	for _, nd := range c.nodes {
-		b, err := os.ReadFile(nd.conf)
+	for _, nd := range c.Nodes {
+		b, err := os.ReadFile(nd.Conf)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -148,7 +149,7 @@ func retime(t *testing.T, c *testCluster, timing string) {
 			}
 		}
 		out.WriteString(timing)
-		if err := os.WriteFile(nd.conf, []byte(out.String()), 0o644); err != nil {
+		if err := os.WriteFile(nd.Conf, []byte(out.String()), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -188,19 +189,19 @@ func TestThousandResources(t *testing.T) {
 	if dir := os.Getenv("CRMD_TEST_KEEP_LOGS"); dir != "" {
 		t.Cleanup(func() {
 			for _, nd := range names {
-				b, _ := os.ReadFile(c.nodes[nd].log)
+				b, _ := os.ReadFile(c.Nodes[nd].Log)
 				os.WriteFile(filepath.Join(dir, nd+".log"), b, 0o644)
 			}
 		})
 	}
 	for _, nd := range names {
-		c.start(nd)
+		c.Start(nd)
 	}
-	dc := c.waitAgree(names, 15*time.Second)
+	dc := c.WaitAgree(names, 15*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	began := time.Now()
-	if err := configureDummies(ctx, c.nodes[dc].sock, n, "30s"); err != nil {
+	if err := configureDummies(ctx, c.Nodes[dc].Sock, n, "30s"); err != nil {
 		t.Fatal(err)
 	}
 	configured := time.Since(began)
@@ -213,7 +214,7 @@ func TestThousandResources(t *testing.T) {
 		var last string
 		for time.Now().Before(deadline) {
 			time.Sleep(500 * time.Millisecond)
-			_, doc, err := status(c.nodes[from].sock)
+			_, doc, err := netcluster.Status(c.Nodes[from].Sock)
 			if err != nil {
 				last = err.Error()
 				continue
@@ -255,14 +256,14 @@ func TestThousandResources(t *testing.T) {
 	}
 	var rss []string
 	for _, nd := range names {
-		rss = append(rss, fmt.Sprintf("%s %d MB", nd, rssKB(c.nodes[nd].cmd.Process.Pid)/1024))
+		rss = append(rss, fmt.Sprintf("%s %d MB", nd, rssKB(c.Nodes[nd].Cmd().Process.Pid)/1024))
 	}
 	t.Logf("%d resources: configured in %v, settled (probed, started, monitored, idle) %v after the write; per node %v; crmd RSS %s",
 		n, configured.Round(time.Millisecond), took.Round(time.Millisecond), per, strings.Join(rss, ", "))
-	c.waitAgree(names, 15*time.Second)
+	c.WaitAgree(names, 15*time.Second)
 	// No node dropped out on the way.
 	for _, nd := range names {
-		b, _ := os.ReadFile(c.nodes[nd].log)
+		b, _ := os.ReadFile(c.Nodes[nd].Log)
 		for _, bad := range []string{"dropped a member that did not confirm in time", "node failed", "electing a DC"} {
 			if cnt := bytes.Count(b, []byte(bad)); cnt > 0 && (bad != "electing a DC" || cnt > 2) {
 				t.Errorf("%s logged %q %d times while settling", nd, bad, cnt)
@@ -292,9 +293,9 @@ func TestThousandResources(t *testing.T) {
 		}
 	}
 	killed := time.Now()
-	c.kill(victim)
-	os.RemoveAll(c.rsctmp(victim)) // its agents' state dies with it
-	next, err := c.waitRunning([]string{dc}, rsc, rest, false, 30*time.Second)
+	c.Kill(victim)
+	os.RemoveAll(c.Nodes[victim].RscTmp) // its agents' state dies with it
+	next, err := waitRunning(c, []string{dc}, rsc, rest, false, 30*time.Second)
 	if err != nil {
 		t.Fatalf("after killing %s: %v", victim, err)
 	}

@@ -61,6 +61,14 @@ type Node struct {
 // Running reports whether the node's crmd was started and not yet stopped.
 func (n *Node) Running() bool { return n.cmd != nil }
 
+// Cmd is the node's running crmd process (nil when not running), for tests
+// that signal it and wait for it themselves; they call Forget once it exited.
+func (n *Node) Cmd() *exec.Cmd { return n.cmd }
+
+// Forget marks the node's crmd as no longer running (the caller waited for
+// it).
+func (n *Node) Forget() { n.cmd = nil }
+
 // Cluster is a set of crmd nodes sharing one configuration and key.
 type Cluster struct {
 	t     testing.TB
