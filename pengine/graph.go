@@ -69,7 +69,7 @@ func graphRef(a *Action) string {
 			a.ID, a.Task, xmlEsc(graphKey(a)), xmlEsc(a.NodeName()), xmlEsc(a.nodeUUID()))
 	}
 	return fmt.Sprintf(`<rsc_op id="%d" operation="%s" operation_key="%s" on_node="%s" on_node_uuid="%s"/>`,
-		a.ID, a.Task, xmlEsc(a.Key()), xmlEsc(a.NodeName()), xmlEsc(a.nodeUUID()))
+		a.ID, a.Task, xmlEsc(graphKey(a)), xmlEsc(a.NodeName()), xmlEsc(a.nodeUUID()))
 }
 
 // graphKey is the operation key the graph gives an action: resource actions are
@@ -83,6 +83,9 @@ func graphKey(a *Action) string {
 		return a.Task + "-" + a.Node.name
 	case a.Rsc == nil:
 		return a.Task
+	case a.Task == "cancel":
+		// A cancel is keyed by the monitor it cancels.
+		return fmt.Sprintf("%s_monitor_%d", a.Rsc.id, a.IntervalMS)
 	}
 	return a.Key()
 }

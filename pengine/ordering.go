@@ -431,10 +431,13 @@ func (w *ws) propagate() {
 			changed = true
 		}
 		if !changed {
+			// Which monitors to cancel depends on what settled.
+			w.cancelMonitors()
 			return
 		}
 	}
 	w.warnf("Ordering propagation did not settle; the transition may be incomplete")
+	w.cancelMonitors()
 }
 
 // migrating reports whether a is the pseudo start of a live migration, which does

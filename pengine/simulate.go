@@ -133,6 +133,11 @@ func execute(status *etree.Element, a *Action) string {
 	case a.Task == "stonith":
 		// Unfencing leaves the node up and records that it happened.
 		unfenced(status, a.Node)
+	case a.Task == "cancel":
+		// A cancelled monitor leaves no result; it is named as recorded.
+		if st := a.Rsc.cr.StatusOn(a.Node.name); st != nil && st.HistoryID != "" {
+			return st.HistoryID
+		}
 	case a.Rsc != nil && !a.Pseudo && a.Node != nil:
 		return recordOp(status, a)
 	}

@@ -127,6 +127,9 @@ func creationStage(a *Action) int {
 		}
 	}
 	switch a.Task {
+	case "cancel":
+		// Met while reading the history.
+		return 0
 	case "monitor":
 		switch {
 		case a.Probe || a.IntervalMS == 0:
