@@ -88,7 +88,8 @@ func wantMonitor(r *rsc, intervalMS int64) bool {
 		}
 		switch {
 		case op.Role == cluster.RoleUnknown:
-			return true
+			// A monitor without a role is not a promoted instance's.
+			return role != cluster.RolePromoted
 		case op.Role == role:
 			return true
 		case op.Role == cluster.RoleUnpromoted && role == cluster.RoleStarted && !isPromotable(r):
