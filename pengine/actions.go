@@ -270,7 +270,7 @@ func (w *ws) primitiveActions(r *rsc) {
 		r.stop = r.stops[0]
 	}
 	stays := isCurrent(r, next) && !r.failed && len(r.current) == 1
-	if stays && r.cr.Class != "stonith" {
+	if stays {
 		switch definitionChange(r, next) {
 		case defRestart:
 			stays = false

@@ -58,8 +58,17 @@ func definitionChange(r *rsc, n *node) defChange {
 	if v := last.Element.SelectAttr("op-force-restart"); v != nil {
 		in.RestartParams = opdigest.ParseList(v.Value)
 	}
+	secure := last.Element.SelectAttr("op-secure-params")
+	if secure != nil {
+		in.SecureParams = opdigest.ParseList(secure.Value)
+	}
 	d := opdigest.Compute(in)
 	if d.All == last.Digest {
+		return defSame
+	}
+	if sd := last.Element.SelectAttrValue("op-secure-digest", ""); secure != nil && sd != "" && d.Secure == sd {
+		// Only private parameters (op-secure-params) changed: they are not
+		// what a change of definition is judged by.
 		return defSame
 	}
 	// A reload can apply new resource parameters, not the operation's own.

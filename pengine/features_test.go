@@ -36,6 +36,7 @@ var featureWhy = map[string]string{
 	"bundle":              "bundle B: replica containers spread over node2 (preferred) and node1 (node3 banned), each IP and connection with its container, each instance S:n inside its guest B-n; S:1 promoted by the Promoted-role location on B-1, D follows the promoted replica's host; E may use guest B-0 only because a location names it; listed replica by replica",
 	"bundle-unrunnable":   "3 replicas, one per host, 2 nodes: replica 2's container cannot run, its connection is still placed (node1) and it and its instance are blocked by the container's unrunnable start; the host's master-S (container-attribute-target=host) does not promote a replica whose container is not running yet",
 	"remote-lost":         "node1 (left the membership) ran three remote connections: rem1 may only run there and A is active in it, so rem1 is fenced ('resources are active but connection is unrecoverable'); rem2 cannot move either and was never seen ('node is unclean'); rem3 moves to node2 and is not fenced; A moves into rem3",
+	"secure-digest":       "A's private passwd changed but the digest without private parameters (op-secure-digest) still matches: no restart; fencing device F's delay changed: restart (fencing devices' definitions are checked too)",
 	"shutdown-lock":       "shutdown-lock=true: A and group G stop with their node1 (shutting down) instead of moving, the clone instance moves; B stays locked to node3 (down); D starts",
 }
 
