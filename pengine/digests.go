@@ -36,8 +36,9 @@ func definitionChange(r *rsc, n *node) defChange {
 			last = nil
 		}
 	}
-	if last == nil || last.Element == nil || !strings.HasSuffix(last.ID, "_last_0") {
-		// Old histories without _last_0 entries were digested differently.
+	if last == nil || last.Element == nil || !strings.HasSuffix(last.ID, "_last_0") && isCloneInstance(r) {
+		// Clone instances recorded by old versions (per-instance entries,
+		// no _last_0) were digested differently; trust them.
 		return defSame
 	}
 	fs := last.Element.SelectAttrValue("crm_feature_set", "")
@@ -92,4 +93,10 @@ func opParams(r *rsc, name string) []opdigest.Param {
 		}
 	}
 	return out
+}
+
+// isCloneInstance reports whether r is (a member of) a clone instance.
+func isCloneInstance(r *rsc) bool {
+	c, _ := instanceOf(r)
+	return c != nil
 }
