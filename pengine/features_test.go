@@ -37,6 +37,8 @@ var featureWhy = map[string]string{
 	"bundle-unrunnable":   "3 replicas, one per host, 2 nodes: replica 2's container cannot run, its connection is still placed (node1) and it and its instance are blocked by the container's unrunnable start; the host's master-S (container-attribute-target=host) does not promote a replica whose container is not running yet",
 	"remote-lost":         "node1 (left the membership) ran three remote connections: rem1 may only run there and A is active in it, so rem1 is fenced ('resources are active but connection is unrecoverable'); rem2 cannot move either and was never seen ('node is unclean'); rem3 moves to node2 and is not fenced; A moves into rem3",
 	"secure-digest":       "A's private passwd changed but the digest without private parameters (op-secure-digest) still matches: no restart; fencing device F's delay changed: restart (fencing devices' definitions are checked too)",
+	"unique-promotion":    "globally-unique promotable clone: each instance's own master-S:N score places it (S:1 with 30 goes to node1, S:3 with 20 to node2, strongest first) and decides promotion, one promoted per node",
+	"promotion-placement": "anonymous promotable clone with one instance: the positive master-S score on node2 draws it there, and it is promoted",
 	"shutdown-lock":       "shutdown-lock=true: A and group G stop with their node1 (shutting down) instead of moving, the clone instance moves; B stays locked to node3 (down); D starts",
 }
 

@@ -72,6 +72,7 @@ func (w *ws) initScores() {
 			}
 		}
 		w.shutdownLock(r)
+		w.promotionPreference(r)
 		if r.managed {
 			for _, n := range r.current {
 				if r.scores[n.idx] > -inf || w.symmetric {
@@ -269,8 +270,23 @@ func (w *ws) assignTree(r *rsc) {
 			}
 			return 1
 		}
+		best := func(in *rsc) int {
+			p, b := primitivesOf(in)[0], -inf
+			for _, n := range w.nodes {
+				if p.scores[n.idx] > b {
+					b = p.scores[n.idx]
+				}
+			}
+			return b
+		}
 		insts := append([]*rsc(nil), r.children...)
-		sort.SliceStable(insts, func(i, j int) bool { return rank(insts[i]) < rank(insts[j]) })
+		// Within a rank, the instance with the strongest preference goes first.
+		sort.SliceStable(insts, func(i, j int) bool {
+			if ri, rj := rank(insts[i]), rank(insts[j]); ri != rj {
+				return ri < rj
+			}
+			return best(insts[i]) > best(insts[j])
+		})
 		for _, in := range insts {
 			w.assignTree(in)
 		}

@@ -90,6 +90,12 @@ func (w *ws) promotionScore(clone, inst *rsc, n *node) (int, bool) {
 // promotionAttr reads the agent's promotion score for p on n: the master-* node
 // attribute under the instance id, the clone-stripped id, or any instance of it.
 func promotionAttr(p *rsc, n *node) (int, bool) {
+	if p.cr.Parent != nil && p.cr.Parent.GloballyUnique {
+		// A unique clone's instances each record their own score.
+		v, ok := n.cn.Attrs["master-"+p.id]
+		s, _ := rules.ParseScore(v)
+		return s, ok
+	}
 	if v, ok := n.cn.Attrs["master-"+p.cr.BaseID]; ok {
 		s, _ := rules.ParseScore(v)
 		return s, true
@@ -223,4 +229,25 @@ func (w *ws) attrNode(r *rsc, n *node) *node {
 		return n
 	}
 	return c.current[0]
+}
+
+// promotionPreference adds an instance's positive promotion score (master-*
+// attribute) on each node to its placement score there: instances of a
+// promotable clone go preferably where they can be promoted.
+func (w *ws) promotionPreference(r *rsc) {
+	if !isPromotable(r) || placeTarget(r) != r {
+		return
+	}
+	clone, placing := instanceOf(r)
+	if clone == nil || !placing {
+		return
+	}
+	for _, n := range w.nodes {
+		if r.scores[n.idx] <= -inf {
+			continue
+		}
+		if s, ok := promotionAttr(r, w.attrNode(r, n)); ok && s > 0 {
+			r.scores[n.idx] = rules.Add(r.scores[n.idx], s)
+		}
+	}
 }
