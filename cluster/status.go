@@ -522,7 +522,7 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element) {
 		// Probes leave history for most resources on every node, so size
 		// for that instead of growing node by node.
 		r.StatusOrder = make([]*RscNodeState, 0, len(u.c.Nodes))
-		u.withStatus = append(u.withStatus, r)
+		r.statusNames = make([]string, 0, len(u.c.Nodes))
 	}
 	u.replay(r, n, st)
 	if lock := atoi64(la.shutdownLock); lock > 0 && u.c.Properties.ShutdownLock() &&
@@ -555,6 +555,7 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element) {
 		}
 	} else {
 		r.StatusOrder = append(r.StatusOrder, st)
+		r.statusNames = append(r.statusNames, n.Name)
 	}
 	if st.Active && !n.Online && !n.Unclean && n.Type != NodeGuest && r.Managed &&
 		u.c.Properties.StonithEnabled() {
@@ -627,9 +628,9 @@ func (u *unpacker) statusOn(r *Resource, n *Node) *RscNodeState {
 // statusByName is r.StatusOn(name), searching from the end: while history
 // is being read the node's state, if any, is usually the last one.
 func statusByName(r *Resource, name string) *RscNodeState {
-	for i := len(r.StatusOrder) - 1; i >= 0; i-- {
-		if st := r.StatusOrder[i]; st.Node.Name == name {
-			return st
+	for i := len(r.statusNames) - 1; i >= 0; i-- {
+		if r.statusNames[i] == name {
+			return r.StatusOrder[i]
 		}
 	}
 	return nil

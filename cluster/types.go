@@ -276,6 +276,9 @@ type Resource struct {
 	// the order the history was found, one per node name; StatusOn finds
 	// one node's.
 	StatusOrder []*RscNodeState
+	// statusNames are StatusOrder's node names, side by side so that
+	// StatusOn scans one small slice instead of visiting every state.
+	statusNames []string
 
 	// Derived state over all nodes (primitives; collections aggregate).
 	Role      Role
@@ -304,6 +307,15 @@ type Resource struct {
 // there. A resource has history on at most every node, so a scan is as
 // quick as a map and saves building one per resource on every unpack.
 func (r *Resource) StatusOn(node string) *RscNodeState {
+	if len(r.statusNames) == len(r.StatusOrder) {
+		for i, name := range r.statusNames {
+			if name == node {
+				return r.StatusOrder[i]
+			}
+		}
+		return nil
+	}
+	// A Resource put together outside Unpack.
 	for _, st := range r.StatusOrder {
 		if st.Node.Name == node {
 			return st

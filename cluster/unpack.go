@@ -52,9 +52,6 @@ type unpacker struct {
 	stChunk    []RscNodeState
 	// uniqueNodeNames is set when no two nodes share a name (see statusOn).
 	uniqueNodeNames bool
-	// withStatus lists the resources with history, in discovery order, for
-	// buildStatusMaps.
-	withStatus []*Resource
 }
 
 // historyChunk is how many records each chunk holds: large enough that
@@ -626,6 +623,7 @@ func (u *unpacker) instance(proto, parent *Resource, n int) *Resource {
 	cp.Parent = parent
 	cp.Children = nil
 	cp.StatusOrder = nil
+	cp.statusNames = nil
 	cp.RunningOn = nil
 	r := &cp
 	for _, ch := range proto.Children {
