@@ -453,18 +453,6 @@ func (u *unpacker) failcounts(r *Resource, n *Node, st *RscNodeState) {
 // other node: after a successful migrate_to with no migrate_from yet, or a
 // failed migrate_to, the target may be running the resource too (unless it
 // has done something since); a failed migrate_from fails the source as well.
-// anyMigrateTo reports whether r's history anywhere has a completed migrate_to.
-func anyMigrateTo(r *Resource) bool {
-	for _, st := range r.StatusOrder {
-		for _, op := range st.History {
-			if op.Operation == "migrate_to" && !op.Pending() {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 func (u *unpacker) migrations(r *Resource) {
 	if r.Kind != Primitive {
 		for _, ch := range r.Children {
@@ -472,9 +460,9 @@ func (u *unpacker) migrations(r *Resource) {
 		}
 		return
 	}
-	if !anyMigrateTo(r) {
-		// The common case: skip copying StatusOrder (which the loop below
-		// does because addRunning may change it) for every resource.
+	if !r.migrateTo {
+		// The common case: nothing to look at (the flag is set while the
+		// history is read, so no history is walked again here).
 		return
 	}
 	for _, st := range append([]*RscNodeState(nil), r.StatusOrder...) {

@@ -318,18 +318,35 @@ func (u *unpacker) unpackNodeHistory(n *Node, ns *etree.Element) {
 	if lrs == nil {
 		return
 	}
+	i := 0
 	for _, tok := range lrs.Child {
 		if lr, ok := tok.(*etree.Element); ok && lr.Tag == "lrm_resource" {
-			u.unpackLRMResource(n, lr)
+			u.unpackLRMResource(n, lr, i)
+			i++
 		}
 	}
 }
 
 // findHistoryResource maps a history id on a node to a resource instance,
 // creating an orphan when nothing is configured under that name.
-func (u *unpacker) findHistoryResource(n *Node, lr *etree.Element, hid string) *Resource {
+//
+// pos is lr's position among the node's lrm_resource entries: nodes list
+// their history in much the same order, so the resource found at pos on the
+// previous node is tried before the map.
+func (u *unpacker) findHistoryResource(n *Node, lr *etree.Element, hid string, pos int) *Resource {
 	c := u.c
-	r := c.ByID[hid]
+	var r *Resource
+	if pos < len(u.histPred) && u.histPred[pos] != nil && u.histPred[pos].ID == hid {
+		r = u.histPred[pos]
+	} else {
+		r = c.ByID[hid]
+		if r != nil {
+			for len(u.histPred) <= pos {
+				u.histPred = append(u.histPred, nil)
+			}
+			u.histPred[pos] = r
+		}
+	}
 	var parent *Resource
 	if r == nil || r.Kind != Primitive {
 		if r != nil {
@@ -478,12 +495,14 @@ func (u *unpacker) orphan(lr *etree.Element, hid string) *Resource {
 		r.Managed = false
 	}
 	u.c.ByID[hid] = r
+	// ByID[hid] may have named another resource: forget the guesses.
+	clear(u.histPred)
 	u.c.Resources = append(u.c.Resources, r)
 	return r
 }
 
 // unpackLRMResource reads one lrm_resource and folds it into the model.
-func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element) {
+func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element, pos int) {
 	la := readLRMAttrs(lr)
 	hid := la.id
 	if hid == "" {
@@ -507,12 +526,17 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element) {
 		}
 	}
 	sortOps(recs)
-	r := u.findHistoryResource(n, lr, hid)
+	r := u.findHistoryResource(n, lr, hid, pos)
 	if r == nil {
 		return
 	}
 	if r.Orphan && len(recs) == 0 {
 		return
+	}
+	for _, o := range recs {
+		if o.Operation == "migrate_to" && !o.Pending() {
+			r.migrateTo = true // see migrations
+		}
 	}
 	st := u.takeState()
 	*st = RscNodeState{
@@ -522,7 +546,7 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element) {
 		// Probes leave history for most resources on every node, so size
 		// for that instead of growing node by node.
 		r.StatusOrder = make([]*RscNodeState, 0, len(u.c.Nodes))
-		r.statusNames = make([]string, 0, len(u.c.Nodes))
+		r.statusNodes = make([]*Node, 0, len(u.c.Nodes))
 	}
 	u.replay(r, n, st)
 	if lock := atoi64(la.shutdownLock); lock > 0 && u.c.Properties.ShutdownLock() &&
@@ -555,7 +579,7 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element) {
 		}
 	} else {
 		r.StatusOrder = append(r.StatusOrder, st)
-		r.statusNames = append(r.statusNames, n.Name)
+		r.statusNodes = append(r.statusNodes, n)
 	}
 	if st.Active && !n.Online && !n.Unclean && n.Type != NodeGuest && r.Managed &&
 		u.c.Properties.StonithEnabled() {
@@ -628,8 +652,8 @@ func (u *unpacker) statusOn(r *Resource, n *Node) *RscNodeState {
 // statusByName is r.StatusOn(name), searching from the end: while history
 // is being read the node's state, if any, is usually the last one.
 func statusByName(r *Resource, name string) *RscNodeState {
-	for i := len(r.statusNames) - 1; i >= 0; i-- {
-		if r.statusNames[i] == name {
+	for i := len(r.statusNodes) - 1; i >= 0; i-- {
+		if r.statusNodes[i].Name == name {
 			return r.StatusOrder[i]
 		}
 	}

@@ -276,9 +276,11 @@ type Resource struct {
 	// the order the history was found, one per node name; StatusOn finds
 	// one node's.
 	StatusOrder []*RscNodeState
-	// statusNames are StatusOrder's node names, side by side so that
-	// StatusOn scans one small slice instead of visiting every state.
-	statusNames []string
+	// statusNodes are StatusOrder's nodes, side by side so that StatusOn
+	// scans one small slice instead of visiting every state.
+	statusNodes []*Node
+	// migrateTo is set when r's history has a completed migrate_to.
+	migrateTo bool
 
 	// Derived state over all nodes (primitives; collections aggregate).
 	Role      Role
@@ -307,9 +309,9 @@ type Resource struct {
 // there. A resource has history on at most every node, so a scan is as
 // quick as a map and saves building one per resource on every unpack.
 func (r *Resource) StatusOn(node string) *RscNodeState {
-	if len(r.statusNames) == len(r.StatusOrder) {
-		for i, name := range r.statusNames {
-			if name == node {
+	if len(r.statusNodes) == len(r.StatusOrder) {
+		for i, n := range r.statusNodes {
+			if n.Name == node {
 				return r.StatusOrder[i]
 			}
 		}

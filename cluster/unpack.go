@@ -52,6 +52,9 @@ type unpacker struct {
 	stChunk    []RscNodeState
 	// uniqueNodeNames is set when no two nodes share a name (see statusOn).
 	uniqueNodeNames bool
+	// histPred[i] is the resource the i-th history entry of the last node
+	// read named (see findHistoryResource).
+	histPred []*Resource
 }
 
 // historyChunk is how many records each chunk holds: large enough that
@@ -623,7 +626,7 @@ func (u *unpacker) instance(proto, parent *Resource, n int) *Resource {
 	cp.Parent = parent
 	cp.Children = nil
 	cp.StatusOrder = nil
-	cp.statusNames = nil
+	cp.statusNodes = nil
 	cp.RunningOn = nil
 	r := &cp
 	for _, ch := range proto.Children {
