@@ -503,8 +503,7 @@ func (u *unpacker) orphan(lr *etree.Element, hid string) *Resource {
 
 // unpackLRMResource reads one lrm_resource and folds it into the model.
 func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element, pos int) {
-	la := readLRMAttrs(lr)
-	hid := la.id
+	hid := lrmID(lr)
 	if hid == "" {
 		return
 	}
@@ -549,12 +548,8 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element, pos int) {
 		r.statusNodes = make([]*Node, 0, len(u.c.Nodes))
 	}
 	u.replay(r, n, st)
-	if lock := atoi64(la.shutdownLock); lock > 0 && u.c.Properties.ShutdownLock() &&
-		!n.Online && !n.Unclean {
-		limit := u.c.Properties.Duration("shutdown-lock-limit", 0)
-		if limit == 0 || u.c.Now.Before(time.Unix(lock, 0).Add(limit)) {
-			r.LockNode, r.LockTime = n, lock
-		}
+	if !n.Online && !n.Unclean && u.c.Properties.ShutdownLock() {
+		u.shutdownLock(r, n, lr)
 	}
 	if n.Maintenance && st.Active {
 		// Nothing active on a node in maintenance is managed.
@@ -612,32 +607,30 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element, pos int) {
 	}
 }
 
-// lrmAttrs are the lrm_resource attributes the model reads while unpacking
-// (class, provider and type are read on demand: RscNodeState.Class).
-type lrmAttrs struct {
-	id, shutdownLock string
-}
-
-// readLRMAttrs reads an lrm_resource's attributes in one pass (it runs for
-// every resource on every node) with SelectAttrValue's answers: the first
-// attribute of each name, whatever its namespace prefix.
-func readLRMAttrs(lr *etree.Element) lrmAttrs {
-	var la lrmAttrs
-	var seenID, seenLock bool
-	for i := range lr.Attr {
-		a := &lr.Attr[i]
-		switch {
-		case len(a.Key) == 2 && a.Key == "id" && !seenID:
-			la.id, seenID = a.Value, true
-		case len(a.Key) == 13 && a.Key == "shutdown-lock" && !seenLock:
-			la.shutdownLock, seenLock = a.Value, true
-		}
+// lrmID returns an lrm_resource's id (SelectAttrValue's answer: the first
+// attribute so named). It runs for every resource on every node, and id
+// comes first in what Pacemaker writes.
+func lrmID(lr *etree.Element) string {
+	if len(lr.Attr) > 0 && lr.Attr[0].Key == "id" {
+		return lr.Attr[0].Value
 	}
-	return la
+	return lr.SelectAttrValue("id", "")
 }
 
-// statusOn returns r's state on n while n's history is being read (r.Status
-// is only built afterwards). Each node's history is read in one pass
+// shutdownLock ties r to node n, shut down cleanly, when its history there
+// carries a shutdown lock that has not expired.
+func (u *unpacker) shutdownLock(r *Resource, n *Node, lr *etree.Element) {
+	lock := atoi64(lr.SelectAttrValue("shutdown-lock", ""))
+	if lock <= 0 {
+		return
+	}
+	limit := u.c.Properties.Duration("shutdown-lock-limit", 0)
+	if limit == 0 || u.c.Now.Before(time.Unix(lock, 0).Add(limit)) {
+		r.LockNode, r.LockTime = n, lock
+	}
+}
+
+// statusOn returns r's state on n while n's history is being read. Each node's history is read in one pass
 // (Node.Unpacked), so when node names are unique r can only have state on n
 // if the last state added to r was n's: no search for almost every entry.
 func (u *unpacker) statusOn(r *Resource, n *Node) *RscNodeState {
