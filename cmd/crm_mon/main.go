@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pacer-ha/pacer/cib"
 	"github.com/pacer-ha/pacer/cibclient"
 	"github.com/pacer-ha/pacer/cluster"
 	"github.com/pacer-ha/pacer/crmexit"
@@ -33,6 +34,8 @@ type options struct {
 	version                                           bool
 	verbose                                           int
 	outputAs, outputTo, fenceHistory, interval        string
+	htmlTitle, htmlStylesheet                         string
+	htmlCGI                                           bool
 	include, exclude                                  []string
 	node, resource                                    string
 	args                                              []string
@@ -43,10 +46,13 @@ const long = `Provides a summary of cluster's current state.
 Outputs varying levels of detail in a number of different formats.
 
 Works on the live cluster, or on a CIB file when the environment variable
-CIB_file names one. Only one-shot output is implemented: without -1 the
-status is printed once as well.`
+CIB_file names one. Without -1 the console view redraws the status whenever
+the CIB changes and every --interval, until Ctrl-C.`
 
-const examples = `  Display the cluster status on the console just once then exit:
+const examples = `  Display the cluster status on the console with updates as they occur:
+	crm_mon
+
+  Display the cluster status on the console just once then exit:
 	crm_mon -1
 
   Display your cluster status, group resources by node, and include inactive resources in the list:
@@ -60,6 +66,9 @@ const examples = `  Display the cluster status on the console just once then exi
 
   Export the current cluster status as XML to stdout, then exit:
 	crm_mon --output-as xml
+
+  Write the cluster status to an HTML file:
+	crm_mon --output-as html --output-to /path/to/docroot/filename.html
 
   One line for a monitoring system (nagios):
 	crm_mon -s`
@@ -95,10 +104,13 @@ func newCommand(o *options) *cobra.Command {
 	f.StringSliceVarP(&o.exclude, "exclude", "U", nil, "A list of sections to exclude from the output")
 	f.StringVar(&o.node, "node", "", "When displaying information about nodes, show only what's related to the given node")
 	f.StringVar(&o.resource, "resource", "", "When displaying information about resources, show only what's related to the given resource")
-	f.StringVar(&o.outputAs, "output-as", "text", "Specify output format as one of: console (default), text, xml")
+	f.StringVar(&o.outputAs, "output-as", "console", "Specify output format as one of: console (default), html, text, xml")
 	f.StringVar(&o.outputTo, "output-to", "", "Specify file name for output (or \"-\" for stdout)")
+	f.StringVar(&o.htmlTitle, "html-title", "", "Specify a page title (requires --output-as=html)")
+	f.StringVar(&o.htmlStylesheet, "html-stylesheet", "", "Link to an external stylesheet (requires --output-as=html)")
+	f.BoolVar(&o.htmlCGI, "html-cgi", false, "Add CGI headers (requires --output-as=html)")
 	f.BoolVarP(&o.asXML, "as-xml", "X", false, "Write cluster status as XML (deprecated, use --output-as=xml)")
-	f.StringVarP(&o.interval, "interval", "i", "", "Update frequency (ignored: one-shot only)")
+	f.StringVarP(&o.interval, "interval", "i", "", "Update frequency (default is 5 seconds)")
 	f.BoolVarP(&o.quiet, "quiet", "Q", false, "Be less descriptive in output")
 	f.CountVarP(&o.verbose, "verbose", "V", "Increase debug output")
 	f.BoolVarP(&o.version, "version", "$", false, "Display software version and exit")
@@ -126,10 +138,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		o.outputAs = "xml"
 	}
 	switch o.outputAs {
-	case "text", "console", "xml":
+	case "text", "console", "xml", "html":
 	default:
 		fmt.Fprintf(stderr, "crm_mon: Invalid value '%s' for --output-as\n", o.outputAs)
 		return crmexit.Usage
+	}
+	if o.outputAs != "html" && (o.htmlTitle != "" || o.htmlStylesheet != "" || o.htmlCGI) {
+		fmt.Fprintf(stderr, "crm_mon: --html-title, --html-stylesheet and --html-cgi require --output-as=html\n")
+		return crmexit.Usage
+	}
+	if _, err := parseInterval(o.interval); err != nil {
+		fmt.Fprintf(stderr, "crm_mon: %v\n", err)
+		return crmexit.Usage
+	}
+	if liveMode(o, stdout, getenv) {
+		return runLive(ctx, o, stdout, stderr, getenv, now)
 	}
 	out := stdout
 	if o.outputTo != "" && o.outputTo != "-" {
@@ -145,15 +168,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if err != nil {
 		if o.outputAs == "xml" {
 			crmmon.RenderXMLError(out, requestLine(o), err)
-		} else {
-			fmt.Fprintln(stderr, err)
+			if strings.HasPrefix(err.Error(), "Could not connect") {
+				return crmexit.OK
+			}
+			return crmexit.Of(err)
 		}
 		// crm_mon's one-shot mode reports connection failures but still
 		// exits successfully; other errors carry their code.
-		if strings.HasPrefix(err.Error(), "Could not connect") {
-			return crmexit.OK
-		}
-		return crmexit.Of(err)
+		return reportOnce(o, stdout, stderr, err)
 	}
 	return crmexit.OK
 }
@@ -162,25 +184,48 @@ func requestLine(o *options) string {
 	return strings.TrimSpace("crm_mon " + strings.Join(o.args, " "))
 }
 
-func show(ctx context.Context, o *options, out io.Writer, getenv func(string) string, now time.Time) error {
+// snapshot is one reading of the CIB, ready to render.
+type snapshot struct {
+	c       *cluster.Cluster
+	version cib.Version
+	header  crmmon.Header
+}
+
+// connectError marks a CIB that could not be reached (as opposed to one that
+// could not be interpreted).
+func connectError(err error) error {
+	return crmexit.Wrap(crmexit.Of(err), fmt.Errorf("Could not connect to the CIB: %w", err))
+}
+
+// load reads and unpacks the CIB once.
+func load(ctx context.Context, o *options, getenv func(string) string, now time.Time) (*snapshot, error) {
 	b, err := cibclient.OpenEnv(ctx, getenv)
 	if err != nil {
-		return crmexit.Wrap(crmexit.Of(err), fmt.Errorf("Could not connect to the CIB: %w", err))
+		return nil, connectError(err)
 	}
 	defer b.Close()
 	doc, err := b.Read(ctx)
 	if err != nil {
-		return crmexit.Wrap(crmexit.Of(err), fmt.Errorf("Could not connect to the CIB: %w", err))
+		return nil, connectError(err)
 	}
 	c, err := cluster.UnpackWith(doc.Root(), now, crmmon.RuleOptions(now))
 	if err != nil {
-		return crmexit.Wrap(crmexit.Config, fmt.Errorf("crm_mon: %w", err))
+		return nil, crmexit.Wrap(crmexit.Config, fmt.Errorf("crm_mon: %w", err))
 	}
 	stack := ""
-	if getenv(cibclient.EnvFile) == "" {
+	if !fileCIB(getenv) {
 		stack = "pacer"
 	}
-	h := crmmon.Header{Stack: stack, Now: now, Request: requestLine(o)}
+	return &snapshot{c: c, version: doc.Version(), header: crmmon.Header{Stack: stack, Now: now, Request: requestLine(o)}}, nil
+}
+
+// fileCIB tells whether the tools work on a file (CIB_file or CIB_shadow)
+// rather than the live cluster.
+func fileCIB(getenv func(string) string) bool {
+	return getenv(cibclient.EnvFile) != "" || getenv(cibclient.EnvShadow) != ""
+}
+
+func renderOptions(o *options) crmmon.Options {
 	opts := crmmon.Options{
 		Inactive:    o.inactive,
 		GroupByNode: o.groupByNode,
@@ -196,24 +241,43 @@ func show(ctx context.Context, o *options, out io.Writer, getenv func(string) st
 	}
 	applySections(&opts, o.include, true)
 	applySections(&opts, o.exclude, false)
+	return opts
+}
+
+// render formats a snapshot in the requested output format.
+func render(o *options, s *snapshot) ([]byte, error) {
+	var buf bytes.Buffer
+	var err error
+	opts := renderOptions(o)
+	switch o.outputAs {
+	case "xml":
+		err = crmmon.RenderXML(&buf, s.c, s.header, opts)
+	case "html":
+		err = crmmon.RenderHTML(&buf, s.c, s.header, opts, crmmon.HTMLOptions{Title: o.htmlTitle, Stylesheet: o.htmlStylesheet, CGI: o.htmlCGI})
+	default:
+		err = crmmon.Render(&buf, s.c, s.header, opts)
+	}
+	return buf.Bytes(), err
+}
+
+func show(ctx context.Context, o *options, out io.Writer, getenv func(string) string, now time.Time) error {
+	s, err := load(ctx, o, getenv, now)
+	if err != nil {
+		return err
+	}
 	if o.simple {
-		line, code := crmmon.Nagios(c)
+		line, code := crmmon.Nagios(s.c)
 		fmt.Fprintln(out, line)
 		if code != crmexit.OK {
 			return crmexit.New(code, "")
 		}
 		return nil
 	}
-	var buf bytes.Buffer
-	if o.outputAs == "xml" {
-		err = crmmon.RenderXML(&buf, c, h, opts)
-	} else {
-		err = crmmon.Render(&buf, c, h, opts)
-	}
+	data, err := render(o, s)
 	if err != nil {
 		return err
 	}
-	_, err = out.Write(buf.Bytes())
+	_, err = out.Write(data)
 	return err
 }
 
