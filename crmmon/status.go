@@ -43,6 +43,9 @@ type printer struct {
 	w *bufio.Writer
 	c *cluster.Cluster
 	o Options
+	// rec, when set, receives the items instead of w (the HTML renderer
+	// builds its lists from them); r is the primitive an item shows.
+	rec func(depth int, text string, r *cluster.Resource)
 }
 
 func newPrinter(w io.Writer, c *cluster.Cluster, o Options) *printer {
@@ -51,6 +54,10 @@ func newPrinter(w io.Writer, c *cluster.Cluster, o Options) *printer {
 
 // item prints "* text" indented by depth levels of two spaces.
 func (p *printer) item(depth int, text string) {
+	if p.rec != nil {
+		p.rec(depth, text, nil)
+		return
+	}
 	for i := 0; i < depth; i++ {
 		p.w.WriteString("  ")
 	}
@@ -60,6 +67,15 @@ func (p *printer) item(depth int, text string) {
 }
 
 func (p *printer) blank() { p.w.WriteByte('\n') }
+
+// rscItem prints the line of primitive r.
+func (p *printer) rscItem(depth int, r *cluster.Resource, text string) {
+	if p.rec != nil {
+		p.rec(depth, text, r)
+		return
+	}
+	p.item(depth, text)
+}
 
 // RenderStatus writes the "Node List" and "Full List of Resources" block
 // crm_simulate prints under "Current cluster status:".
@@ -319,7 +335,7 @@ func bundleActive(r *cluster.Resource) bool {
 func (p *printer) resource(depth int, r *cluster.Resource) {
 	switch r.Kind {
 	case cluster.Primitive:
-		p.item(depth, p.primitiveText(r, r.ID))
+		p.rscItem(depth, r, p.primitiveText(r, r.ID))
 	case cluster.Group:
 		p.group(depth, r, r.ID, false)
 	case cluster.Clone:
@@ -496,7 +512,7 @@ func (p *printer) group(depth int, g *cluster.Resource, name string, anon bool) 
 		if anon {
 			mname = m.BaseID
 		}
-		p.item(depth+1, p.primitiveText(m, mname))
+		p.rscItem(depth+1, m, p.primitiveText(m, mname))
 	}
 }
 
@@ -557,7 +573,7 @@ func (p *printer) clone(depth int, c *cluster.Resource) {
 			if inst.Kind == cluster.Group {
 				p.group(depth+1, inst, inst.ID, false)
 			} else {
-				p.item(depth+1, p.primitiveText(inst, inst.ID))
+				p.rscItem(depth+1, inst, p.primitiveText(inst, inst.ID))
 			}
 		}
 		return
@@ -588,7 +604,7 @@ func (p *printer) clone(depth int, c *cluster.Resource) {
 		if inst.Kind == cluster.Group {
 			p.group(depth+1, inst, inst.ID, true)
 		} else {
-			p.item(depth+1, p.primitiveText(inst, inst.BaseID))
+			p.rscItem(depth+1, inst, p.primitiveText(inst, inst.BaseID))
 		}
 	}
 	collapsed := len(promoted) + len(started)
@@ -732,7 +748,7 @@ func (p *printer) bundleReplica(depth int, r *cluster.Resource, rep *cluster.Bun
 		if !p.o.Inactive && !activeOrPending(rep.Container) {
 			return
 		}
-		p.item(depth, p.primitiveText(rep.Container, rep.Container.ID))
+		p.rscItem(depth, rep.Container, p.primitiveText(rep.Container, rep.Container.ID))
 		return
 	}
 	if rep.Child == nil {
@@ -749,5 +765,5 @@ func (p *printer) bundleReplica(depth int, r *cluster.Resource, rep *cluster.Bun
 	if len(rep.Container.RunningOn) > 0 {
 		nodes = rep.Container.RunningOn[:1]
 	}
-	p.item(depth, p.primitiveTextOn(rep.Child, name, nodes))
+	p.rscItem(depth, rep.Child, p.primitiveTextOn(rep.Child, name, nodes))
 }

@@ -22,7 +22,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv, time.Now)
+	code := runAs(ctx, os.Args[0], os.Args[1:], os.Stdout, os.Stderr, os.Getenv, time.Now)
 	stop()
 	os.Exit(int(code))
 }
@@ -39,6 +39,7 @@ type options struct {
 	include, exclude                                  []string
 	node, resource                                    string
 	args                                              []string
+	prog                                              string // argv[0], echoed in XML's request
 }
 
 const long = `Provides a summary of cluster's current state.
@@ -118,7 +119,13 @@ func newCommand(o *options) *cobra.Command {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string, now func() time.Time) crmexit.Code {
-	o := &options{args: args}
+	return runAs(ctx, "crm_mon", args, stdout, stderr, getenv, now)
+}
+
+// runAs is run for a program invoked as prog (Pacemaker's XML output echoes
+// the command line as typed).
+func runAs(ctx context.Context, prog string, args []string, stdout, stderr io.Writer, getenv func(string) string, now func() time.Time) crmexit.Code {
+	o := &options{args: args, prog: prog}
 	cmd := newCommand(o)
 	cmd.SetArgs(args)
 	cmd.SetOut(stdout)
@@ -181,7 +188,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 }
 
 func requestLine(o *options) string {
-	return strings.TrimSpace("crm_mon " + strings.Join(o.args, " "))
+	return strings.TrimSpace(o.prog + " " + strings.Join(o.args, " "))
 }
 
 // snapshot is one reading of the CIB, ready to render.

@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -147,4 +149,99 @@ func dropUpdated(s string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// lastUpdated matches the "Last updated" time in HTML and XML output (the
+// only part that depends on when crm_mon ran).
+var lastUpdated = regexp.MustCompile(`(Last updated: </span><span>|<last_update time=")[^<"]*`)
+
+// requestProg matches the program path XML output echoes as invoked.
+var requestProg = regexp.MustCompile(`request="[^" ]*crm_mon `)
+
+// TestFormatsAgainstCrmMon compares crm_mon -1 --output-as=html and =xml with
+// Debian's crm_mon on the shared cases, ignoring the "Last updated" time.
+// Cases in testdata/FORMAT-pass.txt must stay identical; UPDATE_ORACLE_PASS=1
+// rewrites the lists.
+func TestFormatsAgainstCrmMon(t *testing.T) {
+	oracle, err := exec.LookPath("crm_mon")
+	if err != nil {
+		t.Skip("crm_mon (pacemaker-cli-utils) not installed")
+	}
+	if testing.Short() {
+		t.Skip("slow: runs the oracle")
+	}
+	dir := filepath.Join(testenv.SharedDir(t), "pacemaker-scheduler", "xml")
+	files, _ := filepath.Glob(filepath.Join(dir, "*.xml"))
+	update := os.Getenv("UPDATE_ORACLE_PASS") != ""
+	for _, format := range []string{"html", "xml"} {
+		t.Run(format, func(t *testing.T) {
+			list := filepath.Join("testdata", format+"-pass.txt")
+			want := map[string]bool{}
+			data, _ := os.ReadFile(list)
+			for _, l := range strings.Fields(string(data)) {
+				want[l] = true
+			}
+			flags := []string{"-1", "--output-as=" + format}
+			var mu sync.Mutex
+			var passing []string
+			sem := make(chan struct{}, 2)
+			var wg sync.WaitGroup
+			for _, f := range files {
+				name := strings.TrimSuffix(filepath.Base(f), ".xml")
+				if !update && !want[name] {
+					continue
+				}
+				wg.Add(1)
+				sem <- struct{}{}
+				go func() {
+					defer wg.Done()
+					defer func() { <-sem }()
+					cmd := exec.Command(oracle, flags...)
+					cmd.Env = append(os.Environ(), "CIB_file="+f, "LC_ALL=C")
+					exp, _ := cmd.Output()
+					var out, errb bytes.Buffer
+					env := map[string]string{"CIB_file": f}
+					run(context.Background(), flags, &out, &errb, func(k string) string { return env[k] }, time.Now)
+					a := lastUpdated.ReplaceAllString(string(exp), "${1}X")
+					b := lastUpdated.ReplaceAllString(out.String(), "${1}X")
+					a = requestProg.ReplaceAllString(a, `request="crm_mon `)
+					if a != b {
+						if want[name] && !update {
+							t.Errorf("%s %v differs from crm_mon:\n%s", name, flags, firstDiff(a, b))
+						}
+						return
+					}
+					mu.Lock()
+					passing = append(passing, name)
+					mu.Unlock()
+				}()
+			}
+			wg.Wait()
+			sort.Strings(passing)
+			t.Logf("identical to crm_mon %v: %d cases", flags, len(passing))
+			if update {
+				if err := os.WriteFile(list, []byte(strings.Join(passing, "\n")+"\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// firstDiff shows the first differing line of two outputs.
+func firstDiff(want, got string) string {
+	a, b := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(a) || i < len(b); i++ {
+		var x, y string
+		if i < len(a) {
+			x = a[i]
+		}
+		if i < len(b) {
+			y = b[i]
+		}
+		if x != y {
+			return fmt.Sprintf("line %d:\n crm_mon: %q\n    ours: %q", i+1, x, y)
+		}
+	}
+	return ""
 }
