@@ -64,11 +64,8 @@ func RenderXML(w io.Writer, c *cluster.Cluster, h Header, opts Options) error {
 	dc := sum.CreateElement("current_dc")
 	if c.DC != nil {
 		dc.CreateAttr("present", "true")
-		v := c.Properties.DCVersion()
-		if v == "" {
-			v = "unknown"
-		}
-		dc.CreateAttr("version", v)
+		// Empty when the CIB does not record it (the text says "unknown").
+		dc.CreateAttr("version", c.Properties.DCVersion())
 		dc.CreateAttr("name", c.DC.Name)
 		dc.CreateAttr("id", c.DC.ID)
 		dc.CreateAttr("with_quorum", boolStr(c.HaveQuorum))
@@ -117,7 +114,7 @@ func RenderXML(w io.Writer, c *cluster.Cluster, h Header, opts Options) error {
 			health = "yellow"
 		}
 		e.CreateAttr("health", health)
-		if n.Type == cluster.NodeMember {
+		if n.Type == cluster.NodeMember && n.Online {
 			fs := n.Attrs["#feature-set"]
 			if fs == "" {
 				fs = "<3.15.1"
@@ -146,9 +143,10 @@ func RenderXML(w io.Writer, c *cluster.Cluster, h Header, opts Options) error {
 		xmlResource(res, r)
 	}
 
-	na := root.CreateElement("node_attributes")
+	// Sections and nodes with nothing to list are left out, as crm_mon does.
+	na := etree.NewElement("node_attributes")
 	for _, n := range sortedNodes(c) {
-		if !n.Online {
+		if !n.Online || len(visibleAttrNames(n)) == 0 {
 			continue
 		}
 		ne := na.CreateElement("node")
@@ -160,12 +158,16 @@ func RenderXML(w io.Writer, c *cluster.Cluster, h Header, opts Options) error {
 		}
 	}
 
+	if len(na.ChildElements()) > 0 {
+		root.AddChild(na)
+	}
+
 	nh := root.CreateElement("node_history")
 	for _, n := range historyNodes(c) {
 		if !n.Online {
 			continue
 		}
-		ne := nh.CreateElement("node")
+		ne := etree.NewElement("node")
 		ne.CreateAttr("name", n.Name)
 		for _, hst := range nodeHistory(c, n) {
 			var ops []*cluster.OpRecord
@@ -203,9 +205,16 @@ func RenderXML(w io.Writer, c *cluster.Cluster, h Header, opts Options) error {
 				if op.LastRCChange > 0 {
 					oe.CreateAttr("last-rc-change", epochTime(op.LastRCChange))
 				}
-				oe.CreateAttr("exec-time", strconv.FormatInt(op.ExecTime(), 10)+"ms")
-				oe.CreateAttr("queue-time", strconv.FormatInt(op.QueueTime(), 10)+"ms")
+				if op.Element.SelectAttr("exec-time") != nil {
+					oe.CreateAttr("exec-time", strconv.FormatInt(op.ExecTime(), 10)+"ms")
+				}
+				if op.Element.SelectAttr("queue-time") != nil {
+					oe.CreateAttr("queue-time", strconv.FormatInt(op.QueueTime(), 10)+"ms")
+				}
 			}
+		}
+		if len(ne.ChildElements()) > 0 {
+			nh.AddChild(ne)
 		}
 	}
 
@@ -243,6 +252,31 @@ func RenderXML(w io.Writer, c *cluster.Cluster, h Header, opts Options) error {
 			}
 		}
 	}
+	if ts := Tickets(c); len(ts) > 0 {
+		te := root.CreateElement("tickets")
+		for _, t := range ts {
+			e := te.CreateElement("ticket")
+			e.CreateAttr("id", t.ID)
+			e.CreateAttr("status", map[bool]string{true: "granted", false: "revoked"}[t.Granted])
+			e.CreateAttr("standby", boolStr(t.Standby))
+			if t.LastGranted > 0 {
+				e.CreateAttr("last-granted", epochTime(t.LastGranted))
+			}
+		}
+	}
+	if bans := Bans(c, h.Now); len(bans) > 0 {
+		be := root.CreateElement("bans")
+		for _, b := range bans {
+			e := be.CreateElement("ban")
+			e.CreateAttr("id", b.ID)
+			e.CreateAttr("resource", b.Resource)
+			e.CreateAttr("node", b.Node)
+			e.CreateAttr("weight", strconv.Itoa(b.Weight))
+			e.CreateAttr("promoted-only", boolStr(b.PromotedOnly))
+			// Pacemaker keeps the deprecated name beside the new one.
+			e.CreateAttr("master_only", boolStr(b.PromotedOnly))
+		}
+	}
 	st := root.CreateElement("status")
 	st.CreateAttr("code", "0")
 	st.CreateAttr("message", "OK")
@@ -270,7 +304,10 @@ func xmlPrimitive(parent *etree.Element, r *cluster.Resource, name string) {
 		role = cluster.RoleStopped
 	}
 	e.CreateAttr("role", role.String())
-	if r.TargetRoleSet {
+	if v, ok := r.Meta["target-role"]; ok {
+		// As configured: crm_mon echoes the meta attribute's spelling.
+		e.CreateAttr("target_role", v)
+	} else if r.TargetRoleSet {
 		e.CreateAttr("target_role", r.TargetRole.String())
 	}
 	e.CreateAttr("active", boolStr(len(r.RunningOn) > 0))
@@ -318,6 +355,9 @@ func xmlResource(parent *etree.Element, r *cluster.Resource) {
 		// Failures belong to the instances, not to the clone itself.
 		e.CreateAttr("failed", "false")
 		e.CreateAttr("failure_ignored", "false")
+		if v, ok := r.Meta["target-role"]; ok {
+			e.CreateAttr("target_role", v)
+		}
 		for _, ch := range r.Children {
 			xmlResource(e, ch)
 		}
