@@ -3,47 +3,24 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/pacer-ha/pacer/crmexit"
+	"github.com/pacer-ha/pacer/internal/clitest"
 )
-
-type outcome struct {
-	code           int
-	stdout, stderr string
-}
 
 // volatile are what either tool stamps with the clock or bumps.
 var volatile = regexp.MustCompile(` (epoch|num_updates|cib-last-written|last-granted)="[^"]*"|last-granted='[^']*'`)
-
-func normCIB(t *testing.T, path string) string {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	for _, l := range strings.Split(volatile.ReplaceAllString(string(data), ""), "\n") {
-		b.WriteString(strings.TrimSpace(l))
-	}
-	return b.String()
-}
 
 // TestAgainstPacemaker runs each command through Pacemaker's crm_ticket and
 // Pacer's on fresh copies of the same CIB and compares exit code, output
 // and the resulting CIB (time stamps normalised).
 func TestAgainstPacemaker(t *testing.T) {
-	pcmk, err := exec.LookPath("crm_ticket")
-	if err != nil {
-		t.Skip("Pacemaker's crm_ticket not installed")
-	}
+	pcmk := clitest.Oracle(t, "crm_ticket")
 	withState, noState, example := "testdata/ticket-primitive-14.xml", "testdata/ticket-primitive-1.xml", "../../docs/examples/cib.xml"
 	cases := []struct {
 		cib  string
@@ -64,49 +41,16 @@ func TestAgainstPacemaker(t *testing.T) {
 		{example, []string{"-l"}}, {example, []string{"-t", "tB", "-s"}}, {example, []string{"-q"}}, {example, []string{"-t", "tD", "-S", "x", "-v", "y"}},
 		{example, []string{"-c"}}, {example, []string{"-t", "tB", "-g", "--force"}},
 	}
-	dir := t.TempDir()
-	n := 0
-	for i, tc := range cases {
-		data, err := os.ReadFile(tc.cib)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var paths [2]string
-		for j := range paths {
-			paths[j] = filepath.Join(dir, strconv.Itoa(i)+"-"+strconv.Itoa(j)+".xml")
-			if err := os.WriteFile(paths[j], data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		t.Setenv("CIB_file", paths[0])
-		cmd := exec.Command(pcmk, tc.args...)
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		code := 0
-		if err := cmd.Run(); err != nil {
-			ee, ok := err.(*exec.ExitError)
-			if !ok {
-				t.Fatal(err)
-			}
-			code = ee.ExitCode()
-		}
-		want := outcome{code, out.String(), errb.String()}
-		t.Setenv("CIB_file", paths[1])
-		out.Reset()
-		errb.Reset()
-		rerr := run(context.Background(), tc.args, &out, &errb, time.Now)
-		got := outcome{int(crmexit.Of(rerr)), out.String(), errb.String()}
-		if got != want {
-			t.Errorf("%s: crm_ticket %v:\n got  %+v\n want %+v", tc.cib, tc.args, got, want)
-			continue
-		}
-		if a, b := normCIB(t, paths[0]), normCIB(t, paths[1]); a != b {
-			t.Errorf("%s: crm_ticket %v: resulting CIBs differ\npacemaker %s\npacer     %s", tc.cib, tc.args, a, b)
-			continue
-		}
-		n++
+	var cmp []clitest.Case
+	for _, tc := range cases {
+		cmp = append(cmp, clitest.Case{Name: tc.cib, CIB: clitest.ReadFile(t, tc.cib), Args: tc.args})
 	}
-	t.Logf("%d of %d commands match Pacemaker", n, len(cases))
+	clitest.Compare(t, clitest.Options{Tool: "crm_ticket", Oracle: pcmk, CompareCIB: true, Volatile: volatile,
+		Pacer: func(args ...string) clitest.Outcome {
+			return clitest.Call(func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+				return run(ctx, args, stdout, stderr, time.Now)
+			}, args...)
+		}}, cmp)
 }
 
 // TestGrantStampsLastGranted: granting a ticket records when, and showing
