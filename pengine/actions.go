@@ -77,6 +77,7 @@ func (w *ws) createActions() {
 	}
 	w.collectionActions()
 	w.shutdownNodes()
+	w.clearFailcounts()
 }
 
 // unfenceNodes turns on nodes that have not been unfenced yet when a fencing

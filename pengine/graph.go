@@ -64,7 +64,7 @@ func graphRef(a *Action) string {
 			a.ID, xmlEsc(graphKey(a)), xmlEsc(a.NodeName()), xmlEsc(a.nodeUUID()))
 	case a.Pseudo:
 		return fmt.Sprintf(`<pseudo_event id="%d" operation="%s" operation_key="%s"/>`, a.ID, xmlEsc(a.Task), xmlEsc(graphKey(a)))
-	case a.Rsc == nil:
+	case a.Rsc == nil, a.Task == "clear_failcount":
 		return fmt.Sprintf(`<crm_event id="%d" operation="%s" operation_key="%s" on_node="%s" on_node_uuid="%s"/>`,
 			a.ID, a.Task, xmlEsc(graphKey(a)), xmlEsc(a.NodeName()), xmlEsc(a.nodeUUID()))
 	}
@@ -102,8 +102,12 @@ func (a *Action) nodeUUID() string {
 func (t *Transition) GraphXML() string {
 	var b strings.Builder
 	p := t.Cluster.Properties
-	fmt.Fprintf(&b, `<transition_graph cluster-delay="%s" stonith-timeout="%s" failed-stop-offset="INFINITY" failed-start-offset="INFINITY" batch-limit="0" transition_id="0">`+"\n",
-		p.String("cluster-delay", "60s"), p.String("stonith-timeout", "60s"))
+	recheck := ""
+	if !t.RecheckBy.IsZero() {
+		recheck = fmt.Sprintf(` recheck-by="%d"`, t.RecheckBy.Unix())
+	}
+	fmt.Fprintf(&b, `<transition_graph cluster-delay="%s" stonith-timeout="%s" failed-stop-offset="INFINITY" failed-start-offset="INFINITY" batch-limit="0" transition_id="0"%s>`+"\n",
+		p.String("cluster-delay", "60s"), p.String("stonith-timeout", "60s"), recheck)
 	for i, a := range t.Synapses() {
 		fmt.Fprintf(&b, "  <synapse id=\"%d\">\n    <action_set>\n", i)
 		ref := graphRef(a)
@@ -131,13 +135,16 @@ func (t *Transition) GraphXML() string {
 			attrs = append([]string{fmt.Sprintf(`CRM_meta_migrate_source="%s"`, xmlEsc(a.Rsc.current[0].name)),
 				fmt.Sprintf(`CRM_meta_migrate_target="%s"`, xmlEsc(a.Rsc.assigned.name))}, attrs...)
 		}
+		if a.Task == "clear_failcount" {
+			attrs = append(attrs, `CRM_meta_op_no_wait="true"`)
+		}
 		attrs = append(attrs, `CRM_meta_timeout="20000"`, `crm_feature_set="3.16.1"`)
 		fmt.Fprintf(&b, "        <attributes %s/>\n", strings.Join(attrs, " "))
 		tag := "rsc_op"
 		switch {
 		case a.Pseudo:
 			tag = "pseudo_event"
-		case a.Rsc == nil:
+		case a.Rsc == nil, a.Task == "clear_failcount":
 			tag = "crm_event"
 		}
 		fmt.Fprintf(&b, "      </%s>\n    </action_set>\n", tag)

@@ -18,6 +18,10 @@ type Transition struct {
 	Warnings []string
 	// Cluster is the unpacked model the transition was computed from.
 	Cluster *cluster.Cluster
+	// RecheckBy is when the answer may change with nothing else happening
+	// (a failure-timeout expiring, a date rule's boundary); zero if never.
+	// The controller schedules again by then (Pacemaker's recheck-by).
+	RecheckBy time.Time
 
 	w *ws
 }
@@ -48,7 +52,7 @@ func ScheduleCluster(c *cluster.Cluster, now time.Time) *Transition {
 	w.remoteOrdering()
 	w.containerRecovery()
 	w.propagate()
-	t := &Transition{Cluster: c, w: w}
+	t := &Transition{Cluster: c, w: w, RecheckBy: recheckBy(c, now)}
 	t.Summary = w.summarize()
 	t.Actions = w.sortedActions()
 	t.Warnings = append(append([]string(nil), c.Warnings...), w.warnings...)

@@ -66,6 +66,8 @@ func (a *Action) ExecLine() string {
 		return "Pseudo action:   " + a.Task
 	case a.Rsc == nil:
 		return fmt.Sprintf("Cluster action:  %s on %s", a.Task, a.NodeName())
+	case a.Task == "clear_failcount":
+		return fmt.Sprintf("Cluster action:  clear_failcount for %s on %s", a.graphName(), a.NodeName())
 	case a.Pseudo:
 		return "Pseudo action:   " + a.Key()
 	}
@@ -138,6 +140,8 @@ func execute(status *etree.Element, a *Action) string {
 		if st := a.Rsc.cr.StatusOn(a.Node.name); st != nil && st.HistoryID != "" {
 			return st.HistoryID
 		}
+	case a.Task == "clear_failcount":
+		// The controller's business: nothing in the operation history.
 	case a.Rsc != nil && !a.Pseudo && a.Node != nil:
 		return recordOp(status, a)
 	}

@@ -130,6 +130,8 @@ func creationStage(a *Action) int {
 	case "cancel":
 		// Met while reading the history.
 		return 0
+	case "clear_failcount":
+		return -1 // while unpacking, before any other action
 	case "monitor":
 		switch {
 		case a.Probe || a.IntervalMS == 0:
