@@ -330,7 +330,9 @@ func (d *daemon) scheduler(ctx context.Context) {
 		round     int
 		failures  int // consecutive transitions that did not complete
 		retry     <-chan time.Time
-		lastKeys  string // actions of the last transition that completed cleanly
+		recheck   *time.Timer
+		recheckC  <-chan time.Time // the scheduler's recheck-by / cluster-recheck-interval
+		lastKeys  string           // actions of the last transition that completed cleanly
 		runKeys   string
 	)
 	router := &transition.Router{Nodes: map[string]transition.Dispatcher{d.self.Name: d.local}, Default: d.remote}
@@ -345,6 +347,15 @@ func (d *daemon) scheduler(ctx context.Context) {
 			failures++
 			retry = time.After(backoff(failures))
 			return
+		}
+		if recheck != nil {
+			recheck.Stop()
+		}
+		recheck, recheckC = nil, nil
+		if !g.RecheckBy.IsZero() {
+			recheck = time.NewTimer(max(0, time.Until(g.RecheckBy)))
+			recheckC = recheck.C
+			d.log.Debug("scheduling again by", "recheck-by", g.RecheckBy.Format(time.RFC3339))
 		}
 		if g.Len() == 0 {
 			if !d.idle.Swap(true) {
@@ -422,6 +433,13 @@ func (d *daemon) scheduler(ctx context.Context) {
 		case <-retry:
 			retry = nil
 			start("retry")
+		case <-recheckC:
+			// A transition running (or backing off) schedules again when
+			// it ends, which re-arms the timer.
+			recheckC = nil
+			if drv == nil && retry == nil {
+				start("recheck: a failure-timeout, date rule or cluster-recheck-interval is due")
+			}
 		}
 	}
 }
@@ -456,7 +474,8 @@ func scheduleGraph(doc []byte) (*transition.Graph, error) {
 	if err := x.ReadFromBytes(doc); err != nil {
 		return nil, fmt.Errorf("parsing the CIB: %w", err)
 	}
-	t, err := pengine.Schedule(x.Root(), time.Now())
+	now := time.Now()
+	t, err := pengine.Schedule(x.Root(), now)
 	if err != nil {
 		return nil, fmt.Errorf("pengine: %w", err)
 	}
@@ -465,6 +484,14 @@ func scheduleGraph(doc []byte) (*transition.Graph, error) {
 		return nil, err
 	}
 	holdShutdowns(g)
+	// The DC schedules again by the scheduler's recheck-by, and at the
+	// latest after cluster-recheck-interval (0 disables the interval), as
+	// Pacemaker's controller does: g.RecheckBy becomes the earlier of both.
+	if iv := t.Cluster.Properties.ClusterRecheckInterval(); iv > 0 {
+		if at := now.Add(iv); g.RecheckBy.IsZero() || at.Before(g.RecheckBy) {
+			g.RecheckBy = at
+		}
+	}
 	return g, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -696,4 +697,117 @@ func TestRemovedAndForgottenHistory(t *testing.T) {
 	if n, _ := forgetHistory(hist.Root(), dels["a"]); n != 1 || hist.FindElement("//lrm_resource[@id='e']") != nil {
 		t.Errorf("e not forgotten: %d", n)
 	}
+}
+
+// TestFailureTimeoutRecheck: with failure-timeout=5s and
+// migration-threshold=1 a monitor failure moves d away from x and bans it
+// there; about 5 s later, with nothing else happening, the DC schedules
+// again (the scheduler's recheck-by; cluster-recheck-interval is 15 min):
+// d goes back to x, which it prefers, and the fail count is cleared
+// (clear_failcount).
+func TestFailureTimeoutRecheck(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs three crmds with real agents")
+	}
+	names := []string{"n1", "n2", "n3"}
+	c := newCluster(t, names, "", nil)
+	for _, n := range names {
+		c.start(n)
+	}
+	dc := c.waitAgree(names, 15*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	b, err := ipc.DialBackend(ctx, c.nodes[dc].sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = b.Update(ctx, func(cb *cib.CIB) error {
+		props, err := cib.ParseElement([]byte(`<cluster_property_set id="opts"><nvpair id="opts-stonith" name="stonith-enabled" value="false"/></cluster_property_set>`))
+		if err != nil {
+			return err
+		}
+		if err := cb.Create("crm_config", props); err != nil {
+			return err
+		}
+		x, err := cib.ParseElement([]byte(`<primitive id="d" class="ocf" provider="pacer" type="Dummy">
+  <meta_attributes id="d-meta"><nvpair id="d-ft" name="failure-timeout" value="5s"/><nvpair id="d-mt" name="migration-threshold" value="1"/></meta_attributes>
+  <operations><op id="d-mon" name="monitor" interval="2s" timeout="10s"/></operations></primitive>`))
+		if err != nil {
+			return err
+		}
+		return cb.Create("resources", x)
+	})
+	b.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := c.waitRunning(names, "d", names, true, 15*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(c.stateFile(x, "d")); err != nil {
+		t.Fatal(err)
+	}
+	y, err := c.waitRunning(names, "d", others(names, x), true, 15*time.Second)
+	if err != nil {
+		t.Fatalf("after the monitor failure on %s: %v", x, err)
+	}
+	_, doc, err := status(c.nodes[dc].sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lf, ok, _ := cibmodel.Attribute(doc, c.ids(), x, "last-failure-d#monitor_2000")
+	fc, _, _ := cibmodel.Attribute(doc, c.ids(), x, "fail-count-d#monitor_2000")
+	if !ok || fc != "1" {
+		t.Fatalf("fail-count %q, last-failure %q on %s", fc, lf, x)
+	}
+	failedAt, err := strconv.ParseInt(lf, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// d prefers x from now on, but x is banned until the failure expires.
+	if err := preferNode(ctx, c.nodes[dc].sock, "d", x); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.waitRunning(names, "d", []string{y}, true, 5*time.Second); err != nil {
+		t.Fatalf("d left %s before its failure expired: %v", y, err)
+	}
+	if _, err := c.waitRunning(names, "d", []string{x}, true, 20*time.Second); err != nil {
+		t.Fatalf("d did not return to %s after failure-timeout: %v", x, err)
+	}
+	back := time.Since(time.Unix(failedAt, 0))
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, doc, err := status(c.nodes[x].sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, fcSet, _ := cibmodel.Attribute(doc, c.ids(), x, "fail-count-d#monitor_2000")
+		_, lfSet, _ := cibmodel.Attribute(doc, c.ids(), x, "last-failure-d#monitor_2000")
+		if !fcSet && !lfSet {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("fail-count/last-failure of d on %s not cleared (%v %v)", x, fcSet, lfSet)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("monitor failure on %s at %s; d moved to %s; back on %s and fail count cleared %v after the failure (failure-timeout 5s)",
+		x, time.Unix(failedAt, 0).UTC().Format("15:04:05"), y, x, back.Round(100*time.Millisecond))
+	if back < 5*time.Second || back > 12*time.Second {
+		t.Errorf("d came back %v after the failure, want about 5-7 s", back)
+	}
+	if b, _ := os.ReadFile(c.nodes[dcOf(t, c, names)].log); !bytes.Contains(b, []byte("cleared the fail count")) {
+		t.Errorf("the DC's log has no clear_failcount")
+	}
+}
+
+// dcOf is the current DC.
+func dcOf(t *testing.T, c *testCluster, names []string) string {
+	t.Helper()
+	st, _, err := status(c.nodes[names[0]].sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.DC
 }
