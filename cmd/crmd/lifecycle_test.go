@@ -712,12 +712,12 @@ func TestFailureTimeoutRecheck(t *testing.T) {
 	names := []string{"n1", "n2", "n3"}
 	c := newCluster(t, names, "", nil)
 	for _, n := range names {
-		c.start(n)
+		c.Start(n)
 	}
-	dc := c.waitAgree(names, 15*time.Second)
+	dc := c.WaitAgree(names, 15*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	b, err := ipc.DialBackend(ctx, c.nodes[dc].sock)
+	b, err := ipc.DialBackend(ctx, c.Nodes[dc].Sock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -741,23 +741,23 @@ func TestFailureTimeoutRecheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	x, err := c.waitRunning(names, "d", names, true, 15*time.Second)
+	x, err := waitRunning(c, names, "d", names, true, 15*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Remove(c.stateFile(x, "d")); err != nil {
+	if err := os.Remove(stateFile(c, x, "d")); err != nil {
 		t.Fatal(err)
 	}
-	y, err := c.waitRunning(names, "d", others(names, x), true, 15*time.Second)
+	y, err := waitRunning(c, names, "d", others(names, x), true, 15*time.Second)
 	if err != nil {
 		t.Fatalf("after the monitor failure on %s: %v", x, err)
 	}
-	_, doc, err := status(c.nodes[dc].sock)
+	_, doc, err := netcluster.Status(c.Nodes[dc].Sock)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lf, ok, _ := cibmodel.Attribute(doc, c.ids(), x, "last-failure-d#monitor_2000")
-	fc, _, _ := cibmodel.Attribute(doc, c.ids(), x, "fail-count-d#monitor_2000")
+	lf, ok, _ := cibmodel.Attribute(doc, c.IDs(), x, "last-failure-d#monitor_2000")
+	fc, _, _ := cibmodel.Attribute(doc, c.IDs(), x, "fail-count-d#monitor_2000")
 	if !ok || fc != "1" {
 		t.Fatalf("fail-count %q, last-failure %q on %s", fc, lf, x)
 	}
@@ -766,24 +766,24 @@ func TestFailureTimeoutRecheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	// d prefers x from now on, but x is banned until the failure expires.
-	if err := preferNode(ctx, c.nodes[dc].sock, "d", x); err != nil {
+	if err := preferNode(ctx, c.Nodes[dc].Sock, "d", x); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.waitRunning(names, "d", []string{y}, true, 5*time.Second); err != nil {
+	if _, err := waitRunning(c, names, "d", []string{y}, true, 5*time.Second); err != nil {
 		t.Fatalf("d left %s before its failure expired: %v", y, err)
 	}
-	if _, err := c.waitRunning(names, "d", []string{x}, true, 20*time.Second); err != nil {
+	if _, err := waitRunning(c, names, "d", []string{x}, true, 20*time.Second); err != nil {
 		t.Fatalf("d did not return to %s after failure-timeout: %v", x, err)
 	}
 	back := time.Since(time.Unix(failedAt, 0))
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		_, doc, err := status(c.nodes[x].sock)
+		_, doc, err := netcluster.Status(c.Nodes[x].Sock)
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, fcSet, _ := cibmodel.Attribute(doc, c.ids(), x, "fail-count-d#monitor_2000")
-		_, lfSet, _ := cibmodel.Attribute(doc, c.ids(), x, "last-failure-d#monitor_2000")
+		_, fcSet, _ := cibmodel.Attribute(doc, c.IDs(), x, "fail-count-d#monitor_2000")
+		_, lfSet, _ := cibmodel.Attribute(doc, c.IDs(), x, "last-failure-d#monitor_2000")
 		if !fcSet && !lfSet {
 			break
 		}
@@ -797,15 +797,15 @@ func TestFailureTimeoutRecheck(t *testing.T) {
 	if back < 5*time.Second || back > 12*time.Second {
 		t.Errorf("d came back %v after the failure, want about 5-7 s", back)
 	}
-	if b, _ := os.ReadFile(c.nodes[dcOf(t, c, names)].log); !bytes.Contains(b, []byte("cleared the fail count")) {
+	if b, _ := os.ReadFile(c.Nodes[dcOf(t, c, names)].Log); !bytes.Contains(b, []byte("cleared the fail count")) {
 		t.Errorf("the DC's log has no clear_failcount")
 	}
 }
 
 // dcOf is the current DC.
-func dcOf(t *testing.T, c *testCluster, names []string) string {
+func dcOf(t *testing.T, c *netcluster.Cluster, names []string) string {
 	t.Helper()
-	st, _, err := status(c.nodes[names[0]].sock)
+	st, _, err := netcluster.Status(c.Nodes[names[0]].Sock)
 	if err != nil {
 		t.Fatal(err)
 	}
