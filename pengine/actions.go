@@ -414,8 +414,17 @@ func (r *rsc) stopReason(w *ws) string {
 // monitors schedules the recurring monitors that should run after the start.
 func (w *ws) monitors(r *rsc, n *node, st *Action) {
 	st0 := r.cr.StatusOn(n.name)
+	seen := map[int64]bool{}
 	for _, op := range r.cr.Ops {
-		if op.Name != "monitor" || op.IntervalMS == 0 || !op.Enabled {
+		if op.Name != "monitor" || op.IntervalMS == 0 {
+			continue
+		}
+		if seen[op.IntervalMS] {
+			// Pacemaker knows one monitor per interval: the first defined.
+			continue
+		}
+		seen[op.IntervalMS] = true
+		if !op.Enabled {
 			continue
 		}
 		if op.Role == cluster.RoleStopped {
