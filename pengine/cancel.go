@@ -109,3 +109,84 @@ func configuredMonitor(r *rsc, intervalMS int64) bool {
 	}
 	return false
 }
+
+// stoppedMonitors schedules the monitors configured for the Stopped role (they
+// watch that a resource stays stopped) on every node where the resource will not
+// be running, after its stop or probe there, unless one already runs; where the
+// resource is going to start, a running one is cancelled before the start.
+func (w *ws) stoppedMonitors() {
+	for _, r := range w.all {
+		if r.cr.Kind != cluster.Primitive || !r.managed {
+			continue
+		}
+		var runs *node
+		if r.start != nil && r.start.Runnable && r.assigned != nil {
+			runs = r.assigned
+		}
+		seen := map[int64]bool{}
+		for _, op := range r.cr.Ops {
+			if op.Name != "monitor" || op.IntervalMS == 0 || seen[op.IntervalMS] {
+				continue
+			}
+			seen[op.IntervalMS] = true
+			if op.Role != cluster.RoleStopped || !op.Enabled {
+				continue
+			}
+			for _, n := range w.nodes {
+				if !n.cn.Online || n.unclean || n.cn.Pending || !r.discover[n.idx] {
+					continue
+				}
+				active := stoppedMonitorActive(r, n, op.IntervalMS)
+				if n == runs {
+					if active {
+						c := w.newAction(r, "cancel", n, false)
+						c.IntervalMS = op.IntervalMS
+						w.order(c, r.start, fOptionalOnly)
+					}
+					continue
+				}
+				if active {
+					continue
+				}
+				m := w.newAction(r, "monitor", n, false)
+				m.IntervalMS = op.IntervalMS
+				for _, a := range w.actions {
+					if a.Rsc == r && a.Node == n && (a.Task == "stop" || a.Probe) {
+						w.order(a, m, fOptionalOnly)
+					}
+				}
+			}
+		}
+	}
+}
+
+// stoppedMonitorActive reports whether the history shows a Stopped-role monitor
+// of that interval running on n (the resource being inactive there).
+func stoppedMonitorActive(r *rsc, n *node, intervalMS int64) bool {
+	if isCurrent(r, n) {
+		return false
+	}
+	st := r.cr.StatusOn(n.name)
+	if st == nil {
+		return false
+	}
+	for _, op := range st.History {
+		if op.Operation == "monitor" && op.IntervalMS == intervalMS && !op.Pending() && op.Status != cluster.OpStatusCancelled {
+			return true
+		}
+	}
+	return false
+}
+
+// stoppedRoleMonitor reports whether a is a monitor of the Stopped role.
+func stoppedRoleMonitor(a *Action) bool {
+	if a.Task != "monitor" || a.IntervalMS == 0 || a.Rsc == nil {
+		return false
+	}
+	for _, op := range a.Rsc.cr.Ops {
+		if op.Name == "monitor" && op.IntervalMS == a.IntervalMS {
+			return op.Role == cluster.RoleStopped
+		}
+	}
+	return false
+}

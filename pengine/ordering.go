@@ -431,13 +431,15 @@ func (w *ws) propagate() {
 			changed = true
 		}
 		if !changed {
-			// Which monitors to cancel depends on what settled.
+			// Which monitors to cancel or add depends on what settled.
 			w.cancelMonitors()
+			w.stoppedMonitors()
 			return
 		}
 	}
 	w.warnf("Ordering propagation did not settle; the transition may be incomplete")
 	w.cancelMonitors()
+	w.stoppedMonitors()
 }
 
 // migrating reports whether a is the pseudo start of a live migration, which does

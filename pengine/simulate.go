@@ -228,7 +228,7 @@ func recordOp(status *etree.Element, a *Action) string {
 	}
 	rc := 0
 	switch {
-	case a.Probe && !a.ExpectRunning:
+	case a.Probe && !a.ExpectRunning, stoppedRoleMonitor(a):
 		rc = 7
 	case a.Task == "monitor" && a.IntervalMS > 0 && a.Node == a.Rsc.assigned && a.Rsc.targetRole() == cluster.RolePromoted:
 		// A promoted instance's monitor reports "running promoted".

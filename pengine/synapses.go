@@ -68,7 +68,42 @@ func newerThan(a, b *Action) bool {
 		// Probes are created node by node, nodes sorted by name.
 		return nodeNameLess(b.Node.name, a.Node.name)
 	}
+	if ra == stageStop {
+		if sa, sb := stopRank(a), stopRank(b); sa != sb {
+			return sa > sb
+		}
+	}
 	return a.ID > b.ID
+}
+
+const stageStop = 3
+
+// stopRank orders a resource's stops: node by node, nodes where it failed first,
+// each node's Stopped-role monitor just before its stop.
+func stopRank(a *Action) int {
+	r := a.Rsc
+	failed := func(n *node) bool {
+		st := r.cr.StatusOn(n.name)
+		return st != nil && st.Failed
+	}
+	var order []*node
+	for _, first := range []bool{true, false} {
+		for _, n := range r.current {
+			if failed(n) == first {
+				order = append(order, n)
+			}
+		}
+	}
+	pos := len(order)
+	for i, n := range order {
+		if n == a.Node {
+			pos = i
+		}
+	}
+	if a.Task == "stop" {
+		return 2*pos + 1
+	}
+	return 2 * pos
 }
 
 // nodeNameLess orders node names as Pacemaker sorts its node list: ignoring case,
@@ -138,12 +173,16 @@ func creationStage(a *Action) int {
 			return stageProbe
 		case runningMonitor(a):
 			return 0
+		case stoppedRoleMonitor(a) && isCurrent(a.Rsc, a.Node) && (a.Node != a.Rsc.current[0] || !runsAfter(a.Rsc)):
+			// Created with the stop on a node the resource leaves for good
+			// (a move's source gets it after the new node's monitors).
+			return stageStop
 		}
 		return 6
 	case "demote":
 		return 2
 	case "stop":
-		return 3
+		return stageStop
 	case "start":
 		return 4
 	case "promote":
@@ -185,4 +224,9 @@ func otherStage(a *Action) int {
 		return 1
 	}
 	return 2
+}
+
+// runsAfter reports whether r runs somewhere once the transition is done.
+func runsAfter(r *rsc) bool {
+	return r.assigned != nil && r.start != nil && r.start.Runnable
 }
