@@ -292,6 +292,9 @@ func (w *ws) primitiveActions(r *rsc) {
 	if r.frozen && next != nil {
 		st.Runnable = false
 		st.Reason = "quorum freeze"
+		if w.noQuorum != "freeze" {
+			st.Reason = "no quorum"
+		}
 	}
 	r.start = st
 	for _, s := range r.stops {

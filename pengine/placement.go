@@ -73,7 +73,9 @@ func (w *ws) initScores() {
 		}
 		w.shutdownLock(r)
 		w.promotionPreference(r)
-		if r.managed {
+		// Stickiness holds a resource where it runs; one active on several
+		// nodes has no such place.
+		if r.managed && len(r.current) == 1 {
 			for _, n := range r.current {
 				if r.scores[n.idx] > -inf || w.symmetric {
 					r.scores[n.idx] = rules.Add(r.scores[n.idx], r.cr.Stickiness)
@@ -376,11 +378,26 @@ func (w *ws) wantsToRun(r *rsc) bool {
 	if w.stopAll || r.cr.Orphan || r.cr.NextRole == cluster.RoleStopped {
 		return false
 	}
-	if !w.haveQuorum && w.noQuorum != "ignore" && w.noQuorum != "freeze" && w.needsQuorum(r) {
-		// demote keeps promotable instances running (unpromoted).
-		if !(w.noQuorum == "demote" && isPromotable(r)) {
-			return false
-		}
+	if w.stonithEnabled && !w.haveFencingDevice() && len(r.current) == 0 {
+		// Fencing is required but no device is configured: nothing new starts.
+		return false
+	}
+	return true
+}
+
+// quorumBlocked reports whether the no-quorum-policy keeps r from starting: it is
+// still placed (Pacemaker reports the blocked start) but may not start, and what
+// runs stops; demote keeps promotable instances running (unpromoted), freeze
+// only blocks what is not running yet.
+func (w *ws) quorumBlocked(r *rsc) bool {
+	if w.haveQuorum || w.noQuorum == "ignore" || !w.needsQuorum(r) {
+		return false
+	}
+	switch w.noQuorum {
+	case "freeze":
+		return len(r.current) == 0
+	case "demote":
+		return !isPromotable(r)
 	}
 	return true
 }
@@ -449,8 +466,7 @@ func (w *ws) assign(r *rsc) {
 		return
 	}
 	clone, placing := instanceOf(r)
-	if !w.haveQuorum && w.noQuorum == "freeze" && w.needsQuorum(r) && len(r.current) == 0 {
-		// Frozen: what runs is scheduled as usual, nothing new may start.
+	if w.quorumBlocked(r) {
 		r.frozen = true
 	}
 	scores := append([]int(nil), r.scores...)
@@ -795,4 +811,15 @@ func (w *ws) shutdownLock(r *rsc) {
 			r.scores[n.idx] = -inf
 		}
 	}
+}
+
+// haveFencingDevice reports whether any fencing (stonith-class) resource is
+// configured.
+func (w *ws) haveFencingDevice() bool {
+	for _, r := range w.all {
+		if r.cr.Kind == cluster.Primitive && r.cr.Class == "stonith" {
+			return true
+		}
+	}
+	return false
 }
