@@ -153,7 +153,18 @@ func (w *ws) nodeFencing() {
 			}
 		}
 	} else if !w.haveQuorum && w.noQuorum != "ignore" {
-		// Without quorum a partition may not fence anyone.
+		// Without quorum a partition fences only a member it saw fail a
+		// stop (the failure is its own evidence); lost peers are not fenced.
+		for _, n := range w.nodes {
+			if n.fenceWhy == "" || !n.cn.Online || n.cn.Type != cluster.NodeMember {
+				continue
+			}
+			a := w.newAction(nil, "stonith", n, false)
+			a.FenceAction = w.c.Properties.StonithAction()
+			a.Reason = n.fenceWhy
+			n.fence = a
+			w.fencing = append(w.fencing, a)
+		}
 		return
 	}
 	w.unfenceNodes()
@@ -408,9 +419,8 @@ func (w *ws) maybeMigrate(r *rsc) {
 }
 
 func (r *rsc) stopReason(w *ws) string {
-	if !w.haveQuorum && (w.noQuorum == "stop" || w.noQuorum == "demote") && w.needsQuorum(r) {
-		return "no quorum"
-	}
+	// A resource the lack of quorum stops is still placed: its blocked start
+	// gives that reason.
 	return "node availability"
 }
 

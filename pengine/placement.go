@@ -267,8 +267,14 @@ func (w *ws) assignTree(r *rsc) {
 			if len(p.current) == 0 {
 				return 2
 			}
-			if n := p.current[0]; p.scores[n.idx] >= 0 && n.staticOK() && w.fits(p, n, false) {
+			n := p.current[0]
+			if p.scores[n.idx] >= 0 && n.staticOK() && w.fits(p, n, false) {
 				return 0
+			}
+			if n.unclean && n.cn.Online {
+				// An instance on a member about to be fenced is recovered
+				// by a fresh instance.
+				return 3
 			}
 			return 1
 		}
