@@ -135,11 +135,21 @@ func (t *Transition) GraphXML() string {
 			attrs = append([]string{fmt.Sprintf(`CRM_meta_migrate_source="%s"`, xmlEsc(a.Rsc.current[0].name)),
 				fmt.Sprintf(`CRM_meta_migrate_target="%s"`, xmlEsc(a.Rsc.assigned.name))}, attrs...)
 		}
-		if a.Task == "clear_failcount" {
+		switch a.Task {
+		case "clear_failcount":
+			attrs = append(attrs, `CRM_meta_op_no_wait="true"`, `CRM_meta_timeout="20000"`)
+		case "do_shutdown":
+			// The controller confirms it without waiting; no timeout.
 			attrs = append(attrs, `CRM_meta_op_no_wait="true"`)
+		default:
+			attrs = append(attrs, `CRM_meta_timeout="20000"`)
 		}
-		attrs = append(attrs, `CRM_meta_timeout="20000"`, `crm_feature_set="3.16.1"`)
+		attrs = append(attrs, `crm_feature_set="3.16.1"`)
 		fmt.Fprintf(&b, "        <attributes %s/>\n", strings.Join(attrs, " "))
+		if a.Task == "do_shutdown" && a.Node != nil {
+			// The node the event takes down.
+			fmt.Fprintf(&b, "        <downed>\n          <node id=\"%s\"/>\n        </downed>\n", xmlEsc(a.nodeUUID()))
+		}
 		tag := "rsc_op"
 		switch {
 		case a.Pseudo:

@@ -1,6 +1,7 @@
 package pengine
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -53,6 +54,34 @@ func TestRecheckByAndClearFailcount(t *testing.T) {
 		}
 		if clear != c.clear {
 			t.Errorf("at T+%d: clear_failcount %v, want %v", c.at-failed, clear, c.clear)
+		}
+	}
+}
+
+// testdata/shutdown.xml: n1 (running d) has its shutdown attribute set.
+// Pacemaker 2.1.5 moves d to n2 and ends with do_shutdown for n1, whose
+// graph entry (crm_simulate -G) is confirmed without waiting and names
+// the node it takes down.
+func TestShutdownGraph(t *testing.T) {
+	doc := etree.NewDocument()
+	if err := doc.ReadFromFile("testdata/shutdown.xml"); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := Schedule(doc.Root(), time.Unix(1764000100, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(tr.Summary, "\n"); !strings.Contains(got, "Move") || !strings.Contains(got, "( n1 -> n2 )") {
+		t.Errorf("summary %q, want d moved n1 -> n2", got)
+	}
+	g := tr.GraphXML()
+	for _, want := range []string{
+		`operation="do_shutdown" operation_key="do_shutdown-n1" on_node="n1" on_node_uuid="1">`,
+		`<attributes CRM_meta_on_node="n1" CRM_meta_on_node_uuid="1" CRM_meta_op_no_wait="true" crm_feature_set="3.16.1"/>`,
+		"<downed>\n          <node id=\"1\"/>\n        </downed>",
+	} {
+		if !strings.Contains(g, want) {
+			t.Errorf("graph lacks %q:\n%s", want, g)
 		}
 	}
 }
