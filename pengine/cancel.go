@@ -190,3 +190,25 @@ func stoppedRoleMonitor(a *Action) bool {
 	}
 	return false
 }
+
+// reloads turns a Reload (only reloadable parameters changed) into a
+// reload-agent action where the resource runs, after which its recurring
+// monitors there are started again.
+func (w *ws) reloads() {
+	for _, r := range w.all {
+		if !r.reload || r.cr.Kind != cluster.Primitive || len(r.current) == 0 || r.start == nil || r.stops == nil {
+			continue
+		}
+		cur := r.current[0]
+		if !r.stops[0].Optional || !r.start.Optional || r.curRole() != r.targetRole() || r.assigned != cur {
+			continue
+		}
+		rl := w.newAction(r, "reload-agent", cur, false)
+		for _, a := range w.actions {
+			if a.Rsc == r && a.Node == cur && a.Task == "monitor" && a.IntervalMS > 0 && !stoppedRoleMonitor(a) {
+				a.Optional = false
+				w.order(rl, a, fOptionalOnly)
+			}
+		}
+	}
+}

@@ -434,12 +434,14 @@ func (w *ws) propagate() {
 			// Which monitors to cancel or add depends on what settled.
 			w.cancelMonitors()
 			w.stoppedMonitors()
+			w.reloads()
 			return
 		}
 	}
 	w.warnf("Ordering propagation did not settle; the transition may be incomplete")
 	w.cancelMonitors()
 	w.stoppedMonitors()
+	w.reloads()
 }
 
 // migrating reports whether a is the pseudo start of a live migration, which does
