@@ -435,6 +435,7 @@ func (w *ws) propagate() {
 			w.cancelMonitors()
 			w.stoppedMonitors()
 			w.reloads()
+			w.notifications()
 			return
 		}
 	}
@@ -442,6 +443,7 @@ func (w *ws) propagate() {
 	w.cancelMonitors()
 	w.stoppedMonitors()
 	w.reloads()
+	w.notifications()
 }
 
 // migrating reports whether a is the pseudo start of a live migration, which does

@@ -71,11 +71,19 @@ func (a *Action) ExecLine() string {
 	case a.Pseudo:
 		return "Pseudo action:   " + a.Key()
 	}
-	task := a.Task
-	if a.IntervalMS > 0 {
-		task = fmt.Sprintf("%s=%d", a.Task, a.IntervalMS)
+	return fmt.Sprintf("Resource action: %-15s %s on %s", a.historyID(), a.execTask(), a.NodeName())
+}
+
+// execTask is the operation as crm_simulate names it: notifications are
+// "notify", recurring operations carry their interval.
+func (a *Action) execTask() string {
+	switch {
+	case isNotify(a):
+		return "notify"
+	case a.IntervalMS > 0:
+		return fmt.Sprintf("%s=%d", a.Task, a.IntervalMS)
 	}
-	return fmt.Sprintf("Resource action: %-15s %s on %s", a.historyID(), task, a.NodeName())
+	return a.Task
 }
 
 // execLine is the line for an executed action; name is what execute recorded a
@@ -84,11 +92,7 @@ func (a *Action) execLine(name string) string {
 	if name == "" || a.Rsc == nil || a.Pseudo {
 		return a.ExecLine()
 	}
-	task := a.Task
-	if a.IntervalMS > 0 {
-		task = fmt.Sprintf("%s=%d", a.Task, a.IntervalMS)
-	}
-	return fmt.Sprintf("Resource action: %-15s %s on %s", name, task, a.NodeName())
+	return fmt.Sprintf("Resource action: %-15s %s on %s", name, a.execTask(), a.NodeName())
 }
 
 // graphName is the resource name the graph gives an action: an anonymous clone's
@@ -135,8 +139,9 @@ func execute(status *etree.Element, a *Action) string {
 	case a.Task == "stonith":
 		// Unfencing leaves the node up and records that it happened.
 		unfenced(status, a.Node)
-	case a.Task == "cancel":
-		// A cancelled monitor leaves no result; it is named as recorded.
+	case a.Task == "cancel" || isNotify(a):
+		// A cancel or a notification leaves no result; it is named as
+		// recorded.
 		if st := a.Rsc.cr.StatusOn(a.Node.name); st != nil && st.HistoryID != "" {
 			return st.HistoryID
 		}

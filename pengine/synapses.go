@@ -155,9 +155,23 @@ func digitRun(s string) int {
 // monitors and migration (the graph lists a resource's actions newest first).
 func creationStage(a *Action) int {
 	if a.Pseudo && a.Rsc != nil && a.Rsc.pseudo != nil {
-		for i, task := range collectionTasks {
-			if a.Rsc.pseudo[task] == a {
-				return 10 + i
+		// Per task: the task, its completion, then its notifications.
+		for i, p := range notifyPairs {
+			for j, task := range []string{p[0], p[1], "pre_notify_" + p[0], "confirmed-pre_notify_" + p[0], "post_notify_" + p[1], "confirmed-post_notify_" + p[1]} {
+				if a.Task == task {
+					return 10 + 6*pairOrder(i) + j
+				}
+			}
+		}
+	}
+	if isNotify(a) {
+		// Instances' notifications are created last.
+		for i, p := range notifyPairs {
+			switch a.Task {
+			case "pre_notify_" + p[0]:
+				return 40 + 2*i
+			case "post_notify_" + p[0]:
+				return 41 + 2*i
 			}
 		}
 	}
@@ -230,3 +244,7 @@ func otherStage(a *Action) int {
 func runsAfter(r *rsc) bool {
 	return r.assigned != nil && r.start != nil && r.start.Runnable
 }
+
+// pairOrder is the creation rank of a clone's task pairs (start, stop,
+// promote, demote).
+func pairOrder(i int) int { return i }
