@@ -53,13 +53,13 @@ func (w *ws) notifications() {
 				if r.cr.Kind != cluster.Primitive {
 					continue
 				}
-				if len(r.current) > 0 && r.current[0].cn.Online && !r.current[0].unclean {
-					n := w.newAction(r, "pre_notify_"+p[0], r.current[0], false)
+				if at := notifyBefore(r, p[0]); at != nil {
+					n := w.newAction(r, "pre_notify_"+p[0], at, false)
 					w.order(s.pre, n, fOptionalOnly)
 					w.order(n, s.cpre, fOptionalOnly)
 				}
-				if runsAfter(r) {
-					n := w.newAction(r, "post_notify_"+p[0], r.assigned, false)
+				if at := notifyAfter(r, p[0]); at != nil {
+					n := w.newAction(r, "post_notify_"+p[0], at, false)
 					w.order(s.post, n, fOptionalOnly)
 					w.order(n, s.cpost, fOptionalOnly)
 				}
@@ -142,4 +142,51 @@ func taskOf(done string) string {
 // isNotify reports whether a is an instance's notification.
 func isNotify(a *Action) bool {
 	return !a.Pseudo && strings.Contains(a.Task, "_notify_")
+}
+
+// activeNode is where r runs now, nil when it does not (or its node is down).
+func activeNode(r *rsc) *node {
+	if len(r.current) == 0 || !r.current[0].cn.Online || r.current[0].unclean {
+		return nil
+	}
+	return r.current[0]
+}
+
+// survivesStops is where r still runs once the transition's stops are done.
+func survivesStops(r *rsc) *node {
+	n := activeNode(r)
+	if n == nil || stopsOn(r, n) {
+		return nil
+	}
+	return n
+}
+
+// notifyBefore is the node where instance r is told a clone's task is about to
+// happen: where it is active at that point of the transition (stops come before
+// starts, demotes before stops, promotes last).
+func notifyBefore(r *rsc, task string) *node {
+	switch task {
+	case "start":
+		return survivesStops(r)
+	case "promote":
+		if runsAfter(r) {
+			return r.assigned
+		}
+		return nil
+	}
+	return activeNode(r)
+}
+
+// notifyAfter is the node where instance r is told a clone's task happened.
+func notifyAfter(r *rsc, task string) *node {
+	switch task {
+	case "stop":
+		return survivesStops(r)
+	case "demote":
+		return activeNode(r)
+	}
+	if runsAfter(r) {
+		return r.assigned
+	}
+	return nil
 }

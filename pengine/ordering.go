@@ -258,7 +258,15 @@ func (w *ws) migrationOrdering() {
 		for _, s := range r.stops {
 			for _, e := range append([]*edge(nil), s.in...) {
 				f := e.first
-				if f.Rsc == nil || f.Rsc == r || f.Task != "stop" || f.Rsc.pseudo != nil || f.Rsc.migrateTo != nil {
+				if f.Rsc == nil || f.Rsc == r {
+					continue
+				}
+				if f.Pseudo && f.Rsc.pseudo != nil && f.Rsc.pseudo[f.Task] == f && taskOf(f.Task) != f.Task && !isAncestor(f.Rsc, r) {
+					// A collection finishing a task before r stops.
+					w.order(f, to, fOptionalOnly)
+					continue
+				}
+				if f.Task != "stop" || f.Rsc.pseudo != nil || f.Rsc.migrateTo != nil {
 					continue
 				}
 				w.order(f, to, fOptionalOnly)
