@@ -244,10 +244,16 @@ func (u *unpacker) replay(r *Resource, n *Node, st *RscNodeState) {
 			}
 			st.Blocked = false
 			migrateTo = nil
-		case "promote":
+		case "promote", "demote":
 			role = RolePromoted
-		case "demote":
-			role = RoleUnpromoted
+			if op.Operation == "demote" {
+				role = RoleUnpromoted
+			}
+			if lastStart < 0 {
+				// The start's record was replaced (last_0): the role change
+				// is the earliest sign of it running.
+				lastStart = i
+			}
 		case "migrate_to":
 			role = RoleStarted
 			migrateTo = op
