@@ -387,3 +387,41 @@ func (w *ws) unpackTicket(e *etree.Element) {
 		}
 	}
 }
+
+// settle spreads required/unrunnable along the orders (propagate) and then along
+// mandatory colocations: a dependent cannot start where its primary, placed but
+// unable to start, will not run. Both repeat until nothing changes.
+func (w *ws) settle() {
+	for round := 0; round < 100; round++ {
+		w.propagate()
+		if !w.blockColocated() {
+			return
+		}
+	}
+	w.warnf("Colocation blocking did not settle; the transition may be incomplete")
+}
+
+// blockColocated makes the start of a dependent unrunnable when the primary of
+// a mandatory colocation is placed but cannot start; it reports whether it
+// changed anything.
+func (w *ws) blockColocated() bool {
+	changed := false
+	for _, c := range w.cols {
+		if c.score < inf || c.primRole == cluster.RolePromoted || c.depRole == cluster.RolePromoted {
+			continue
+		}
+		p, d := c.prim, c.dep
+		if p.cr.Kind != cluster.Primitive || d.cr.Kind != cluster.Primitive || p.start == nil || d.start == nil {
+			continue
+		}
+		if p.assigned == nil || p.start.Runnable || !d.start.Runnable || d.assigned == nil {
+			continue
+		}
+		d.start.Runnable = false
+		if d.start.Reason == "" {
+			d.start.Reason = "colocation with " + p.id
+		}
+		changed = true
+	}
+	return changed
+}

@@ -51,7 +51,7 @@ func ScheduleCluster(c *cluster.Cluster, now time.Time) *Transition {
 	w.buildOrdering()
 	w.remoteOrdering()
 	w.containerRecovery()
-	w.propagate()
+	w.settle()
 	t := &Transition{Cluster: c, w: w, RecheckBy: recheckBy(c, now)}
 	t.Summary = w.summarize()
 	t.Actions = w.sortedActions()
