@@ -41,6 +41,7 @@ var featureWhy = map[string]string{
 	"promotion-placement": "anonymous promotable clone with one instance: the positive master-S score on node2 draws it there, and it is promoted",
 	"no-quorum-blocked":   "no quorum with no-quorum-policy=stop: the running A stops, and what is stopped is still placed but reported as a start blocked by the lack of quorum (the fencing device too)",
 	"coloc-unrunnable":    "central is placed but cannot start (the clone it is ordered after is disabled); engine, colocated with it at INFINITY, is blocked too ('colocation with central'), while other (score 100) just starts",
+	"coloc-unpromoted":    "colocations with the Unpromoted role of P count only the node of its unpromoted instance (node1): D, never with it and banned from node3, goes to node2 where P is promoted; E, always with it, goes to node1",
 	"shutdown-lock":       "shutdown-lock=true: A and group G stop with their node1 (shutting down) instead of moving, the clone instance moves; B stays locked to node3 (down); D starts",
 }
 

@@ -607,7 +607,8 @@ func primNodes(p *rsc, role cluster.Role) []*node {
 				// A failed instance that is blocked is no place to follow.
 				continue
 			}
-			if n := t.assigned; n != nil && (role != cluster.RolePromoted || !p.rolesSet || t.nextRole == cluster.RolePromoted) {
+			if n := t.assigned; n != nil && (role != cluster.RolePromoted || !p.rolesSet || t.nextRole == cluster.RolePromoted) &&
+				(role != cluster.RoleUnpromoted || !p.rolesSet || t.nextRole != cluster.RolePromoted) {
 				out = append(out, n)
 			}
 		}
