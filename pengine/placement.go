@@ -71,6 +71,15 @@ func (w *ws) initScores() {
 				r.scores[n.idx] = -inf
 			}
 		}
+		// An anonymous clone's history on a node belongs to whichever instance
+		// runs there: an agent missing (or not permitted) there bans them all.
+		for _, sib := range anonSiblings(r) {
+			for _, st := range sib.cr.StatusOrder {
+				if n := w.byName[st.Node.Name]; n != nil && hardFailure(st) {
+					r.scores[n.idx] = -inf
+				}
+			}
+		}
 		w.shutdownLock(r)
 		w.promotionPreference(r)
 		// Stickiness holds a resource where it runs; one active on several
@@ -95,10 +104,8 @@ func (w *ws) bannedByState(r *rsc, st *cluster.RscNodeState) bool {
 	if r.cr.MigrationThreshold > 0 && st.FailCount >= r.cr.MigrationThreshold && !ignored && !expired {
 		return true
 	}
-	for _, op := range st.Failures() {
-		if op.RC == cluster.RCNotInstalled || op.Status == cluster.OpStatusNotInstalled || op.RC == cluster.RCInvalidParam {
-			return true
-		}
+	if hardFailure(st) {
+		return true
 	}
 	inContainer := r.cr.Container != nil && r.cr.Container.RemoteNode == ""
 	if f := st.FailedOp; f != nil && f.Operation == "start" && w.c.Properties.StartFailureIsFatal() && !inContainer {
@@ -829,4 +836,33 @@ func (w *ws) haveFencingDevice() bool {
 		}
 	}
 	return false
+}
+
+// hardFailure reports whether a recorded failure means the resource cannot run
+// on that node at all: agent not installed, not permitted, or bad parameters.
+func hardFailure(st *cluster.RscNodeState) bool {
+	for _, op := range st.Failures() {
+		if op.RC == cluster.RCNotInstalled || op.Status == cluster.OpStatusNotInstalled || op.RC == cluster.RCInvalidParam || op.RC == cluster.RCInsufficientPriv {
+			return true
+		}
+	}
+	return false
+}
+
+// anonSiblings are the other instances' primitives of r's anonymous clone that
+// stand for the same configured resource.
+func anonSiblings(r *rsc) []*rsc {
+	clone, _ := instanceOf(r)
+	if clone == nil || clone.cr.GloballyUnique {
+		return nil
+	}
+	var out []*rsc
+	for _, in := range clone.children {
+		for _, p := range primitivesOf(in) {
+			if p != r && p.cr.BaseID == r.cr.BaseID {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }
