@@ -451,6 +451,11 @@ func (w *ws) monitors(r *rsc, n *node, st *Action) {
 			if op.Role != cluster.RoleUnknown && op.Role != want {
 				continue
 			}
+			if op.Role == cluster.RoleUnknown && want == cluster.RolePromoted && hasRoleMonitor(r, cluster.RolePromoted) {
+				// A monitor without a role is the unpromoted instances' once
+				// the promoted ones have their own.
+				continue
+			}
 		} else if op.Role == cluster.RolePromoted {
 			continue
 		}
@@ -481,6 +486,16 @@ func (w *ws) probesUnmanaged(r *rsc) bool {
 		}
 	}
 	return true
+}
+
+// hasRoleMonitor reports whether r has a recurring monitor configured for role.
+func hasRoleMonitor(r *rsc, role cluster.Role) bool {
+	for _, op := range r.cr.Ops {
+		if op.Name == "monitor" && op.IntervalMS > 0 && op.Role == role {
+			return true
+		}
+	}
+	return false
 }
 
 // probes discovers the resource's state on nodes with no history for it.
