@@ -427,17 +427,19 @@ func (r *rsc) stopReason(w *ws) string {
 // monitors schedules the recurring monitors that should run after the start.
 func (w *ws) monitors(r *rsc, n *node, st *Action) {
 	st0 := r.cr.StatusOn(n.name)
-	seen := map[int64]bool{}
+	defs := map[int64]int{}
 	for _, op := range r.cr.Ops {
-		if op.Name != "monitor" || op.IntervalMS == 0 {
+		if op.Name == "monitor" {
+			defs[op.IntervalMS]++
+		}
+	}
+	for _, op := range r.cr.Ops {
+		if op.Name != "monitor" || op.IntervalMS == 0 || !op.Enabled {
 			continue
 		}
-		if seen[op.IntervalMS] {
-			// Pacemaker knows one monitor per interval: the first defined.
-			continue
-		}
-		seen[op.IntervalMS] = true
-		if !op.Enabled {
+		if defs[op.IntervalMS] > 1 {
+			// Two monitors with one interval (for different roles) are
+			// ambiguous: Pacemaker schedules neither.
 			continue
 		}
 		if op.Role == cluster.RoleStopped {
