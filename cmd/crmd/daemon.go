@@ -495,7 +495,7 @@ func (d *daemon) sender(ctx context.Context, peer string, q chan []byte) {
 			sctx, cancel := context.WithTimeout(ctx, time.Second+time.Duration(len(out)/(256<<10))*time.Second)
 			err := d.ml.Send(sctx, peer, out)
 			cancel()
-			d.sending.n.Add(-1)
+			d.sending.n.Add(-int64(len(msgs)))
 			if err != nil {
 				d.log.Debug("send failed", "to", peer, "err", err, "messages", len(msgs))
 			}
