@@ -198,7 +198,7 @@ func runDaemon(ctx context.Context, graceful <-chan struct{}, o runOptions, stde
 		return false
 	})
 	var wg sync.WaitGroup
-	wg.Add(4)
+	wg.Add(3)
 	go func() { defer wg.Done(); d.scheduler(ctx) }()
 	go func() {
 		defer wg.Done()
@@ -208,7 +208,9 @@ func runDaemon(ctx context.Context, graceful <-chan struct{}, o runOptions, stde
 		}
 	}()
 	go func() { defer wg.Done(); d.rejoin(ctx) }()
-	go func() { defer wg.Done(); d.publishMeta(ctx) }()
+	// Not waited for at exit: a metadata update in flight blocks for up to
+	// its 1 s timeout and only touches membership, which shuts down last.
+	go d.publishMeta(ctx)
 
 	err = d.loop(ctx, graceful)
 	if d.sd.acked {
