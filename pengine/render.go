@@ -39,9 +39,11 @@ func (w *ws) summarize() []string {
 			}
 		}
 	}
+	// Pacemaker widens the name column only for a name longer than it, and
+	// then with two spaces to spare.
 	rw, dw := 5, 5
 	for _, it := range items {
-		if len(it.rsc)+2 > rw {
+		if len(it.rsc) > rw {
 			rw = len(it.rsc) + 2
 		}
 		if len(it.details) > dw {
