@@ -325,9 +325,9 @@ func chaosRuns(t *testing.T, names []string, seeds int64) {
 	}
 	// Both replication paths must have run: diffs (some carrying batches of
 	// several writes) and whole copies for members a diff did not fit.
-	t.Logf("replicates: %d diffs (%d batches of several writes), %d whole copies after %d failed diffs",
-		total.diffs, total.batched, total.fulls, total.fullAsks)
-	if total.diffs == 0 || total.batched == 0 || total.fulls == 0 || total.fullAsks == 0 {
+	t.Logf("replicates: %d diffs (%d batches of several writes), %d whole copies after %d failed diffs; syncs: %d whole, %d by digest, %d digests refused",
+		total.diffs, total.batched, total.fulls, total.fullAsks, total.fullSyncs, total.digestSyncs, total.syncAsks)
+	if total.diffs == 0 || total.batched == 0 || total.fulls == 0 || total.fullAsks == 0 || total.fullSyncs == 0 || total.digestSyncs == 0 || total.syncAsks == 0 {
 		t.Errorf("a replication path never ran: %+v", total)
 	}
 	// Some scenarios are so hostile nothing gets acknowledged; most must not be,

@@ -375,10 +375,24 @@ func (n *Node) becomeDC() {
 	n.checkSynced()
 }
 
-func (n *Node) sendSync(to string) {
+func (n *Node) sendSync(to string) { n.sendSyncCopy(to, false) }
+
+// sendSyncCopy offers this DC's term and document to a member. A member whose
+// last hello reported this very rank (typically: every node after an
+// election that changed nothing) gets the version and digest only and
+// confirms its own copy; full sends the document, as does a digest mismatch
+// there (it answers sync-ack with Full).
+func (n *Node) sendSyncCopy(to string, full bool) {
 	n.pendingSync[to] = n.now
 	n.lastSync[to] = n.now
-	n.send(Message{Type: MsgSync, To: to, Term: n.cur, MaxTerm: n.term, Version: n.ver, QTerm: n.qterm, Doc: n.doc})
+	m := Message{Type: MsgSync, To: to, Term: n.cur, MaxTerm: n.term, Version: n.ver, QTerm: n.qterm}
+	if r, ok := n.heard[to]; ok && r == n.rank() && !full {
+		sum := sha256.Sum256(n.doc)
+		m.Digest = sum[:]
+	} else {
+		m.Doc = n.doc
+	}
+	n.send(m)
 }
 
 // checkSynced makes the DC ready once every member confirmed the sync.
@@ -867,7 +881,7 @@ func (n *Node) docOK(m Message) bool {
 }
 
 func (n *Node) onSync(m Message) {
-	if m.Term.DC != m.From || !n.docOK(m) {
+	if m.Term.DC != m.From || len(m.Doc) > 0 && !n.docOK(m) {
 		return
 	}
 	if m.Term.Compare(n.cur) < 0 {
@@ -887,6 +901,14 @@ func (n *Node) onSync(m Message) {
 			n.startElection()
 		}
 		return
+	}
+	if len(m.Doc) == 0 {
+		// A sync by digest: this node's copy must be the DC's.
+		if sum := sha256.Sum256(n.doc); m.Version != n.ver || !bytes.Equal(sum[:], m.Digest) {
+			n.send(Message{Type: MsgSyncAck, To: m.From, Term: m.Term, Version: n.ver, Full: true})
+			return
+		}
+		m.Doc = n.doc
 	}
 	// Anything left from a DC role this node held is now someone else's business.
 	n.failWaiting("this node lost the DC role while the request was in flight; its outcome is unknown")
@@ -917,6 +939,10 @@ func (n *Node) onSyncAck(m Message) {
 		return
 	}
 	if _, ok := n.pendingSync[m.From]; !ok {
+		return
+	}
+	if m.Full {
+		n.sendSyncCopy(m.From, true) // its copy is not the DC's after all
 		return
 	}
 	if m.Version != n.ver {

@@ -155,7 +155,8 @@ type sim struct {
 // simStats counts how writes were replicated, so tests can check that both
 // the diff path and the whole-copy fallback ran.
 type simStats struct {
-	diffs, fulls, fullAsks, batched int
+	diffs, fulls, fullAsks, batched  int
+	digestSyncs, fullSyncs, syncAsks int
 }
 
 func (a *simStats) add(b simStats) {
@@ -163,6 +164,9 @@ func (a *simStats) add(b simStats) {
 	a.fulls += b.fulls
 	a.fullAsks += b.fullAsks
 	a.batched += b.batched
+	a.digestSyncs += b.digestSyncs
+	a.fullSyncs += b.fullSyncs
+	a.syncAsks += b.syncAsks
 }
 
 func newSim(t *testing.T, seed int64, names []string, tweak func(*Config)) *sim {
@@ -288,6 +292,12 @@ func (s *sim) flush(name string) {
 				}
 			case m.Type == MsgAck && m.Full:
 				s.stats.fullAsks++
+			case m.Type == MsgSync && len(m.Doc) > 0:
+				s.stats.fullSyncs++
+			case m.Type == MsgSync:
+				s.stats.digestSyncs++
+			case m.Type == MsgSyncAck && m.Full:
+				s.stats.syncAsks++
 			}
 			b, err := m.Encode()
 			if err != nil {

@@ -131,8 +131,8 @@ type MsgType string
 // Message types.
 const (
 	MsgHello      MsgType = "hello"     // my CIB version (Reply: an answer, do not answer it)
-	MsgSync       MsgType = "sync"      // DC -> member: I am DC for Term, here is the CIB
-	MsgSyncAck    MsgType = "sync-ack"  // member -> DC: CIB at Version persisted
+	MsgSync       MsgType = "sync"      // DC -> member: I am DC for Term, here is the CIB (Doc), or its Digest if the member holds it
+	MsgSyncAck    MsgType = "sync-ack"  // member -> DC: CIB at Version persisted (Full: my copy is not the digest's, send it)
 	MsgReplicate  MsgType = "replicate" // DC -> member: CIB after write Seq (Doc), or the batch of Ops that turns Base into it (Digest)
 	MsgAck        MsgType = "ack"       // member -> DC: Seq persisted (Full: a diff did not apply, send the whole CIB)
 	MsgForward    MsgType = "forward"   // origin -> DC: please apply Op, answer Req
@@ -187,8 +187,8 @@ func DecodeMessage(b []byte) (Message, error) {
 	switch m.Type {
 	case MsgHello, MsgSyncAck, MsgAck, MsgEvict, MsgResult:
 	case MsgSync:
-		if len(m.Doc) == 0 {
-			return Message{}, fmt.Errorf("malformed controller message: %s without a document", m.Type)
+		if len(m.Doc) == 0 && len(m.Digest) == 0 {
+			return Message{}, fmt.Errorf("malformed controller message: %s without a document or a digest", m.Type)
 		}
 	case MsgReplicate:
 		if len(m.Doc) == 0 && len(m.Digest) == 0 {
