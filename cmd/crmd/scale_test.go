@@ -306,7 +306,7 @@ func TestThousandResources(t *testing.T) {
 	// The DC's log has the exact times (polling a CIB of a thousand
 	// resources from here is coarse): when membership declared the node
 	// failed, when the resource's start succeeded on the survivor.
-	b, _ := os.ReadFile(c.nodes[dc].log)
+	b, _ := os.ReadFile(c.Nodes[dc].Log)
 	failed := logTime(t, b, `msg="node failed" node=`+dc+` peer=`+victim)
 	started := logTime(t, b, `op=`+rsc+`_start_0 node=`+next+` rc=0`)
 	t.Logf("killed %s (not the DC) running %d resources: failure detected after %v; %s Started on %s %v after that (%v after the kill); all of them moved and idle %v after the kill",
