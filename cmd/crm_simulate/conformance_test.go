@@ -11,14 +11,15 @@ import (
 )
 
 // fullOutput runs crm_simulate -x CASE.xml -S in-process and returns what the
-// conformance runner would compare: stderr (written first) and stdout, normalised.
+// conformance runner sees (stderr, written first, then stdout) as lines, only
+// legacy role names rewritten: column widths count.
 func fullOutput(t *testing.T, dir, name string) []string {
 	t.Helper()
 	out, errs, err := runCmd(t, "", "-x", filepath.Join(dir, "xml", name+".xml"), "-S")
 	if err != nil {
 		t.Errorf("%s: %v", name, err)
 	}
-	return testenv.Normalise(errs + out)
+	return testenv.Exact(errs + out)
 }
 
 func expectedOutput(t *testing.T, dir, name string) []string {
@@ -27,11 +28,12 @@ func expectedOutput(t *testing.T, dir, name string) []string {
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	return testenv.Normalise(string(b))
+	return testenv.Exact(string(b))
 }
 
 // TestFullOutputGuard fails when a shared case listed in testdata/full-passing.txt no
-// longer prints exactly what Pacemaker's crm_simulate -S printed for it.
+// longer prints exactly what Pacemaker's crm_simulate -S printed for it, column
+// widths included (the conformance runner itself folds whitespace).
 func TestFullOutputGuard(t *testing.T) {
 	dir, _ := testenv.SchedulerCases(t)
 	b, err := os.ReadFile("testdata/full-passing.txt")

@@ -68,6 +68,23 @@ var legacy = []struct {
 
 var spaces = regexp.MustCompile(`\s+`)
 
+// Exact applies only the legacy role-name rewrite and drops trailing spaces and
+// trailing empty lines: what is left must match byte for byte, column widths
+// included.
+func Exact(text string) []string {
+	for _, l := range legacy {
+		text = l.re.ReplaceAllString(text, l.rep)
+	}
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		out = append(out, strings.TrimRight(l, " \t"))
+	}
+	for len(out) > 0 && out[len(out)-1] == "" {
+		out = out[:len(out)-1]
+	}
+	return out
+}
+
 // Normalise applies the conformance runner's normalisation: legacy role names,
 // whitespace runs folded, lines trimmed, trailing empty lines dropped.
 func Normalise(text string) []string {
