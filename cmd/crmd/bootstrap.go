@@ -114,18 +114,21 @@ func withBootstrap(doc []byte, values [][2]string) ([]byte, error) {
 }
 
 // writeBootstrap makes the ready, quorate DC record its properties (event
-// loop only). It tries once per CIB version: a lost compare-and-swap is
-// retried after the change that beat it.
+// loop only). It tries once per configuration epoch and DC term: a lost
+// compare-and-swap is retried after the change that beat it.
 func (d *daemon) writeBootstrap() {
 	s := d.node.Status()
 	if s.DC != d.self.Name || !s.Ready || !s.Quorate {
 		return
 	}
 	doc, ver := d.node.Doc()
-	if d.bootstrapTried == ver {
+	// Only a configuration change (a new epoch) can drop the values: status
+	// updates, the DC's steady work, do not make it parse the CIB again.
+	key := controller.Version{AdminEpoch: ver.AdminEpoch, Epoch: ver.Epoch}
+	if d.bootstrapTried == key && d.bootstrapTerm == s.Term {
 		return
 	}
-	d.bootstrapTried = ver
+	d.bootstrapTried, d.bootstrapTerm = key, s.Term
 	next, err := withBootstrap(doc, d.bootstrapValues())
 	if err != nil {
 		d.log.Error("recording dc-version", "err", err)

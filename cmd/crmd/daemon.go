@@ -76,7 +76,8 @@ type daemon struct {
 	meta    chan membership.Meta
 	ctx     context.Context // the daemon's: senders live as long as it
 
-	sd shutdownState
+	sd      shutdownState
+	started time.Time
 	// cleanups: client writes (by request id) that delete operation
 	// history, per node; histDeletes: those waiting for the nodes.
 	cleanups    map[uint64]map[string][]byte
@@ -84,7 +85,8 @@ type daemon struct {
 	sending     outstanding
 
 	version        string             // dc-version
-	bootstrapTried controller.Version // the CIB version writeBootstrap last looked at
+	bootstrapTried controller.Version // the CIB epoch writeBootstrap last looked at
+	bootstrapTerm  uint64
 
 	execState
 }
@@ -124,7 +126,7 @@ func runDaemon(ctx context.Context, graceful <-chan struct{}, o runOptions, stde
 	}
 	d := &daemon{cfg: cfg, self: self, log: lg, ids: map[string]int{}, calls: make(chan call),
 		pending: map[uint64]chan ipc.Response{}, senders: map[string]chan []byte{}, meta: make(chan membership.Meta, 1),
-		version: pacerVersion()}
+		version: pacerVersion(), started: time.Now()}
 	d.do = make(chan func())
 	d.kickCh = make(chan struct{}, 1)
 	d.fresh = map[string]bool{}

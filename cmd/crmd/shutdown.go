@@ -39,6 +39,10 @@ type shutdownState struct {
 // attribute is still in the CIB (a DC change can lose a forwarded write).
 const reaskEvery = 2 * time.Second
 
+// staleCheckFor is how long after its start a node looks for a stale
+// shutdown attribute of its own.
+const staleCheckFor = time.Minute
+
 // beginShutdown handles the first SIGTERM/SIGINT.
 func (d *daemon) beginShutdown() {
 	if d.sd.requested {
@@ -69,7 +73,10 @@ func (d *daemon) shutdownStep() {
 		return
 	}
 	doc, ver := d.node.Doc()
-	if !d.sd.requested && ver == d.sd.checked {
+	// A stale attribute comes with the CIB this node started from or first
+	// joined with; later, a refused do_shutdown removes one anyway. Reading
+	// a large CIB every few seconds is not free.
+	if !d.sd.requested && (ver == d.sd.checked || time.Since(d.started) > staleCheckFor) {
 		return
 	}
 	d.sd.lastAsk, d.sd.checked = time.Now(), ver
