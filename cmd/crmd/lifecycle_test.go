@@ -811,3 +811,33 @@ func dcOf(t *testing.T, c *netcluster.Cluster, names []string) string {
 	}
 	return st.DC
 }
+
+func TestHoldShutdowns(t *testing.T) {
+	doc, err := os.ReadFile("../../pengine/testdata/shutdown.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := scheduleGraph(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sd *transition.Action
+	for _, a := range g.Actions {
+		if a.Operation == "do_shutdown" {
+			sd = a
+		}
+	}
+	if sd == nil {
+		t.Fatal("no do_shutdown in the graph")
+	}
+	var waits []string
+	for _, id := range sd.Synapse.Inputs {
+		waits = append(waits, g.Actions[id].Key+"@"+g.Actions[id].Node)
+	}
+	slices.Sort(waits)
+	// The scheduler orders it after the stop; crmd adds the start (and its
+	// monitor) elsewhere.
+	if want := []string{"d_monitor_2000@n2", "d_start_0@n2", "d_stop_0@n1"}; !slices.Equal(waits, want) {
+		t.Errorf("do_shutdown waits for %v, want %v", waits, want)
+	}
+}

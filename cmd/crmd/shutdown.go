@@ -205,6 +205,16 @@ func (d *daemon) flush(limit time.Duration) {
 // elsewhere. The scheduler orders do_shutdown only after the node's stops.
 func holdShutdowns(g *transition.Graph) {
 	byID := g.Actions
+	found := false
+	for _, a := range byID {
+		if a.Kind == transition.CRMEvent && a.Operation == "do_shutdown" {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return // the usual case: no sorting of a large graph
+	}
 	// after[id]: the action waits (transitively) for a crm_event.
 	memo := map[int]int{} // 0 unknown, 1 visiting, 2 no, 3 yes
 	var waitsForEvent func(a *transition.Action) bool
