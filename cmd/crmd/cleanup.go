@@ -124,33 +124,53 @@ func forgetHistory(lrs *etree.Element, patch []byte) (int, error) {
 	if p == nil || p.Tag != "lrm_resources" {
 		return 0, fmt.Errorf("malformed lrm-delete: want <lrm_resources>")
 	}
+	// Indexed: a --refresh of a large cluster deletes thousands of entries.
+	byID := map[string]*etree.Element{}
+	for _, c := range lrs.SelectElements("lrm_resource") {
+		byID[c.SelectAttrValue("id", "")] = c
+	}
 	n := 0
+	gone := map[*etree.Element]bool{}
 	for _, plr := range p.SelectElements("lrm_resource") {
-		var lr *etree.Element
-		for _, c := range lrs.SelectElements("lrm_resource") {
-			if c.SelectAttrValue("id", "") == plr.SelectAttrValue("id", "") {
-				lr = c
-			}
-		}
+		lr := byID[plr.SelectAttrValue("id", "")]
 		if lr == nil {
 			continue
 		}
+		ops := map[string]*etree.Element{}
+		for _, op := range lr.SelectElements("lrm_rsc_op") {
+			ops[op.SelectAttrValue("id", "")] = op
+		}
 		for _, del := range plr.SelectElements("delete") {
-			for _, op := range lr.SelectElements("lrm_rsc_op") {
-				if op.SelectAttrValue("id", "") != del.SelectAttrValue("id", "") {
-					continue
+			op := ops[del.SelectAttrValue("id", "")]
+			if op == nil {
+				continue
+			}
+			if dc, err := strconv.Atoi(del.SelectAttrValue("call-id", "")); err == nil {
+				if oc, err := strconv.Atoi(op.SelectAttrValue("call-id", "")); err == nil && oc > dc {
+					continue // a result recorded after the cleanup
 				}
-				if dc, err := strconv.Atoi(del.SelectAttrValue("call-id", "")); err == nil {
-					if oc, err := strconv.Atoi(op.SelectAttrValue("call-id", "")); err == nil && oc > dc {
-						continue // a result recorded after the cleanup
-					}
-				}
-				lr.RemoveChild(op)
-				n++
+			}
+			lr.RemoveChild(op)
+			delete(ops, del.SelectAttrValue("id", ""))
+			n++
+		}
+		if len(ops) == 0 {
+			gone[lr] = true
+		}
+	}
+	if len(gone) > 0 {
+		// One pass: RemoveChild per resource is quadratic.
+		var keep []*etree.Element
+		for _, c := range lrs.ChildElements() {
+			if !gone[c] {
+				keep = append(keep, c)
 			}
 		}
-		if len(lr.SelectElements("lrm_rsc_op")) == 0 {
-			lrs.RemoveChild(lr)
+		for i := len(lrs.Child) - 1; i >= 0; i-- {
+			lrs.RemoveChildAt(i) // from the end: no shifting
+		}
+		for _, c := range keep {
+			lrs.AddChild(c)
 		}
 	}
 	return n, nil
