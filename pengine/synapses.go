@@ -56,7 +56,7 @@ func (t *Transition) Synapses() []*Action {
 	return append(out, other...)
 }
 
-const stageProbe = 1
+const stageProbe = 2
 
 // newerThan reports whether Pacemaker creates a after b for the same resource.
 func newerThan(a, b *Action) bool {
@@ -76,7 +76,7 @@ func newerThan(a, b *Action) bool {
 	return a.ID > b.ID
 }
 
-const stageStop = 3
+const stageStop = 4
 
 // stopRank orders a resource's stops: node by node, nodes where it failed first,
 // each node's Stopped-role monitor just before its stop.
@@ -192,21 +192,26 @@ func creationStage(a *Action) int {
 			// (a move's source gets it after the new node's monitors).
 			return stageStop
 		}
-		return 6
+		return 7
 	case "demote":
-		return 2
+		return 3
 	case "stop":
+		if st := a.Rsc.cr.StatusOn(a.NodeName()); a.Rsc.failed && len(a.Rsc.current) == 1 && st != nil && st.Failed {
+			// Recovering a failure: the stop is decided while reading the
+			// history, before any probe.
+			return 1
+		}
 		return stageStop
 	case "start":
-		return 4
-	case "promote":
 		return 5
+	case "promote":
+		return 6
 	case "migrate_to":
-		return 7
-	case "migrate_from":
 		return 8
+	case "migrate_from":
+		return 9
 	}
-	return 9
+	return 10
 }
 
 // runningMonitor reports whether a is a recurring monitor the history shows
