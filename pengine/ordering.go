@@ -58,6 +58,16 @@ func (w *ws) buildOrdering() {
 			a, b := r.children[i-1], r.children[i]
 			w.order(endpoint(a, "start", true), endpoint(b, "start", false), fImpliesThen|fRunnableLeft)
 			w.order(endpoint(b, "stop", true), endpoint(a, "stop", false), fImpliesFirst|fRunnableLeft)
+			if endpoint(b, "stop", true) == nil && endpoint(a, "stop", false) != nil {
+				// A member that is not running has no stop: the next one
+				// that has stops first.
+				for _, c := range r.children[i+1:] {
+					if s := endpoint(c, "stop", true); s != nil {
+						w.order(s, endpoint(a, "stop", false), fOptionalOnly)
+						break
+					}
+				}
+			}
 		}
 	}
 	anyOf := map[string]*Action{}
