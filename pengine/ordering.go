@@ -49,6 +49,7 @@ func (w *ws) buildOrdering() {
 	w.collectionOrdering()
 	w.roleMonitorOrdering()
 	w.loadOrdering()
+	w.antiColocationOrdering()
 	defer w.migrationOrdering()
 	for _, r := range w.all {
 		if r.cr.Kind != cluster.Group {
@@ -361,6 +362,34 @@ func (w *ws) loadOrdering() {
 		if r.migrateTo != nil && r.migrateTo != r.migrateFrom {
 			w.order(load[r.assigned], r.migrateTo, fOptionalOnly)
 		}
+	}
+}
+
+// antiColocationOrdering keeps two resources that may never share a node from
+// meeting while they move: each one's stop (or demote, for a role) comes before
+// the other's start (or promote).
+func (w *ws) antiColocationOrdering() {
+	top := func(r *rsc) *rsc {
+		for r.parent != nil && r.parent.cr.Kind == cluster.Group && r.parent.children[0] == r {
+			r = r.parent
+		}
+		return r
+	}
+	tasks := func(role cluster.Role) (string, string) {
+		if role == cluster.RolePromoted {
+			return "demote", "promote"
+		}
+		return "stop", "start"
+	}
+	for _, c := range w.cols {
+		if c.score > -inf || c.dep == nil || c.prim == nil {
+			continue
+		}
+		dep, prim := top(c.dep), top(c.prim)
+		dStop, dStart := tasks(c.depRole)
+		pStop, pStart := tasks(c.primRole)
+		w.order(endpoint(dep, dStop, true), endpoint(prim, pStart, false), fOptionalOnly)
+		w.order(endpoint(prim, pStop, true), endpoint(dep, dStart, false), fOptionalOnly)
 	}
 }
 
