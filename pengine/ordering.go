@@ -93,6 +93,11 @@ func (w *ws) buildOrdering() {
 			continue
 		}
 		if w.interleave(o) {
+			// The clones as wholes stay ordered too.
+			w.order(f, t, fOptionalOnly)
+			if o.symmetrical {
+				w.order(endpoint(o.then, inverse(o.thenAction), true), endpoint(o.first, inverse(o.firstAction), false), fOptionalOnly)
+			}
 			continue
 		}
 		if o.firstAny != nil {
