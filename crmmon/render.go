@@ -713,3 +713,7 @@ func Nagios(c *cluster.Cluster) (string, crmexit.Code) {
 	s += ", " + plural(cnt.Instances, "resource instance configured", "resource instances configured")
 	return s, crmexit.OK
 }
+
+// EpochTime formats seconds since the epoch as crm_mon prints times (C's
+// ctime in local time).
+func EpochTime(sec int64) string { return epochTime(sec) }

@@ -4,6 +4,7 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/beevik/etree"
@@ -30,8 +31,19 @@ func newResult(request string) (*etree.Document, *etree.Element) {
 }
 
 func writeDoc(w io.Writer, doc *etree.Document) error {
+	return WriteXML(w, doc)
+}
+
+// WriteXML writes doc indented and escaped as Pacemaker's tools write XML
+// (libxml2: text escapes only &, < and >; attribute values keep apostrophes).
+func WriteXML(w io.Writer, doc *etree.Document) error {
+	doc.WriteSettings.CanonicalText = true
 	doc.Indent(2)
-	_, err := doc.WriteTo(w)
+	var b strings.Builder
+	if _, err := doc.WriteTo(&b); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, strings.ReplaceAll(b.String(), "&apos;", "'"))
 	return err
 }
 
@@ -135,13 +147,7 @@ func RenderXML(w io.Writer, c *cluster.Cluster, h Header, opts Options) error {
 		}
 	}
 
-	res := root.CreateElement("resources")
-	for _, r := range c.Resources {
-		if r.Implicit || (r.Orphan && !activeOrPending(r)) {
-			continue
-		}
-		xmlResource(res, r)
-	}
+	XMLResources(root.CreateElement("resources"), c)
 
 	// Sections and nodes with nothing to list are left out, as crm_mon does.
 	na := etree.NewElement("node_attributes")
@@ -281,6 +287,17 @@ func RenderXML(w io.Writer, c *cluster.Cluster, h Header, opts Options) error {
 	st.CreateAttr("code", "0")
 	st.CreateAttr("message", "OK")
 	return writeDoc(w, doc)
+}
+
+// XMLResources adds crm_mon's XML for every listed top-level resource to
+// parent (crm_resource --list --output-as=xml uses the same).
+func XMLResources(parent *etree.Element, c *cluster.Cluster) {
+	for _, r := range c.Resources {
+		if r.Implicit || (r.Orphan && !activeOrPending(r)) {
+			continue
+		}
+		xmlResource(parent, r)
+	}
 }
 
 // visibleAttrNames lists a node's displayable attributes, sorted.

@@ -100,17 +100,18 @@ func ListRaw(w io.Writer, cl *cluster.Cluster) error {
 	return err
 }
 
-// Locate writes crm_resource --locate for r: one line per node it is active
-// on (only the node names when quiet), or that it is not running.
-func Locate(stdout, stderr io.Writer, r *cluster.Resource, prims []*cluster.Resource, quiet bool) {
-	type loc struct {
-		node     string
-		promoted bool
-	}
-	var locs []loc
+// located is a node a resource is active on.
+type located struct {
+	node     string
+	promoted bool
+}
+
+// locate lists where r is active, in Pacemaker's order.
+func locate(r *cluster.Resource, prims []*cluster.Resource) []located {
+	var locs []located
 	for _, p := range prims {
 		for _, n := range p.RunningOn {
-			locs = append(locs, loc{n.Name, p.Role == cluster.RolePromoted})
+			locs = append(locs, located{n.Name, p.Role == cluster.RolePromoted})
 		}
 	}
 	// Pacemaker lists the nodes most recently found first.
@@ -120,7 +121,7 @@ func Locate(stdout, stderr io.Writer, r *cluster.Resource, prims []*cluster.Reso
 	if r.Kind != cluster.Primitive && r.Kind != cluster.Clone {
 		// A group (or bundle) is where its members are, once per node.
 		seen := map[string]bool{}
-		var u []loc
+		var u []located
 		for _, l := range locs {
 			if !seen[l.node] {
 				seen[l.node] = true
@@ -129,6 +130,13 @@ func Locate(stdout, stderr io.Writer, r *cluster.Resource, prims []*cluster.Reso
 		}
 		locs = u
 	}
+	return locs
+}
+
+// Locate writes crm_resource --locate for r: one line per node it is active
+// on (only the node names when quiet), or that it is not running.
+func Locate(stdout, stderr io.Writer, r *cluster.Resource, prims []*cluster.Resource, quiet bool) {
+	locs := locate(r, prims)
 	if len(locs) == 0 {
 		if !quiet {
 			fmt.Fprintf(stderr, "resource %s is NOT running\n", r.ID)

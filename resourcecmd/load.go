@@ -26,8 +26,8 @@ func Fail(code crmexit.Code) error { return crmexit.Wrap(code, Reported{code}) }
 // Failf prints Pacemaker's two-line tool error ("TOOL: message" then
 // "Error performing operation: ...") and returns the exit code.
 func Failf(stderr io.Writer, tool string, code crmexit.Code, format string, args ...any) error {
-	fmt.Fprintf(stderr, "%s: "+format+"\n", append([]any{tool}, args...)...)
-	fmt.Fprintf(stderr, "Error performing operation: %s\n", code)
+	// One write: XML output reports each message as one error.
+	fmt.Fprintf(stderr, "%s: "+format+"\nError performing operation: %s\n", append(append([]any{tool}, args...), code)...)
 	return Fail(code)
 }
 

@@ -114,25 +114,29 @@ func writeItem(w io.Writer, depth int, text string) {
 	fmt.Fprintf(w, "%s* %s\n", strings.Repeat("  ", depth), text)
 }
 
-func writeLocations(w io.Writer, depth int, rsc string, locs []locationItem) {
-	for _, l := range locs {
-		writeItem(w, depth, fmt.Sprintf("Node %s (score=%s, id=%s, rsc=%s)", l.node, l.score, l.id, rsc))
-	}
+// constraintVisitor receives what --constraints shows, in order.
+type constraintVisitor struct {
+	// locations is the "Locations:" heading of rsc's location list.
+	locations func(depth int, rsc string)
+	location  func(depth int, rsc string, l locationItem)
+	// colocations heads the colocations where rsc is the primary
+	// (dependents) or the dependent.
+	colocations func(depth int, rsc string, dependents bool)
+	colocation  func(depth int, rsc string, c colocItem, dependents bool)
 }
 
-// Constraints writes crm_resource --constraints (--stack with recursive):
-// the resource's location constraints, the resources colocated with it and
-// those it is colocated with, each with its own locations. Location rules
-// other than "#uname eq NODE" and resource sets are not shown.
-func Constraints(w io.Writer, cl *cluster.Cluster, r *cluster.Resource, recursive bool) {
+// walkConstraints visits the resource's location constraints, the resources
+// colocated with it and those it is colocated with, each with its own
+// locations (and theirs, recursively). Location rules other than
+// "#uname eq NODE" and resource sets are not shown.
+func walkConstraints(cl *cluster.Cluster, r *cluster.Resource, recursive bool, v constraintVisitor) {
 	cons := cl.Constraints
 	id := r.Top().ID
-	if r.Top().Kind == cluster.Clone && r.Top() != r && r.IsInstance() {
-		id = r.Top().ID
-	}
 	if locs := locations(cons, id); len(locs) > 0 {
-		fmt.Fprintln(w, "Locations:")
-		writeLocations(w, 1, id, locs)
+		v.locations(0, id)
+		for _, l := range locs {
+			v.location(1, id, l)
+		}
 	}
 	for _, dependents := range []bool{true, false} {
 		seen := map[string]bool{id: true}
@@ -142,32 +146,18 @@ func Constraints(w io.Writer, cl *cluster.Cluster, r *cluster.Resource, recursiv
 			if len(items) == 0 {
 				return
 			}
-			var title string
-			if dependents {
-				title = fmt.Sprintf("Resources colocated with %s:", rsc)
-			} else {
-				title = fmt.Sprintf("Resources %s is colocated with:", rsc)
-			}
-			if depth == 0 {
-				fmt.Fprintln(w, title)
-			} else {
-				writeItem(w, depth, title)
-			}
+			v.colocations(depth, rsc, dependents)
 			for _, c := range items {
 				if seen[c.other] {
 					continue
 				}
 				seen[c.other] = true
-				role := ""
-				if c.role != "" && dependents {
-					role = ", needs role=" + c.role
-				} else if c.role != "" {
-					role = ", with role=" + c.role
-				}
-				writeItem(w, depth+1, fmt.Sprintf("%s (score=%s%s, id=%s)", c.other, c.score, role, c.id))
+				v.colocation(depth+1, rsc, c, dependents)
 				if locs := locations(cons, c.other); len(locs) > 0 {
-					writeItem(w, depth+2, "Locations:")
-					writeLocations(w, depth+3, c.other, locs)
+					v.locations(depth+2, c.other)
+					for _, l := range locs {
+						v.location(depth+3, c.other, l)
+					}
 				}
 				if recursive {
 					walk(depth+2, c.other)
@@ -176,4 +166,37 @@ func Constraints(w io.Writer, cl *cluster.Cluster, r *cluster.Resource, recursiv
 		}
 		walk(0, id)
 	}
+}
+
+// Constraints writes crm_resource --constraints (--stack with recursive).
+func Constraints(w io.Writer, cl *cluster.Cluster, r *cluster.Resource, recursive bool) {
+	heading := func(depth int, title string) {
+		if depth == 0 {
+			fmt.Fprintln(w, title)
+		} else {
+			writeItem(w, depth, title)
+		}
+	}
+	walkConstraints(cl, r, recursive, constraintVisitor{
+		locations: func(depth int, _ string) { heading(depth, "Locations:") },
+		location: func(depth int, rsc string, l locationItem) {
+			writeItem(w, depth, fmt.Sprintf("Node %s (score=%s, id=%s, rsc=%s)", l.node, l.score, l.id, rsc))
+		},
+		colocations: func(depth int, rsc string, dependents bool) {
+			if dependents {
+				heading(depth, fmt.Sprintf("Resources colocated with %s:", rsc))
+			} else {
+				heading(depth, fmt.Sprintf("Resources %s is colocated with:", rsc))
+			}
+		},
+		colocation: func(depth int, _ string, c colocItem, dependents bool) {
+			role := ""
+			if c.role != "" && dependents {
+				role = ", needs role=" + c.role
+			} else if c.role != "" {
+				role = ", with role=" + c.role
+			}
+			writeItem(w, depth, fmt.Sprintf("%s (score=%s%s, id=%s)", c.other, c.score, role, c.id))
+		},
+	})
 }

@@ -20,7 +20,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	err := runAs(ctx, os.Args[0], os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
 	stop()
 	os.Exit(int(crmexit.Of(err)))
 }
@@ -44,6 +44,8 @@ type options struct {
 	digests                      bool
 	args                         []string // positional: NAME=VALUE overrides for --digests
 	state                        stateOptions
+	prog                         string   // argv[0], echoed in XML output's request
+	rawArgs                      []string // the command line, echoed in XML output
 }
 
 // notGiven marks an optional-argument flag given without its argument.
@@ -56,7 +58,12 @@ func fail(code crmexit.Code) error { return crmexit.Wrap(code, reported{Code: co
 
 // run is the whole tool, parameterised for tests.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	var o options
+	return runAs(ctx, "crm_resource", args, stdout, stderr, getenv)
+}
+
+// runAs is run for a program invoked as prog.
+func runAs(ctx context.Context, prog string, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	o := options{prog: prog, rawArgs: args}
 	cmd := &cobra.Command{
 		Use:   "crm_resource",
 		Short: "crm_resource - perform tasks related to Pacemaker cluster resources",
@@ -192,6 +199,16 @@ func execute(ctx context.Context, cmd *cobra.Command, o *options, stdout, stderr
 	if o.version {
 		fmt.Fprintln(stdout, "Pacemaker 2.1.5 (Pacer)")
 		return nil
+	}
+	switch o.state.outputAs {
+	case "text", "":
+	case "xml":
+		if xmlCommands(o) {
+			return runXML(ctx, o, stdout)
+		}
+	default:
+		fmt.Fprintf(stderr, "crm_resource: Invalid value '%s' for --output-as\n", o.state.outputAs)
+		return fail(crmexit.Usage)
 	}
 	fencer := newFenceAgents()
 	ex := lrmd.New(lrmd.Options{Fencer: fencer})

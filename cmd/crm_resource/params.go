@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/beevik/etree"
 
 	"github.com/pacer-ha/pacer/cib"
 	"github.com/pacer-ha/pacer/cibclient"
 	"github.com/pacer-ha/pacer/crmexit"
+	"github.com/pacer-ha/pacer/resourcecmd"
 )
 
 // attrSetTag is the attribute set -g/-p/-d work on.
@@ -55,8 +57,7 @@ func paramCommand(ctx context.Context, o *options, stdout, stderr io.Writer, _ f
 	}
 	tag := attrSetTag(o)
 	notFound := func() error {
-		fmt.Fprintf(stderr, "crm_resource: Resource '%s' not found\n", o.resource)
-		fmt.Fprintf(stderr, "Error performing operation: %s\n", crmexit.NoSuch)
+		fmt.Fprintf(stderr, "crm_resource: Resource '%s' not found\nError performing operation: %s\n", o.resource, crmexit.NoSuch)
 		return fail(crmexit.NoSuch)
 	}
 	if o.getParam != "" {
@@ -68,9 +69,24 @@ func paramCommand(ctx context.Context, o *options, stdout, stderr io.Writer, _ f
 		if el == nil {
 			return notFound()
 		}
+		// Pacemaker names the resource it resolved (a clone's child is its
+		// first instance) and warns about a resource active on several
+		// nodes.
+		name, multi := o.resource, false
+		if cl, err := resourcecmd.View(c, time.Now()); err == nil {
+			if r := resourcecmd.Instance(cl, o.resource); r != nil {
+				name = r.ID
+				_, prims := resourcecmd.Find(cl, o.resource)
+				nodes, _ := resourcecmd.ActiveNodes(prims)
+				multi = len(nodes) > 1
+			}
+		}
+		if multi {
+			fmt.Fprintf(stderr, "%s is active on more than one node, returning the default value for %s\n", name, o.getParam)
+		}
 		nv := findNVPair(el, tag, o.getParam, "", "")
 		if nv == nil {
-			fmt.Fprintf(stderr, "Attribute '%s' not found for '%s'\n", o.getParam, o.resource)
+			fmt.Fprintf(stderr, "Attribute '%s' not found for '%s'\n", o.getParam, name)
 			return nil
 		}
 		fmt.Fprintln(stdout, nv.SelectAttrValue("value", ""))

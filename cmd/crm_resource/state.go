@@ -26,6 +26,7 @@ type stateOptions struct {
 	wait                    bool
 	why, constraints, stack bool
 	fail, recursive         bool
+	listOps, listAllOps     bool
 	outputAs                string
 }
 
@@ -64,6 +65,12 @@ func stateCommand(ctx context.Context, o *options, stdout, stderr io.Writer, get
 		return true, resourcecmd.Failf(stderr, "crm_resource", crmexit.Unimplemented, "--output-as=%s is not implemented for this command in Pacer", s.outputAs)
 	}
 	switch {
+	case s.listOps || s.listAllOps:
+		_, cl, err := view()
+		if err != nil {
+			return true, err
+		}
+		return true, resourcecmd.ListOperations(stdout, cl, o.resource, o.node, s.listAllOps)
 	case s.constraints, s.stack:
 		if err := needResource(); err != nil {
 			return true, err
@@ -200,10 +207,12 @@ func addStateFlags(cmd *cobra.Command, s *stateOptions) {
 	f.StringVarP(&s.operation, "operation", "n", "", "Operation to clear instead of all (with -C -r)")
 	f.StringVarP(&s.interval, "interval", "I", "", "Interval of operation to clear (default 0) (with -C -r -n)")
 	f.BoolVar(&s.wait, "wait", false, "(Advanced) Wait until the cluster settles into a stable state")
+	f.BoolVarP(&s.listOps, "list-operations", "O", false, "List active resource operations, optionally filtered by --resource and/or --node")
+	f.BoolVarP(&s.listAllOps, "list-all-operations", "o", false, "List all resource operations, optionally filtered by --resource and/or --node")
 	f.BoolVarP(&s.why, "why", "Y", false, "Show why resources are not running, optionally filtered by --resource and/or --node")
 	f.BoolVarP(&s.constraints, "constraints", "a", false, "Display the location and colocation constraints that apply to a resource, and if --recursive is specified, to the resources directly or indirectly involved in those colocations.")
 	f.BoolVarP(&s.stack, "stack", "A", false, "Equivalent to --constraints --recursive")
 	f.BoolVar(&s.recursive, "recursive", false, "Follow colocation chains when using --constraints")
 	f.BoolVarP(&s.fail, "fail", "F", false, "(Advanced) Tell the cluster this resource has failed")
-	f.StringVar(&s.outputAs, "output-as", "text", "Specify output format as one of: text (default), xml")
+	f.StringVar(&s.outputAs, "output-as", "text", "Specify output format as one of: text (default), xml (--list, --list-raw, --locate, --why, --constraints, --stack, --list-operations, --list-all-operations, --get-parameter)")
 }
