@@ -138,7 +138,9 @@ func (w *ws) buildOrdering() {
 				if e != nil && f != nil {
 					e.label = describe(f)
 				}
-			} else {
+			} else if rf == nil || rf.Rsc == nil || rf.Rsc.migrateTo == nil {
+				// An optional order does not hold a live migration's stop
+				// back from the first's stop.
 				w.order(rf, rt, fOptionalOnly)
 			}
 		}
