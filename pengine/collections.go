@@ -23,7 +23,8 @@ func (w *ws) collectionActions() {
 		}
 		r.pseudo = map[string]*Action{}
 		tasks := collectionTasks[:4]
-		if r.cr.Kind == cluster.Clone && r.cr.Promotable {
+		if r.cr.Kind == cluster.Clone && r.cr.Promotable || r.cr.Kind == cluster.Group && isPromotable(r) {
+			// A promotable clone's group instances are promoted as a whole too.
 			tasks = collectionTasks
 		}
 		for _, task := range tasks {

@@ -225,13 +225,14 @@ func (w *ws) fenceOrdering() {
 }
 
 // collectionOrdering puts a collection's "start" before its "running" (and so on
-// for stop and demote) even when no member takes part.
+// for stop and demote) even when no member takes part, and promotes only once
+// its stops are done.
 func (w *ws) collectionOrdering() {
 	for _, r := range w.all {
 		if r.pseudo == nil {
 			continue
 		}
-		for _, p := range [][2]string{{"start", "running"}, {"stop", "stopped"}, {"demote", "demoted"}} {
+		for _, p := range [][2]string{{"start", "running"}, {"stop", "stopped"}, {"demote", "demoted"}, {"stopped", "promote"}} {
 			w.order(r.pseudo[p[0]], r.pseudo[p[1]], fOptionalOnly)
 		}
 	}
