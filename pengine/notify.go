@@ -48,11 +48,7 @@ func (w *ws) notifications() {
 					w.order(s.cpost, e.then, fOptionalOnly)
 				}
 			}
-			for _, in := range c.children {
-				r := placeTarget(in)
-				if r.cr.Kind != cluster.Primitive {
-					continue
-				}
+			for _, r := range primitivesOf(c) {
 				if at := notifyBefore(r, p[0]); at != nil {
 					n := w.newAction(r, "pre_notify_"+p[0], at, false)
 					w.order(s.pre, n, fOptionalOnly)
