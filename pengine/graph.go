@@ -122,6 +122,7 @@ func (t *Transition) GraphXML() string {
 			fmt.Fprintf(&b, "        <primitive id=\"%s\" class=\"%s\"%s type=\"%s\"/>\n", xmlEsc(a.Rsc.id), xmlEsc(cr.Class), prov, xmlEsc(cr.Type))
 		}
 		attrs := []string{}
+		var params [][2]string
 		if a.IntervalMS > 0 {
 			attrs = append(attrs, fmt.Sprintf(`CRM_meta_interval="%d"`, a.IntervalMS), fmt.Sprintf(`CRM_meta_name="%s"`, a.Task))
 		}
@@ -142,10 +143,21 @@ func (t *Transition) GraphXML() string {
 			// The controller confirms it without waiting; no timeout.
 			attrs = append(attrs, `CRM_meta_op_no_wait="true"`)
 		default:
-			attrs = append(attrs, `CRM_meta_timeout="20000"`)
+			var more []string
+			more, params = t.opAttrs(a)
+			attrs = append(attrs, more...)
 		}
 		attrs = append(attrs, `crm_feature_set="3.16.1"`)
-		fmt.Fprintf(&b, "        <attributes %s/>\n", strings.Join(attrs, " "))
+		sortAttrs(attrs)
+		if len(params) == 0 {
+			fmt.Fprintf(&b, "        <attributes %s/>\n", strings.Join(attrs, " "))
+		} else {
+			fmt.Fprintf(&b, "        <attributes %s>\n", strings.Join(attrs, " "))
+			for _, p := range params {
+				fmt.Fprintf(&b, "          <param name=\"%s\" value=\"%s\"/>\n", xmlEsc(p[0]), xmlEsc(p[1]))
+			}
+			b.WriteString("        </attributes>\n")
+		}
 		if a.Task == "do_shutdown" && a.Node != nil {
 			// The node the event takes down.
 			fmt.Fprintf(&b, "        <downed>\n          <node id=\"%s\"/>\n        </downed>\n", xmlEsc(a.nodeUUID()))

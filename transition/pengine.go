@@ -5,18 +5,15 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/pacer-ha/pacer/cluster"
-	"github.com/pacer-ha/pacer/lrmd"
 	"github.com/pacer-ha/pacer/pengine"
 )
 
-// FromTransition parses the graph of a pengine transition and completes it
-// with what pengine's GraphXML does not write yet but Pacemaker's graphs
-// carry and the executor needs: the resources' instance parameters (from
-// the unpacked configuration), CRM_meta_op_target_rc 7 for probes of
-// resources not expected to run, the configured operation timeouts, the
-// probes' orderings, and the graph's batch-limit, migration-limit and
-// failed-start-offset from the cluster properties.
+// FromTransition parses the graph of a pengine transition (which carries the
+// resources' instance parameters, probes' CRM_meta_op_target_rc and the
+// configured operation timeouts) and completes it with what pengine's
+// GraphXML does not write yet but Pacemaker's graphs carry and the executor
+// needs: the probes' orderings, and the graph's batch-limit,
+// migration-limit and failed-start-offset from the cluster properties.
 func FromTransition(t *pengine.Transition) (*Graph, error) {
 	if t == nil {
 		return nil, fmt.Errorf("graph of transition: no transition")
@@ -46,68 +43,8 @@ func FromTransition(t *pengine.Transition) (*Graph, error) {
 			}
 		}
 	}
-	byID := make(map[int]*pengine.Action, len(t.Actions))
-	for _, pa := range t.Actions {
-		byID[pa.ID] = pa
-	}
-	for _, a := range g.Actions {
-		if a.Kind != RscOp || a.Rsc == nil {
-			continue
-		}
-		if pa := byID[a.ID]; pa != nil && pa.Probe && !pa.ExpectRunning {
-			if _, ok := a.Attrs["CRM_meta_op_target_rc"]; !ok {
-				a.TargetRC = lrmd.OCFNotRunning
-				a.Attrs["CRM_meta_op_target_rc"] = strconv.Itoa(lrmd.OCFNotRunning)
-			}
-		}
-		if t.Cluster == nil {
-			continue
-		}
-		r := t.Cluster.ByID[a.Rsc.ID]
-		if r == nil {
-			continue
-		}
-		for k, v := range r.Params {
-			if _, ok := a.Attrs[k]; !ok {
-				a.Attrs[k] = v
-			}
-		}
-		if ms := opTimeoutMS(t.Cluster, r, a); ms > 0 {
-			a.TimeoutMS = ms
-			a.Attrs["CRM_meta_timeout"] = strconv.FormatUint(ms, 10)
-		}
-	}
 	orderProbes(g)
 	return g, nil
-}
-
-// opTimeoutMS is the configured timeout of an action, as Pacemaker picks
-// it: the resource's op of that name and interval; for a probe without
-// its own op, the monitor with the shortest interval; else op_defaults.
-// 0 means none configured (pengine's value stays).
-func opTimeoutMS(c *cluster.Cluster, r *cluster.Resource, a *Action) uint64 {
-	var best *cluster.Op
-	for i := range r.Ops {
-		op := &r.Ops[i]
-		if op.Name != a.Operation || !op.Enabled || op.Timeout <= 0 {
-			continue
-		}
-		if uint64(op.IntervalMS) == a.IntervalMS {
-			return uint64(op.Timeout.Milliseconds())
-		}
-		if a.IsProbe() && (best == nil || op.IntervalMS < best.IntervalMS) {
-			best = op
-		}
-	}
-	if best != nil {
-		return uint64(best.Timeout.Milliseconds())
-	}
-	if v := c.OpDefaultMeta["timeout"]; v != "" {
-		if d, err := cluster.ParseInterval(v); err == nil && d > 0 {
-			return uint64(d.Milliseconds())
-		}
-	}
-	return 0
 }
 
 // orderProbes makes every action that brings a resource up (start,
