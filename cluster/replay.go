@@ -259,9 +259,10 @@ func (u *unpacker) replay(r *Resource, n *Node, st *RscNodeState) {
 			migrateTo = op
 			lastStart = i
 		case "monitor":
-			if op.IntervalMS == 0 && seen > RoleStopped && role <= RoleStopped {
-				// A probe that finds it running counts as its start: the
-				// recurring monitors after it are running.
+			if seen > RoleStopped && role <= RoleStopped {
+				// A monitor that finds it running (its start's record
+				// replaced) counts as its start: the recurring monitors from
+				// there on are running.
 				lastStart = i
 			}
 			switch seen {

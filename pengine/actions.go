@@ -453,9 +453,8 @@ func (w *ws) monitors(r *rsc, n *node, st *Action) {
 			if op.Role != cluster.RoleUnknown && op.Role != want {
 				continue
 			}
-			if op.Role == cluster.RoleUnknown && want == cluster.RolePromoted && hasRoleMonitor(r, cluster.RolePromoted) {
-				// A monitor without a role is the unpromoted instances' once
-				// the promoted ones have their own.
+			if op.Role == cluster.RoleUnknown && want == cluster.RolePromoted {
+				// A monitor without a role is not a promoted instance's.
 				continue
 			}
 		} else if op.Role == cluster.RolePromoted {
@@ -488,16 +487,6 @@ func (w *ws) probesUnmanaged(r *rsc) bool {
 		}
 	}
 	return true
-}
-
-// hasRoleMonitor reports whether r has a recurring monitor configured for role.
-func hasRoleMonitor(r *rsc, role cluster.Role) bool {
-	for _, op := range r.cr.Ops {
-		if op.Name == "monitor" && op.IntervalMS > 0 && op.Role == role {
-			return true
-		}
-	}
-	return false
 }
 
 // probes discovers the resource's state on nodes with no history for it.

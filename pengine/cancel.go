@@ -88,9 +88,8 @@ func wantMonitor(r *rsc, intervalMS int64) bool {
 		}
 		switch {
 		case op.Role == cluster.RoleUnknown:
-			// A monitor without a role is not a promoted instance's when
-			// promoted instances have their own.
-			return role != cluster.RolePromoted || !hasRoleMonitor(r, cluster.RolePromoted)
+			// A monitor without a role is not a promoted instance's.
+			return role != cluster.RolePromoted
 		case op.Role == role:
 			return true
 		case op.Role == cluster.RoleUnpromoted && role == cluster.RoleStarted && !isPromotable(r):
