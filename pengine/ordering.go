@@ -44,6 +44,7 @@ func inverse(task string) string {
 
 // buildOrdering turns order constraints and group membership into action edges.
 func (w *ws) buildOrdering() {
+	w.remoteProbes()
 	w.probeOrdering()
 	w.fenceOrdering()
 	w.collectionOrdering()
@@ -145,6 +146,41 @@ func (w *ws) buildOrdering() {
 			}
 		}
 	}
+}
+
+// remoteProbes probes resources on a remote node whose connection is being
+// started, once it is up (fencing devices never run there and are not probed).
+func (w *ws) remoteProbes() {
+	for _, n := range w.nodes {
+		if n.cn.Type != cluster.NodeRemote || n.cn.Online || n.unclean {
+			continue
+		}
+		conn := w.connOf(n)
+		if conn == nil || conn.start == nil || conn.assigned == nil || len(conn.current) > 0 || conn.start.Optional || !conn.start.Runnable {
+			continue
+		}
+		for _, r := range w.all {
+			if r.cr.Kind != cluster.Primitive || r == conn || r.cr.Class == "stonith" || !r.managed || !r.discover[n.idx] {
+				continue
+			}
+			if r.cr.StatusOn(n.name) != nil || siblingKnown(r, n) || !probedInstance(r, n) || isConnection(w, r) {
+				continue
+			}
+			p := w.newAction(r, "monitor", n, false)
+			p.Probe = true
+			w.order(conn.start, p, fOptionalOnly)
+		}
+	}
+}
+
+// isConnection reports whether r is a remote or guest node's connection.
+func isConnection(w *ws, r *rsc) bool {
+	for _, n := range w.nodes {
+		if c := w.connOf(n); c == r {
+			return true
+		}
+	}
+	return false
 }
 
 // probeOrdering makes the resource wait for its probes: a probe comes before the
