@@ -498,6 +498,11 @@ func (w *ws) probes(r *rsc) {
 		if r.cr.StatusOn(n.name) != nil || siblingKnown(r, n) || !probedInstance(r, n) {
 			continue
 		}
+		if n.cn.Type != cluster.NodeMember && (r.cr.Class == "stonith" || isConnection(w, r)) {
+			// Fencing devices and connections never run on remote or guest
+			// nodes: nothing to look for there.
+			continue
+		}
 		p := w.newAction(r, "monitor", n, false)
 		p.Probe = true
 	}
