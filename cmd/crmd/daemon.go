@@ -496,12 +496,25 @@ func (d *daemon) sender(ctx context.Context, peer string, q chan []byte) {
 			}
 			// The timeout grows with the size: a whole CIB of a few MB must
 			// not be cut off on a busy machine.
-			sctx, cancel := context.WithTimeout(ctx, time.Second+time.Duration(len(out)/(256<<10))*time.Second)
+			timeout := time.Second + time.Duration(len(out)/(256<<10))*time.Second
+			sctx, cancel := context.WithTimeout(ctx, timeout)
 			err := d.ml.Send(sctx, peer, out)
 			cancel()
+			if err != nil && ctx.Err() == nil && !errors.Is(err, context.DeadlineExceeded) {
+				// A batch carries many executor results: one failed stream
+				// (not a timeout, after which it may still arrive) is tried
+				// again once rather than leave their actions to time out.
+				sctx, cancel := context.WithTimeout(ctx, timeout)
+				err = d.ml.Send(sctx, peer, out)
+				cancel()
+			}
 			d.sending.n.Add(-int64(len(msgs)))
 			if err != nil {
-				d.log.Debug("send failed", "to", peer, "err", err, "messages", len(msgs))
+				lvl := d.log.Debug
+				if len(msgs) > 1 {
+					lvl = d.log.Warn
+				}
+				lvl("send failed", "to", peer, "err", err, "messages", len(msgs))
 			}
 		}
 	}

@@ -119,7 +119,8 @@ func readScale(doc []byte) (scaleState, error) {
 	return st, nil
 }
 
-// scaleTiming relaxes failure detection for this test: it shares two CPUs
+// scaleTiming relaxes failure detection for this test (CRMD_SCALE_TIMING=test
+// keeps the other tests' sub-second timing): it shares two CPUs
 // with the thousand agents it runs (and, in CI, with other tests), and what
 // it checks is that the cluster's own work does not starve membership, not
 // sub-second detection on an overloaded machine.
@@ -176,8 +177,10 @@ func rssKB(pid int) int {
 // killed its resources start on the survivors. Logs the time to settle, each
 // crmd's RSS and the failover times.
 func TestThousandResources(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs three crmds with a thousand resources")
+	if testing.Short() || os.Getenv("CRMD_SCALE") == "" {
+		// 45-90 s of two busy CPUs: too long for every local run of this
+		// package on a shared machine; .ci/run sets CRMD_SCALE.
+		t.Skip("runs three crmds with a thousand resources; set CRMD_SCALE=1")
 	}
 	if os.Getenv("CRMD_TEST_RACE") != "" {
 		t.Skip("too slow under the race detector")
@@ -185,7 +188,9 @@ func TestThousandResources(t *testing.T) {
 	n := scaleResources()
 	names := []string{"n1", "n2", "n3"}
 	c := newCluster(t, names, "", nil)
-	retime(t, c, scaleTiming)
+	if os.Getenv("CRMD_SCALE_TIMING") != "test" {
+		retime(t, c, scaleTiming)
+	}
 	if dir := os.Getenv("CRMD_TEST_KEEP_LOGS"); dir != "" {
 		t.Cleanup(func() {
 			for _, nd := range names {
