@@ -245,28 +245,6 @@ func checkCleanLeave(c *netcluster.Cluster, t *testing.T, survivor, left, rsc st
 	}
 }
 
-// setStandby puts a node in standby as crm node standby does (the node's
-// permanent standby attribute).
-func setStandby(ctx context.Context, sock string, node string, id int, on bool) error {
-	b, err := ipc.DialBackend(ctx, sock)
-	if err != nil {
-		return err
-	}
-	defer b.Close()
-	v := "off"
-	if on {
-		v = "on"
-	}
-	return b.Update(ctx, func(c *cib.CIB) error {
-		x, err := cib.ParseElement([]byte(fmt.Sprintf(`<node id="%[1]d" uname="%[2]s"><instance_attributes id="nodes-%[1]d">`+
-			`<nvpair id="nodes-%[1]d-standby" name="standby" value="%[3]s"/></instance_attributes></node>`, id, node, v)))
-		if err != nil {
-			return err
-		}
-		return c.Modify("nodes", x, true)
-	})
-}
-
 // TestGracefulLeave: SIGTERM to the crmd of the node running a resource
 // moves the resource away first (it runs elsewhere when crmd exits, with
 // exit code 0), for a node that is not the DC and for the DC; the others
@@ -350,8 +328,8 @@ func TestGracefulLeave(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := setStandby(ctx, c.Nodes[st.DC].Sock, on, c.IDs()[on], true); err != nil {
-		t.Fatal(err)
+	if out, err := tool(c, t, st.DC, "crm", "node", "standby", on); err != nil {
+		t.Fatalf("crm node standby %s: %v\n%s", on, err, out)
 	}
 	rest := others(names, on)
 	if _, err := waitRunning(c, names, "d", rest, true, 15*time.Second); err != nil {
