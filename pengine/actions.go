@@ -498,9 +498,13 @@ func (w *ws) probes(r *rsc) {
 		if r.cr.StatusOn(n.name) != nil || siblingKnown(r, n) || !probedInstance(r, n) {
 			continue
 		}
-		if n.cn.Type != cluster.NodeMember && (r.cr.Class == "stonith" || isConnection(w, r)) {
-			// Fencing devices and connections never run on remote or guest
-			// nodes: nothing to look for there.
+		if n.cn.Type != cluster.NodeMember && (r.cr.Class == "stonith" || isConnection(w, r) || hostsGuest(w, r)) {
+			// Fencing devices, connections and guests' containers never run
+			// on remote or guest nodes: nothing to look for there.
+			continue
+		}
+		if r.cr.Container != nil {
+			// It runs inside its container, not on a node of its own.
 			continue
 		}
 		p := w.newAction(r, "monitor", n, false)

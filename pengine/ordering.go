@@ -173,6 +173,16 @@ func (w *ws) remoteProbes() {
 	}
 }
 
+// hostsGuest reports whether r is the container of a guest node.
+func hostsGuest(w *ws, r *rsc) bool {
+	for _, n := range w.nodes {
+		if n.cn.Container != nil && n.cn.Container.ID == r.id {
+			return true
+		}
+	}
+	return false
+}
+
 // isConnection reports whether r is a remote or guest node's connection.
 func isConnection(w *ws, r *rsc) bool {
 	for _, n := range w.nodes {
@@ -191,6 +201,14 @@ func (w *ws) probeOrdering() {
 	for _, a := range w.actions {
 		if !a.Probe || a.Rsc == nil {
 			continue
+		}
+		if a.Node != nil && a.Node.cn.Type == cluster.NodeRemote {
+			// The connection stays up until the node's probes are done.
+			if conn := w.connOf(a.Node); conn != nil {
+				for _, s := range conn.stops {
+					w.order(a, s, fOptionalOnly)
+				}
+			}
 		}
 		top := a.Rsc
 		if clone, _ := instanceOf(a.Rsc); clone != nil {
