@@ -39,6 +39,10 @@ func (w *ws) cancelMonitors() {
 				if done[m.IntervalMS] || (!maint && wantMonitor(r, m.IntervalMS)) {
 					continue
 				}
+				if !maint && !configuredMonitor(r, m.IntervalMS) && isConnection(w, r) {
+					// A guest's connection has implicit monitors.
+					continue
+				}
 				if !maint && !configuredMonitor(r, m.IntervalMS) && !cluster.ParseBool(w.c.Properties.String("stop-orphan-actions", "true"), true) {
 					// stop-orphan-actions=false leaves unconfigured monitors running.
 					continue

@@ -152,7 +152,7 @@ func (w *ws) buildOrdering() {
 // started, once it is up (fencing devices never run there and are not probed).
 func (w *ws) remoteProbes() {
 	for _, n := range w.nodes {
-		if n.cn.Type != cluster.NodeRemote || n.cn.Online || n.unclean {
+		if n.cn.Type != cluster.NodeRemote || n.cn.Online || n.fence != nil {
 			continue
 		}
 		conn := w.connOf(n)
