@@ -633,10 +633,17 @@ func FailedActions(c *cluster.Cluster) []struct {
 		St   *cluster.RscNodeState
 	}
 	for _, n := range historyNodes(c) {
+		if !n.Online {
+			// Failures on nodes that are not online are not listed.
+			continue
+		}
+		// One entry per operation key and node, as Pacemaker records them:
+		// entries without an operation_key all share the empty key, so
+		// only the first of them is listed.
+		seen := map[string]bool{}
 		for _, h := range nodeHistory(c, n) {
-			seen := map[string]bool{}
 			for _, op := range append(append([]*cluster.OpRecord(nil), h.st.Failures()...), h.st.IgnoredFailures()...) {
-				key := op.ID + "\x00" + strconv.Itoa(op.CallID)
+				key := op.Key()
 				if seen[key] || (op.IsProbe() && op.RC == cluster.RCNotInstalled) {
 					continue
 				}

@@ -482,9 +482,6 @@ func (p *printer) group(depth int, g *cluster.Resource, name string, anon bool) 
 	if !g.Managed {
 		flags = append(flags, "unmanaged")
 	}
-	if disabled(g) {
-		flags = append(flags, "disabled")
-	}
 	if !p.o.Inactive {
 		hidden := 0
 		for _, m := range g.Children {
@@ -498,6 +495,10 @@ func (p *printer) group(depth int, g *cluster.Resource, name string, anon bool) 
 		case hidden > 1:
 			flags = append(flags, fmt.Sprintf("%d members inactive", hidden))
 		}
+	}
+	// crm_mon puts the inactive count before "disabled".
+	if disabled(g) {
+		flags = append(flags, "disabled")
 	}
 	head := "Resource Group: " + name
 	if len(flags) > 0 {
