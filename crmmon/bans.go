@@ -51,9 +51,10 @@ func Bans(c *cluster.Cluster, now time.Time) []Ban {
 			if v := rule.SelectAttrValue("role", ""); v != "" {
 				rrole = v
 			}
-			// Nodes matched by a rule come last-configured first.
-			for k := len(c.Nodes) - 1; k >= 0; k-- {
-				n := c.Nodes[k]
+			// Nodes matched by a rule come in reverse name order.
+			nodes := sortedNodes(c)
+			for k := len(nodes) - 1; k >= 0; k-- {
+				n := nodes[k]
 				ctx := ruleContext(c, n, now)
 				if ok, _ := rules.Eval(rule, ctx); !ok {
 					continue

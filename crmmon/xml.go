@@ -161,6 +161,9 @@ func RenderXML(w io.Writer, c *cluster.Cluster, h Header, opts Options) error {
 			a := ne.CreateElement("attribute")
 			a.CreateAttr("name", k)
 			a.CreateAttr("value", n.Attrs[k])
+			if exp, ok := pingExpected(n, k); ok {
+				a.CreateAttr("expected", strconv.Itoa(exp))
+			}
 		}
 	}
 
@@ -236,8 +239,9 @@ func RenderXML(w io.Writer, c *cluster.Cluster, h Header, opts Options) error {
 			}
 			e.CreateAttr("node", f.Node.Name)
 			e.CreateAttr("exitstatus", RCText(f.Op.RC))
+			// "none" only when the history has no exit-reason at all.
 			reason := f.Op.ExitReason()
-			if reason == "" {
+			if f.Op.Element == nil || f.Op.Element.SelectAttr("exit-reason") == nil {
 				reason = "none"
 			}
 			e.CreateAttr("exitreason", reason)
@@ -287,6 +291,27 @@ func RenderXML(w io.Writer, c *cluster.Cluster, h Header, opts Options) error {
 	st.CreateAttr("code", "0")
 	st.CreateAttr("message", "OK")
 	return writeDoc(w, doc)
+}
+
+// pingExpected is the value a ping resource running on n gives its
+// attribute when every host answers (multiplier times the hosts in
+// host_list); crm_mon shows it for the attribute of a ping or pingd
+// resource active on the node.
+func pingExpected(n *cluster.Node, attr string) (int, bool) {
+	for _, r := range n.RunningRsc {
+		if r.Type != "ping" && r.Type != "pingd" {
+			continue
+		}
+		name := r.Params["name"]
+		if name == "" {
+			name = "pingd"
+		}
+		if name != attr {
+			continue
+		}
+		return cluster.ParseInt(r.Params["multiplier"], 1) * len(strings.Fields(r.Params["host_list"])), true
+	}
+	return 0, false
 }
 
 // XMLResources adds crm_mon's XML for every listed top-level resource to
@@ -341,7 +366,8 @@ func xmlPrimitive(parent *etree.Element, r *cluster.Resource, name string) {
 		ne := e.CreateElement("node")
 		ne.CreateAttr("name", n.Name)
 		ne.CreateAttr("id", n.ID)
-		ne.CreateAttr("cached", "true")
+		// Pacemaker marks the nodes it does not see online as not cached.
+		ne.CreateAttr("cached", boolStr(n.Online))
 	}
 }
 
