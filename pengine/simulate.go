@@ -68,6 +68,10 @@ func (a *Action) ExecLine() string {
 		return fmt.Sprintf("Cluster action:  %s on %s", a.Task, a.NodeName())
 	case a.Task == "clear_failcount":
 		return fmt.Sprintf("Cluster action:  clear_failcount for %s on %s", a.graphName(), a.NodeName())
+	case a.Pseudo && a.Node != nil && a.Rsc.pseudo == nil:
+		// A stop implied by fencing is named as the node's history knows
+		// the resource.
+		return fmt.Sprintf("Pseudo action:   %s_%s_%d", a.historyID(), a.Task, a.IntervalMS)
 	case a.Pseudo:
 		return "Pseudo action:   " + a.Key()
 	}
