@@ -539,6 +539,9 @@ func (w *ws) propagate() {
 		if w.settleCollections() {
 			changed = true
 		}
+		if w.settleStopped() {
+			changed = true
+		}
 		if !changed {
 			// Which monitors to cancel or add depends on what settled.
 			w.cancelMonitors()
@@ -553,6 +556,29 @@ func (w *ws) propagate() {
 	w.stoppedMonitors()
 	w.reloads()
 	w.notifications()
+}
+
+// settleStopped makes a group's "all stopped" unrunnable when a member that has
+// to stop cannot (it is blocked).
+func (w *ws) settleStopped() bool {
+	changed := false
+	for _, r := range w.all {
+		if r.pseudo == nil || r.cr.Kind != cluster.Group {
+			continue
+		}
+		done := r.pseudo["stopped"]
+		if done == nil || !done.Runnable {
+			continue
+		}
+		for _, ch := range r.children {
+			if a := childDone(ch, "stop"); a != nil && !a.Optional && !a.Runnable {
+				done.Runnable = false
+				changed = true
+				break
+			}
+		}
+	}
+	return changed
 }
 
 // migrating reports whether a is the pseudo start of a live migration, which does
