@@ -408,6 +408,7 @@ func (d *daemon) event(e controller.Event) {
 	d.statusEvent(e)
 	switch e.Kind {
 	case controller.EventResult:
+		d.countDone(e.ID)
 		if d.lrm.done(e.ID) {
 			d.flushLRM(e)
 			return

@@ -53,6 +53,11 @@ type execState struct {
 	// behind: the scheduler wanted a snapshot while recorded results were
 	// not applied yet; it is kicked once they are.
 	behind bool
+	// failCounts: fail-counts proposed and not yet written (node\x00name).
+	failCounts map[string]pendingCount
+	// parsed is the CIB parsedDoc, parsed (see parsedCIB).
+	parsed    *cib.CIB
+	parsedDoc []byte
 }
 
 // remember applies a patch of this node's own results to its history.
@@ -563,10 +568,19 @@ func (d *daemon) countFailure(job transition.Job, when time.Time) {
 	// (an anonymous clone's instances share "fail-count-BASE#...").
 	rsc := a.Rsc.ID
 	suffix := fmt.Sprintf("%s#%s_%d", rsc, a.Operation, a.IntervalMS)
-	doc, _ := d.node.Doc()
+	c := d.parsedCIB()
 	value := "INFINITY"
-	if a.Operation != "start" || !startFailureIsFatal(doc) {
-		cur, _, _ := cibmodel.Attribute(doc, d.ids, a.Node, "fail-count-"+suffix)
+	if a.Operation != "start" || c == nil || !startFailureIsFatal(c) {
+		name := "fail-count-" + suffix
+		var cur string
+		if c != nil {
+			cur, _, _ = cibmodel.AttributeIn(c, d.ids, a.Node, name)
+		}
+		// A count proposed but not applied yet (the next write batch) is
+		// newer than the CIB's.
+		if p, ok := d.failCounts[a.Node+"\x00"+name]; ok {
+			cur = p.value
+		}
 		n := cluster.ParseScore(cur)
 		if cur == "" {
 			n = 0
@@ -578,16 +592,48 @@ func (d *daemon) countFailure(job transition.Job, when time.Time) {
 	}
 	d.log.Warn("updating the fail count", "node", a.Node, "name", "fail-count-"+suffix, "value", value)
 	d.proposeOwn(controller.Op{Kind: controller.OpAttrSet, Node: a.Node, Name: "fail-count-" + suffix, Value: value}, "")
+	if d.failCounts == nil {
+		d.failCounts = map[string]pendingCount{}
+	}
+	d.failCounts[a.Node+"\x00fail-count-"+suffix] = pendingCount{value: value, id: d.nextID}
 	d.proposeOwn(controller.Op{Kind: controller.OpAttrSet, Node: a.Node, Name: "last-failure-" + suffix, Value: fmt.Sprint(when.Unix())}, "")
 }
 
-// startFailureIsFatal reads start-failure-is-fatal (default true).
-func startFailureIsFatal(doc []byte) bool {
-	x := etree.NewDocument()
-	if err := x.ReadFromBytes(doc); err != nil {
-		return true
+// pendingCount is a fail-count this DC proposed (request id), until its
+// write completes.
+type pendingCount struct {
+	value string
+	id    uint64
+}
+
+// countDone forgets the pending fail-counts of a completed request.
+func (d *daemon) countDone(id uint64) {
+	for k, p := range d.failCounts {
+		if p.id == id {
+			delete(d.failCounts, k)
+		}
 	}
-	for _, nv := range x.FindElements("//crm_config//nvpair[@name='start-failure-is-fatal']") {
+}
+
+// parsedCIB returns the current CIB parsed, parsing it once per version: a
+// burst of failures reads it for every one (event loop only; nil if it
+// does not parse).
+func (d *daemon) parsedCIB() *cib.CIB {
+	doc, _ := d.node.Doc()
+	if len(doc) > 0 && len(doc) == len(d.parsedDoc) && &doc[0] == &d.parsedDoc[0] {
+		return d.parsed
+	}
+	c, err := cib.Parse(doc)
+	if err != nil {
+		return nil
+	}
+	d.parsed, d.parsedDoc = c, doc
+	return c
+}
+
+// startFailureIsFatal reads start-failure-is-fatal (default true).
+func startFailureIsFatal(c *cib.CIB) bool {
+	for _, nv := range c.Root().FindElements("//crm_config//nvpair[@name='start-failure-is-fatal']") {
 		switch nv.SelectAttrValue("value", "") {
 		case "false", "no", "0", "off", "n":
 			return false

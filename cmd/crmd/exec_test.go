@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/pacer-ha/pacer/cib"
 	"github.com/pacer-ha/pacer/controller/cibmodel"
 	"github.com/pacer-ha/pacer/lrmd"
 	"github.com/pacer-ha/pacer/transition"
@@ -110,5 +111,25 @@ func TestMergeLRMPatches(t *testing.T) {
 	ys, _ := y.WriteToString()
 	if xs != ys {
 		t.Errorf("merged patch gives\n%s\none by one\n%s", xs, ys)
+	}
+}
+
+func TestStartFailureIsFatal(t *testing.T) {
+	for _, tc := range []struct {
+		props string
+		want  bool
+	}{
+		{``, true},
+		{`<cluster_property_set id="o"><nvpair id="o-s" name="start-failure-is-fatal" value="false"/></cluster_property_set>`, false},
+		{`<cluster_property_set id="o"><nvpair id="o-s" name="start-failure-is-fatal" value="true"/></cluster_property_set>`, true},
+	} {
+		c, err := cib.Parse([]byte(`<cib epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config>` + tc.props +
+			`</crm_config><nodes/><resources/><constraints/></configuration><status/></cib>`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := startFailureIsFatal(c); got != tc.want {
+			t.Errorf("%q: %v, want %v", tc.props, got, tc.want)
+		}
 	}
 }

@@ -496,6 +496,11 @@ func Attribute(doc []byte, ids map[string]int, node, name string) (string, bool,
 	if err != nil {
 		return "", false, err
 	}
+	return AttributeIn(c, ids, node, name)
+}
+
+// AttributeIn is Attribute on a parsed CIB.
+func AttributeIn(c *cib.CIB, ids map[string]int, node, name string) (string, bool, error) {
 	id, ok := ids[node]
 	if !ok {
 		return "", false, crmexit.New(crmexit.NoHost, "node %s is not in the cluster", node)
