@@ -135,13 +135,15 @@ func (w *ws) unpackLocation(e *etree.Element) {
 			return
 		}
 	} else if p := e.SelectAttrValue("rsc-pattern", ""); p != "" {
-		re, err := regexp.Compile(p)
+		// A leading '!' selects the resources the rest does not match.
+		invert := strings.HasPrefix(p, "!")
+		re, err := regexp.Compile(strings.TrimPrefix(p, "!"))
 		if err != nil {
 			w.warnf("Ignoring constraint '%s' because pattern '%s' is invalid", id, p)
 			return
 		}
 		for _, r := range w.top {
-			if re.MatchString(r.id) {
+			if re.MatchString(r.id) != invert {
 				targets = append(targets, r)
 			}
 		}

@@ -138,6 +138,11 @@ func (w *ws) locScore(l *location, n *node, promoted bool) (int, bool) {
 		return l.score, l.node == n.name && (l.role == cluster.RolePromoted) == promoted
 	}
 	ctx := w.ruleCtx(n)
+	if l.rsc != nil {
+		// value-source="param"/"meta" compare with the constrained resource's
+		// own parameters and meta attributes.
+		ctx.Params, ctx.Meta = w.paramsOn(l.rsc, n), l.rsc.cr.Meta
+	}
 	total, matched := 0, false
 	for _, rule := range l.rules {
 		role := l.role
@@ -861,6 +866,37 @@ func anonSiblings(r *rsc) []*rsc {
 		for _, p := range primitivesOf(in) {
 			if p != r && p.cr.BaseID == r.cr.BaseID {
 				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// paramsOn are r's instance parameters as they apply on node n: sets guarded by
+// a rule count only where the rule passes.
+func (w *ws) paramsOn(r *rsc, n *node) map[string]string {
+	ruled := false
+	for _, set := range r.cr.InstanceSets {
+		if set.Rule != nil {
+			ruled = true
+		}
+	}
+	if !ruled {
+		return r.cr.Params
+	}
+	sets := append([]cluster.AttrSet(nil), r.cr.InstanceSets...)
+	sort.SliceStable(sets, func(i, j int) bool { return sets[i].Score > sets[j].Score })
+	out := map[string]string{}
+	ctx := w.ruleCtx(n)
+	for _, set := range sets {
+		if set.Rule != nil {
+			if ok, _ := rules.Eval(set.Rule, ctx); !ok {
+				continue
+			}
+		}
+		for _, p := range set.Pairs {
+			if _, ok := out[p.Name]; !ok {
+				out[p.Name] = p.Value
 			}
 		}
 	}
