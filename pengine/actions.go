@@ -492,7 +492,7 @@ func (w *ws) probesUnmanaged(r *rsc) bool {
 // probes discovers the resource's state on nodes with no history for it.
 func (w *ws) probes(r *rsc) {
 	for _, n := range w.nodes {
-		if !n.cn.Online || n.unclean || n.cn.Pending || !r.discover[n.idx] {
+		if !n.cn.Online || n.unclean || n.cn.Pending || !r.discover[n.idx] || !discoveryEnabled(n) {
 			continue
 		}
 		if r.cr.StatusOn(n.name) != nil || siblingKnown(r, n) || !probedInstance(r, n) {

@@ -51,6 +51,7 @@ func (w *ws) buildOrdering() {
 	w.roleMonitorOrdering()
 	w.loadOrdering()
 	w.antiColocationOrdering()
+	w.remoteMoveOrdering()
 	defer w.migrationOrdering()
 	for _, r := range w.all {
 		if r.cr.Kind != cluster.Group {
@@ -152,7 +153,7 @@ func (w *ws) buildOrdering() {
 // started, once it is up (fencing devices never run there and are not probed).
 func (w *ws) remoteProbes() {
 	for _, n := range w.nodes {
-		if n.cn.Type != cluster.NodeRemote || n.cn.Online || n.fence != nil {
+		if n.cn.Type != cluster.NodeRemote || n.cn.Online || n.fence != nil || !discoveryEnabled(n) {
 			continue
 		}
 		conn := w.connOf(n)
@@ -173,6 +174,24 @@ func (w *ws) remoteProbes() {
 	}
 }
 
+// remoteMoveOrdering makes a resource moving onto a remote or guest node whose
+// connection is starting leave its old node only once the connection is up.
+func (w *ws) remoteMoveOrdering() {
+	for _, r := range w.all {
+		n := r.assigned
+		if r.cr.Kind != cluster.Primitive || n == nil || n.cn.Type == cluster.NodeMember || isCurrent(r, n) {
+			continue
+		}
+		conn := w.connOf(n)
+		if conn == nil || conn.start == nil || len(conn.current) > 0 {
+			continue
+		}
+		for _, s := range r.stops {
+			w.order(conn.start, s, fOptionalOnly)
+		}
+	}
+}
+
 // hostsGuest reports whether r is the container of a guest node.
 func hostsGuest(w *ws, r *rsc) bool {
 	for _, n := range w.nodes {
@@ -181,6 +200,16 @@ func hostsGuest(w *ws, r *rsc) bool {
 		}
 	}
 	return false
+}
+
+// discoveryEnabled reports whether resources are probed on n: a remote node
+// with resource-discovery-enabled=false is not probed.
+func discoveryEnabled(n *node) bool {
+	if n.cn.Type == cluster.NodeMember {
+		return true
+	}
+	v, ok := n.cn.Attrs["resource-discovery-enabled"]
+	return !ok || cluster.ParseBool(v, true)
 }
 
 // isConnection reports whether r is a remote or guest node's connection.
