@@ -39,8 +39,9 @@ func (w *ws) cancelMonitors() {
 				if done[m.IntervalMS] || (!maint && wantMonitor(r, m.IntervalMS)) {
 					continue
 				}
-				if !maint && !configuredMonitor(r, m.IntervalMS) && isConnection(w, r) {
-					// A guest's connection has implicit monitors.
+				if !maint && !configuredMonitor(r, m.IntervalMS) && (isConnection(w, r) || r.top().cr.Kind == cluster.Bundle) {
+					// Guest connections and bundles' generated resources have
+					// implicit monitors.
 					continue
 				}
 				if !maint && !configuredMonitor(r, m.IntervalMS) && !cluster.ParseBool(w.c.Properties.String("stop-orphan-actions", "true"), true) {
