@@ -18,7 +18,7 @@ func (w *ws) initScores() {
 		r.scores = make([]int, len(w.nodes))
 		r.discover = make([]bool, len(w.nodes))
 		for i := range r.scores {
-			if !w.symmetric || w.optInNode(r, w.nodes[i]) {
+			if w.optIn(r, w.nodes[i]) {
 				r.scores[i] = -inf
 			}
 			r.discover[i] = true
@@ -115,7 +115,7 @@ func (w *ws) bannedByState(r *rsc, st *cluster.RscNodeState) bool {
 }
 
 func (w *ws) addLocation(p *rsc, n *node, score int, discovery string) {
-	if (!w.symmetric || w.optInNode(p, n)) && p.scores[n.idx] == -inf && score > -inf {
+	if w.optIn(p, n) && p.scores[n.idx] == -inf && score > -inf {
 		// An asymmetric cluster only allows nodes a constraint names.
 		p.scores[n.idx] = score
 	} else {
@@ -901,4 +901,14 @@ func (w *ws) paramsOn(r *rsc, n *node) map[string]string {
 		}
 	}
 	return out
+}
+
+// optIn reports whether r may use n only where a location constraint allows it:
+// every node in an asymmetric cluster (except for a generated guest connection,
+// which runs with its container), and other bundles' guest nodes.
+func (w *ws) optIn(r *rsc, n *node) bool {
+	if !w.symmetric && !(r.cr.Implicit && r.cr.Class == "ocf" && r.cr.Provider == "pacemaker" && r.cr.Type == "remote") {
+		return true
+	}
+	return w.optInNode(r, n)
 }
