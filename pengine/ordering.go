@@ -466,9 +466,13 @@ func (w *ws) antiColocationOrdering() {
 		}
 		return r
 	}
+	// What leaves and what enters the role the colocation names.
 	tasks := func(role cluster.Role) (string, string) {
-		if role == cluster.RolePromoted {
+		switch role {
+		case cluster.RolePromoted:
 			return "demote", "promote"
+		case cluster.RoleUnpromoted:
+			return "promote", "demote"
 		}
 		return "stop", "start"
 	}
