@@ -264,6 +264,29 @@ func (w *ws) probeOrdering() {
 // state there is unknown (it might be active there); a collection stops after the
 // fencing that implies a member's stop. The edges only order.
 func (w *ws) fenceOrdering() {
+	if !cluster.ParseBool(w.c.Properties.String("concurrent-fencing", "false"), false) {
+		// Without concurrent fencing, one node is fenced after the other
+		// (the DC last).
+		var chain []*Action
+		var dcFence *Action
+		for _, f := range w.fencing {
+			if f.Pseudo || f.FenceAction == "on" || !f.Runnable || f.Node == nil {
+				continue
+			}
+			if w.c.DC != nil && f.Node.cn == w.c.DC {
+				dcFence = f
+				continue
+			}
+			chain = append(chain, f)
+		}
+		sort.SliceStable(chain, func(i, j int) bool { return chain[i].ID < chain[j].ID })
+		if dcFence != nil {
+			chain = append(chain, dcFence)
+		}
+		for i := 1; i < len(chain); i++ {
+			w.order(chain[i-1], chain[i], fOptionalOnly)
+		}
+	}
 	// The DC is fenced last: it runs the others' fencing first.
 	for _, dc := range w.fencing {
 		if dc.Node == nil || w.c.DC == nil || dc.Node.cn != w.c.DC || dc.Pseudo {
