@@ -82,6 +82,14 @@ func nodeNamed(c *cluster.Cluster, name string) *cluster.Node {
 	return nil
 }
 
+// RuleContext is what a location rule sees of node n at time now.
+func RuleContext(c *cluster.Cluster, n *cluster.Node, now time.Time) *rules.Context {
+	return ruleContext(c, n, now)
+}
+
+// SortedNodes lists the nodes in Pacemaker's order (natural name order).
+func SortedNodes(c *cluster.Cluster) []*cluster.Node { return sortedNodes(c) }
+
 // ruleContext is what a location rule sees of node n.
 func ruleContext(c *cluster.Cluster, n *cluster.Node, now time.Time) *rules.Context {
 	attrs := map[string]string{"#uname": n.Name, "#id": n.ID, "#is_dc": "false"}

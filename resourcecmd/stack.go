@@ -10,6 +10,8 @@ import (
 	"github.com/beevik/etree"
 
 	"github.com/pacer-ha/pacer/cluster"
+	"github.com/pacer-ha/pacer/crmmon"
+	"github.com/pacer-ha/pacer/rules"
 )
 
 // readableScore prints a score as Pacemaker does (INFINITY, -INFINITY or
@@ -39,12 +41,15 @@ func readableScore(s string) string {
 type locationItem struct{ node, score, id string }
 
 // locations are the location constraints naming rsc, newest first as
-// Pacemaker lists them: a node score, or a rule matching #uname.
-func locations(cons *etree.Element, rsc string) []locationItem {
+// Pacemaker lists them: a node score, or each rule's score on every node
+// where the rule matches (in reverse name order).
+func locations(cl *cluster.Cluster, rsc string) []locationItem {
 	var out []locationItem
+	cons := cl.Constraints
 	if cons == nil {
 		return nil
 	}
+	nodes := crmmon.SortedNodes(cl)
 	for _, e := range cons.SelectElements("rsc_location") {
 		if e.SelectAttrValue("rsc", "") != rsc {
 			continue
@@ -54,10 +59,13 @@ func locations(cons *etree.Element, rsc string) []locationItem {
 			continue
 		}
 		for _, rule := range e.SelectElements("rule") {
-			for _, ex := range rule.SelectElements("expression") {
-				if ex.SelectAttrValue("attribute", "") == "#uname" && ex.SelectAttrValue("operation", "") == "eq" {
-					out = append(out, locationItem{ex.SelectAttrValue("value", ""), readableScore(rule.SelectAttrValue("score", "0")), rule.SelectAttrValue("id", "")})
+			for _, n := range nodes {
+				ctx := crmmon.RuleContext(cl, n, cl.Now)
+				if ok, _ := rules.Eval(rule, ctx); !ok {
+					continue
 				}
+				score, _ := rules.Score(rule, ctx)
+				out = append(out, locationItem{n.Name, readableScore(strconv.Itoa(score)), rule.SelectAttrValue("id", "")})
 			}
 		}
 	}
@@ -127,12 +135,11 @@ type constraintVisitor struct {
 
 // walkConstraints visits the resource's location constraints, the resources
 // colocated with it and those it is colocated with, each with its own
-// locations (and theirs, recursively). Location rules other than
-// "#uname eq NODE" and resource sets are not shown.
+// locations (and theirs, recursively). Resource sets are not shown.
 func walkConstraints(cl *cluster.Cluster, r *cluster.Resource, recursive bool, v constraintVisitor) {
 	cons := cl.Constraints
 	id := r.Top().ID
-	if locs := locations(cons, id); len(locs) > 0 {
+	if locs := locations(cl, id); len(locs) > 0 {
 		v.locations(0, id)
 		for _, l := range locs {
 			v.location(1, id, l)
@@ -153,7 +160,7 @@ func walkConstraints(cl *cluster.Cluster, r *cluster.Resource, recursive bool, v
 				}
 				seen[c.other] = true
 				v.colocation(depth+1, rsc, c, dependents)
-				if locs := locations(cons, c.other); len(locs) > 0 {
+				if locs := locations(cl, c.other); len(locs) > 0 {
 					v.locations(depth+2, c.other)
 					for _, l := range locs {
 						v.location(depth+3, c.other, l)
