@@ -253,6 +253,7 @@ func TestGracefulLeave(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs three crmds with real agents")
 	}
+	toolBinary(t, "crm") // before the crmds run (see TestCleanupSticks)
 	names := []string{"n1", "n2", "n3"}
 	c := newCluster(t, names, "", nil)
 	for _, n := range names {
@@ -524,6 +525,11 @@ func failMonitor(c *netcluster.Cluster, t *testing.T, node, rsc string) {
 func TestCleanupSticks(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs three crmds with real agents")
+	}
+	// Built first: a build next to running crmds can starve them into
+	// false failure detections on a small machine.
+	for _, tl := range []string{"crm_resource", "crm_mon", "crm_failcount"} {
+		toolBinary(t, tl)
 	}
 	names := []string{"n1", "n2", "n3"}
 	c := newCluster(t, names, "", nil)
