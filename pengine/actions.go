@@ -282,6 +282,13 @@ func (w *ws) primitiveActions(r *rsc) {
 		r.stop = r.stops[0]
 	}
 	stays := isCurrent(r, next) && !r.failed && len(r.current) == 1
+	agentSwap := false
+	if stays {
+		if st := r.cr.StatusOn(next.name); st != nil && agentChanged(r, st) {
+			// Another agent runs it there now: restart with the new one.
+			stays, agentSwap = false, true
+		}
+	}
 	if stays {
 		switch definitionChange(r, next) {
 		case defRestart:
@@ -294,6 +301,9 @@ func (w *ws) primitiveActions(r *rsc) {
 	st := w.newAction(r, "start", next, stays)
 	if r.defChanged {
 		st.Reason = "resource definition change"
+		r.stops[0].Optional = false
+	}
+	if agentSwap {
 		r.stops[0].Optional = false
 	}
 	if next == nil {

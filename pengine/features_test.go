@@ -45,6 +45,7 @@ var featureWhy = map[string]string{
 	"hard-probe-failures": "A's probe failed with rc 4 (insufficient privileges) on node1 and rc 2 (invalid parameter) on node2: banned from both, it is recovered on node3; the anonymous clone C's probe found it not installed on node1 (recorded without an instance number): no instance goes there",
 	"value-source":        "rules comparing a node attribute with the resource's own parameter (value-source=param): A (size 5) only fits node3 (limit 9); C's size is 1 on node2 (a rule-guarded set) and 9 elsewhere, so only node2; rsc-pattern '![AC]' selects B, sent to node1 (limit < 3)",
 	"asymmetric-guest":    "symmetric-cluster=false: VM runs where its location allows (node2); its generated guest connection guest1 needs no location to run with it, so R (located on guest1) starts inside; S has no location and stays stopped",
+	"agent-change":        "the history on node1 is for other agents than configured: A (recorded as Stateful, now Dummy) is restarted with the new agent; B's failed start and INFINITY fail count belong to the old agent, so B still starts on its preferred node1",
 	"shutdown-lock":       "shutdown-lock=true: A and group G stop with their node1 (shutting down) instead of moving, the clone instance moves; B stays locked to node3 (down); D starts",
 }
 

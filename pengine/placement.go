@@ -98,6 +98,11 @@ func (w *ws) initScores() {
 // node) keep it off that node: the fail count reached migration-threshold, a
 // start failed (start-failure-is-fatal), or the agent is not installed there.
 func (w *ws) bannedByState(r *rsc, st *cluster.RscNodeState) bool {
+	if agentChanged(r, st) {
+		// The history on this node is another agent's: its failures and
+		// fail count do not hold against this one.
+		return false
+	}
 	ignored := st.FailedOp == nil && len(st.IgnoredFailures()) > 0
 	expired := r.cr.FailureTimeout > 0 && st.LastFailure > 0 &&
 		!w.now.Before(time.Unix(st.LastFailure, 0).Add(r.cr.FailureTimeout))
@@ -911,4 +916,18 @@ func (w *ws) optIn(r *rsc, n *node) bool {
 		return true
 	}
 	return w.optInNode(r, n)
+}
+
+// agentChanged reports whether the history recorded on a node is for another
+// agent (class, provider or type) than the one configured now.
+func agentChanged(r *rsc, st *cluster.RscNodeState) bool {
+	e := st.Element
+	if e == nil || r.cr.Class == "" {
+		return false
+	}
+	class, typ := e.SelectAttrValue("class", ""), e.SelectAttrValue("type", "")
+	if class == "" || typ == "" {
+		return false
+	}
+	return class != r.cr.Class || typ != r.cr.Type || e.SelectAttrValue("provider", "") != r.cr.Provider
 }
