@@ -287,6 +287,17 @@ func (w *ws) fenceOrdering() {
 			w.order(chain[i-1], chain[i], fOptionalOnly)
 		}
 	}
+	// The DC shuts down last too.
+	for _, dc := range w.nodes {
+		if dc.shutdown == nil || w.c.DC == nil || dc.cn != w.c.DC {
+			continue
+		}
+		for _, n := range w.nodes {
+			if n != dc && n.shutdown != nil {
+				w.order(n.shutdown, dc.shutdown, fOptionalOnly)
+			}
+		}
+	}
 	// The DC is fenced last: it runs the others' fencing first.
 	for _, dc := range w.fencing {
 		if dc.Node == nil || w.c.DC == nil || dc.Node.cn != w.c.DC || dc.Pseudo {

@@ -51,6 +51,10 @@ func (t *Transition) Synapses() []*Action {
 		if si != sj {
 			return si > sj
 		}
+		if si == 2 && other[i].Node != nil && other[j].Node != nil && other[i].Node != other[j].Node {
+			// Shutdowns are created node by node, nodes sorted by name.
+			return nodeNameLess(other[j].Node.name, other[i].Node.name)
+		}
 		return other[i].ID > other[j].ID
 	})
 	return append(out, other...)
