@@ -91,7 +91,10 @@ func failAttrsOf(doc []byte, nodeID int, rsc *transition.Primitive) []string {
 				}
 			}
 			id, _, _ := strings.Cut(rest, "#")
-			if id == rsc.ID || (rsc.LongID != "" && id == rsc.LongID) || (anon && stripInstance(id) == rsc.ID) {
+			// pengine's graphs name an anonymous instance "base:N" without a
+			// long id: its count may be recorded under the base name too.
+			if id == rsc.ID || (rsc.LongID != "" && id == rsc.LongID) || (anon && stripInstance(id) == rsc.ID) ||
+				(id != rsc.ID && id == stripInstance(rsc.ID)) {
 				out = append(out, name)
 			}
 		}
