@@ -112,12 +112,16 @@ func RenderXML(w io.Writer, c *cluster.Cluster, h Header, opts Options) error {
 		e := nodes.CreateElement("node")
 		e.CreateAttr("name", n.Name)
 		e.CreateAttr("id", n.ID)
-		e.CreateAttr("online", boolStr(n.Online))
-		e.CreateAttr("standby", boolStr(n.Standby))
+		// A node still joining (pending) counts as online and in standby.
+		online := n.Online || n.Pending
+		e.CreateAttr("online", boolStr(online))
+		e.CreateAttr("standby", boolStr(n.Standby || n.Pending))
 		e.CreateAttr("standby_onfail", boolStr(n.StandbyOnFail))
 		e.CreateAttr("maintenance", boolStr(n.Maintenance))
 		e.CreateAttr("pending", boolStr(n.Pending))
-		e.CreateAttr("unclean", boolStr(n.Unclean))
+		// A guest is only found unclean by the scheduler, not when crm_mon
+		// reads the status.
+		e.CreateAttr("unclean", boolStr(n.Unclean && n.Type != cluster.NodeGuest))
 		health := "green"
 		switch healthState(c, n) {
 		case "RED":
@@ -126,7 +130,7 @@ func RenderXML(w io.Writer, c *cluster.Cluster, h Header, opts Options) error {
 			health = "yellow"
 		}
 		e.CreateAttr("health", health)
-		if n.Type == cluster.NodeMember && n.Online {
+		if n.Type == cluster.NodeMember && online {
 			fs := n.Attrs["#feature-set"]
 			if fs == "" {
 				fs = "<3.15.1"
@@ -134,7 +138,8 @@ func RenderXML(w io.Writer, c *cluster.Cluster, h Header, opts Options) error {
 			e.CreateAttr("feature_set", fs)
 		}
 		e.CreateAttr("shutdown", boolStr(n.Shutdown))
-		e.CreateAttr("expected_up", boolStr(n.ExpectedUp))
+		// A node shutting down is no longer expected up.
+		e.CreateAttr("expected_up", boolStr(n.ExpectedUp && !n.Shutdown))
 		e.CreateAttr("is_dc", boolStr(c.DC == n))
 		e.CreateAttr("resources_running", strconv.Itoa(len(n.RunningRsc)))
 		t := string(n.Type)
@@ -171,7 +176,7 @@ func RenderXML(w io.Writer, c *cluster.Cluster, h Header, opts Options) error {
 		root.AddChild(na)
 	}
 
-	nh := root.CreateElement("node_history")
+	nh := etree.NewElement("node_history")
 	for _, n := range historyNodes(c) {
 		if !n.Online {
 			continue
@@ -224,6 +229,13 @@ func RenderXML(w io.Writer, c *cluster.Cluster, h Header, opts Options) error {
 		}
 		if len(ne.ChildElements()) > 0 {
 			nh.AddChild(ne)
+		}
+	}
+	// The section is there, even empty, unless no node is online.
+	for _, n := range c.Nodes {
+		if n.Online {
+			root.AddChild(nh)
+			break
 		}
 	}
 
@@ -314,6 +326,20 @@ func pingExpected(n *cluster.Node, attr string) (int, bool) {
 	return 0, false
 }
 
+// cloneTargetRole is a clone's target-role as crm_mon shows it: its own, or
+// else its child's (Pacemaker's clones take it from the child).
+func cloneTargetRole(r *cluster.Resource) (string, bool) {
+	if v, ok := r.Meta["target-role"]; ok {
+		return v, true
+	}
+	if p := r.Prototype; p != nil {
+		if v, ok := p.Meta["target-role"]; ok {
+			return v, true
+		}
+	}
+	return "", false
+}
+
 // XMLResources adds crm_mon's XML for every listed top-level resource to
 // parent (crm_resource --list --output-as=xml uses the same).
 func XMLResources(parent *etree.Element, c *cluster.Cluster) {
@@ -341,11 +367,15 @@ func xmlPrimitive(parent *etree.Element, r *cluster.Resource, name string) {
 	e := parent.CreateElement("resource")
 	e.CreateAttr("id", name)
 	e.CreateAttr("resource_agent", classSpec(r))
-	role := r.Role
+	role := r.Role.String()
 	if len(r.RunningOn) == 0 {
-		role = cluster.RoleStopped
+		role = cluster.RoleStopped.String()
 	}
-	e.CreateAttr("role", role.String())
+	if r.PendingNode != nil && pendingText(r.PendingTask) != "" {
+		// A pending start, stop, promotion... is the role crm_mon shows.
+		role = pendingText(r.PendingTask)
+	}
+	e.CreateAttr("role", role)
 	if v, ok := r.Meta["target-role"]; ok {
 		// As configured: crm_mon echoes the meta attribute's spelling.
 		e.CreateAttr("target_role", v)
@@ -359,8 +389,12 @@ func xmlPrimitive(parent *etree.Element, r *cluster.Resource, name string) {
 	e.CreateAttr("failed", boolStr(r.Failed))
 	e.CreateAttr("failure_ignored", boolStr(r.FailureIgnored))
 	e.CreateAttr("nodes_running_on", strconv.Itoa(len(r.RunningOn)))
-	if r.PendingNode != nil {
-		e.CreateAttr("pending", r.PendingTask)
+	if r.PendingNode != nil && pendingText(r.PendingTask) == "" {
+		if f := pendingFlag(r.PendingTask); f != "" {
+			e.CreateAttr("pending", f)
+		} else {
+			e.CreateAttr("pending", r.PendingTask)
+		}
 	}
 	for _, n := range r.RunningOn {
 		ne := e.CreateElement("node")
@@ -398,7 +432,7 @@ func xmlResource(parent *etree.Element, r *cluster.Resource) {
 		// Failures belong to the instances, not to the clone itself.
 		e.CreateAttr("failed", "false")
 		e.CreateAttr("failure_ignored", "false")
-		if v, ok := r.Meta["target-role"]; ok {
+		if v, ok := cloneTargetRole(r); ok {
 			e.CreateAttr("target_role", v)
 		}
 		for _, ch := range r.Children {
