@@ -149,11 +149,12 @@ func (w *ws) buildOrdering() {
 	}
 }
 
-// remoteProbes probes resources on a remote node whose connection is being
-// started, once it is up (fencing devices never run there and are not probed).
+// remoteProbes probes resources on a remote or guest node whose connection is
+// being started, once it is up (fencing devices, connections and containers
+// never run there and are not probed).
 func (w *ws) remoteProbes() {
 	for _, n := range w.nodes {
-		if n.cn.Type != cluster.NodeRemote || n.cn.Online || n.fence != nil || !discoveryEnabled(n) {
+		if n.cn.Type == cluster.NodeMember || n.cn.Online || n.fence != nil || !discoveryEnabled(n) {
 			continue
 		}
 		conn := w.connOf(n)
@@ -164,7 +165,7 @@ func (w *ws) remoteProbes() {
 			if r.cr.Kind != cluster.Primitive || r == conn || r.cr.Class == "stonith" || !r.managed || !r.discover[n.idx] {
 				continue
 			}
-			if r.cr.StatusOn(n.name) != nil || siblingKnown(r, n) || !probedInstance(r, n) || isConnection(w, r) {
+			if r.cr.StatusOn(n.name) != nil || siblingKnown(r, n) || !probedInstance(r, n) || isConnection(w, r) || hostsGuest(w, r) || r.cr.Container != nil {
 				continue
 			}
 			p := w.newAction(r, "monitor", n, false)

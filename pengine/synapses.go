@@ -205,6 +205,11 @@ func creationStage(a *Action) int {
 			// history, before any probe.
 			return 1
 		}
+		if a.Rsc.defChanged {
+			// So is a restart for a changed definition (digests are checked
+			// before probing).
+			return 1
+		}
 		return stageStop
 	case "start":
 		return 5
