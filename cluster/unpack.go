@@ -457,6 +457,8 @@ func (u *unpacker) addGuestConnections() {
 			InstanceNum: -1, Class: "ocf", Provider: "pacemaker", Type: "remote",
 			Implicit: true, Container: g,
 		}
+		// Pacemaker gives the implicit connection a 30s monitor.
+		conn.Ops = []Op{{ID: g.RemoteNode + "-monitor-interval-30s", Name: "monitor", Interval: 30 * time.Second, IntervalMS: 30000, Timeout: 30 * time.Second, Enabled: true}}
 		conn.Params = map[string]string{"addr": firstOf(g.Meta, "remote-addr"), "port": g.Meta["remote-port"]}
 		if conn.Params["addr"] == "" {
 			conn.Params["addr"] = g.RemoteNode
