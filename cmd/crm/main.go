@@ -21,6 +21,8 @@ import (
 	"github.com/pacer-ha/pacer/crmexit"
 	"github.com/pacer-ha/pacer/crmlevels"
 	"github.com/pacer-ha/pacer/crmsh"
+	"github.com/pacer-ha/pacer/ipc"
+	"github.com/pacer-ha/pacer/resourcecmd"
 )
 
 // store is how crm reaches the CIB; cibclient's Backend satisfies it, tests and
@@ -86,6 +88,9 @@ The CIB is read and written through CIB_file when it is set, else the live clust
 		Args:          cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			err := a.run(cmd.Context(), args)
+			if err == nil && a.opts.wait {
+				err = a.settle(cmd.Context())
+			}
 			if err != nil && !errors.Is(err, errReported) {
 				for _, line := range strings.Split(err.Error(), "\n") {
 					fmt.Fprintf(a.stderr, "ERROR: %s\n", line)
@@ -105,11 +110,35 @@ The CIB is read and written through CIB_file when it is set, else the live clust
 	f.StringVarP(&a.opts.file, "file", "f", "", "load commands from FILE (- for standard input)")
 	f.BoolVarP(&a.opts.force, "force", "F", false, "apply changes without asking for confirmation")
 	f.StringVarP(&a.opts.display, "display", "D", "plain", "output type: plain, color-always, color or uppercase")
-	f.BoolVarP(&a.opts.wait, "wait", "w", false, "wait for the cluster transition after each line (no-op on a CIB file)")
+	f.BoolVarP(&a.opts.wait, "wait", "w", false, "wait until the cluster has carried out the change (no-op on a CIB file)")
 	f.BoolVarP(&a.opts.debug, "debug", "d", false, "print debugging information")
 	f.BoolVarP(&a.opts.no, "no", "n", false, "answer no when prompted")
 	cmd.Version = "4.4.1 (Pacer)"
 	return cmd
+}
+
+// waitLimit bounds -w.
+const waitLimit = time.Hour
+
+// settle implements -w: on the live cluster, wait until the scheduler has
+// nothing left to do (a script writes once, at its end, so waiting after the
+// whole run is waiting after its last line).
+func (a *app) settle(ctx context.Context) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	st, err := a.open(ctx)
+	if err != nil {
+		return crmexit.Wrap(crmexit.Err, fmt.Errorf("cannot open the CIB: %w", err))
+	}
+	defer st.Close()
+	if _, live := st.(*ipc.Backend); !live {
+		return nil
+	}
+	if _, err := resourcecmd.WaitSettled(ctx, st, waitLimit); err != nil {
+		return crmexit.Wrap(crmexit.Err, fmt.Errorf("waiting for the cluster: %w", err))
+	}
+	return nil
 }
 
 // errReported marks an error whose messages were already printed.
