@@ -187,8 +187,14 @@ func runDaemon(ctx context.Context, graceful <-chan struct{}, o runOptions, stde
 	defer cancel()
 	d.ctx = ctx
 	// This node's executor: agents in Pacer's lib/ocf and /usr/lib/ocf; they
-	// inherit crmd's environment (HA_RSCTMP included).
-	d.ex = lrmd.New(lrmd.Options{NodeName: self.Name})
+	// inherit crmd's environment (HA_RSCTMP included). The tools agents call
+	// (crm_attribute --promotion, attrd_updater) must reach this crmd, wherever
+	// its socket is.
+	agentSock := sock
+	if abs, err := filepath.Abs(sock); err == nil {
+		agentSock = abs
+	}
+	d.ex = lrmd.New(lrmd.Options{NodeName: self.Name, Env: []string{"PACER_SOCKET=" + agentSock, "CIB_file=", "CIB_shadow="}})
 	defer d.ex.Close()
 	d.local = &trackedLocal{Local: &transition.Local{Exec: d.ex, OnRecurring: d.onRecurring(ctx)}}
 	d.remote = newRemote(self.Name, d.sendRaw, func(node string) bool {
