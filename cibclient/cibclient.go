@@ -63,3 +63,18 @@ func OpenEnv(ctx context.Context, getenv func(string) string) (cib.Backend, erro
 func Live(getenv func(string) string) bool {
 	return getenv(EnvShadow) == "" && getenv(EnvFile) == ""
 }
+
+// LocalNode is the name of the node the local crmd runs as, when the
+// environment points at the live cluster and a crmd answers there; ok is
+// false otherwise (on a CIB file the caller falls back to the host name).
+// A node's name need not be its host name (crmd run --name), so tools ask.
+func LocalNode(ctx context.Context, getenv func(string) string) (name string, ok bool) {
+	if !Live(getenv) {
+		return "", false
+	}
+	sock := getenv(EnvSocket)
+	if sock == "" {
+		sock = DefaultSocket
+	}
+	return localNode(ctx, sock)
+}

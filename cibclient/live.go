@@ -19,3 +19,16 @@ func openLive(ctx context.Context, sock string) (cib.Backend, error) {
 	}
 	return b, nil
 }
+
+func localNode(ctx context.Context, sock string) (string, bool) {
+	cl, err := ipc.Dial(ctx, sock)
+	if err != nil {
+		return "", false
+	}
+	defer cl.Close()
+	st, err := cl.Status(ctx)
+	if err != nil || st.Node == "" {
+		return "", false
+	}
+	return st.Node, true
+}

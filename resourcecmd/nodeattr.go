@@ -1,6 +1,7 @@
 package resourcecmd
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"github.com/beevik/etree"
 
 	"github.com/pacer-ha/pacer/cib"
+	"github.com/pacer-ha/pacer/cibclient"
 	"github.com/pacer-ha/pacer/crmexit"
 )
 
@@ -34,8 +36,13 @@ func LookupNode(c *cib.CIB, name string) (NodeRef, bool) {
 	return NodeRef{}, false
 }
 
-// LocalNodeName is the name this host has in the cluster (uname -n).
-func LocalNodeName() string {
+// LocalNodeName is the name this node has in the cluster: the local crmd's
+// node name on a live cluster, else the host name (uname -n, up to the first
+// dot).
+func LocalNodeName(ctx context.Context) string {
+	if n, ok := cibclient.LocalNode(ctx, os.Getenv); ok {
+		return n
+	}
 	h, err := os.Hostname()
 	if err != nil {
 		return ""

@@ -255,7 +255,7 @@ func daemon(ctx context.Context, o *options, update bool, stdout, stderr io.Writ
 		}
 		host := o.node
 		if host == "" {
-			host, _ = os.Hostname()
+			host = localNode(ctx, getenv)
 		}
 		fmt.Fprintf(stdout, "name=\"%s\" host=\"%s\" value=\"%s\"\n", o.name, host, v)
 		return nil
@@ -375,4 +375,14 @@ func sanitizeID(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// localNode is the name this node has in the cluster: the local crmd's node
+// name on a live cluster (it need not be the host's), else the host name.
+func localNode(ctx context.Context, getenv func(string) string) string {
+	if n, ok := cibclient.LocalNode(ctx, getenv); ok {
+		return n
+	}
+	h, _ := os.Hostname()
+	return h
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pacer-ha/pacer/cib"
+	"github.com/pacer-ha/pacer/cibclient"
 	"github.com/pacer-ha/pacer/cluster"
 	"github.com/pacer-ha/pacer/crmexit"
 	"github.com/pacer-ha/pacer/resourcecmd"
@@ -106,8 +107,12 @@ func (a *app) level(ctx context.Context, args []string) (err error, ok bool) {
 	return nil, false
 }
 
-// localNode is the node crmsh acts on when none is named: this host.
-func localNode() string {
+// localNode is the node crmsh acts on when none is named: this node (the
+// local crmd's node name on a live cluster, else the host's name).
+func localNode(ctx context.Context) string {
+	if n, ok := cibclient.LocalNode(ctx, os.Getenv); ok {
+		return n
+	}
 	h, err := os.Hostname()
 	if err != nil {
 		return ""

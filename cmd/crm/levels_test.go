@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,7 +40,7 @@ func TestLevelsAgainstCrmsh(t *testing.T) {
 	if _, err := exec.LookPath("crm"); err != nil {
 		t.Skip("crmsh not installed")
 	}
-	host := localNode()
+	host := localNode(context.Background())
 	dir := t.TempDir()
 	example, err := os.ReadFile("../../docs/examples/cib.xml")
 	if err != nil {

@@ -46,7 +46,7 @@ func (a *app) node(ctx context.Context, args []string) error {
 
 // nodeState is standby/online/maintenance/ready [NODE] [lifetime].
 func (a *app) nodeState(ctx context.Context, cmd string, rest []string) error {
-	name := localNode()
+	name := localNode(ctx)
 	lifetime := "forever"
 	if len(rest) > 0 {
 		name = rest[0]

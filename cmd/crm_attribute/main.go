@@ -180,7 +180,7 @@ func execute(ctx context.Context, cmd *cobra.Command, o *options, stdout, stderr
 	if err != nil {
 		return connectError(err, stderr)
 	}
-	tg, err := resolveTarget(c, o, stderr)
+	tg, err := resolveTarget(ctx, c, o, stderr)
 	if err != nil {
 		return err
 	}
@@ -209,8 +209,12 @@ func connectError(err error, stderr io.Writer) error {
 	return fail(code)
 }
 
-// localNode is the name this host has in the cluster: uname -n.
-func localNode() string {
+// localNode is the name this node has in the cluster: the local crmd's node
+// name on a live cluster (it need not be the host's), else uname -n.
+func localNode(ctx context.Context) string {
+	if n, ok := cibclient.LocalNode(ctx, os.Getenv); ok {
+		return n
+	}
 	h, err := os.Hostname()
 	if err != nil {
 		return ""
@@ -248,7 +252,7 @@ func nodeID(c *cib.CIB, name string) (string, bool) {
 // resolveTarget decides where the attribute lives, as Pacemaker does: a
 // node attribute when a node, lifetime or node type is given, a cluster
 // option otherwise.
-func resolveTarget(c *cib.CIB, o *options, stderr io.Writer) (target, error) {
+func resolveTarget(ctx context.Context, c *cib.CIB, o *options, stderr io.Writer) (target, error) {
 	typ := o.typ
 	switch typ {
 	case "", "nodes", "status", "crm_config", "rsc_defaults", "op_defaults":
@@ -277,7 +281,7 @@ func resolveTarget(c *cib.CIB, o *options, stderr io.Writer) (target, error) {
 	}
 	name := o.node
 	if name == "" {
-		name = localNode()
+		name = localNode(ctx)
 	}
 	id, ok := nodeID(c, name)
 	if !ok {

@@ -165,7 +165,7 @@ func execute(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	}
 	target := o.node
 	if !o.nodeGiven {
-		target = resourcecmd.LocalNodeName()
+		target = resourcecmd.LocalNodeName(ctx)
 	}
 	switch {
 	case o.command == "":

@@ -20,7 +20,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, resourcecmd.LocalNodeName)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, func() string { return resourcecmd.LocalNodeName(ctx) })
 	stop()
 	os.Exit(int(crmexit.Of(err)))
 }

@@ -147,7 +147,7 @@ func execute(ctx context.Context, cmd *cobra.Command, o *options, stdout, stderr
 	}
 	target := o.node
 	if target == "" {
-		target = resourcecmd.LocalNodeName()
+		target = resourcecmd.LocalNodeName(ctx)
 	}
 	lifetime := o.lifetime
 	op := o.op
