@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/pacer-ha/pacer/cluster"
 )
 
 // ScoreLines are the allocation scores crm_simulate -s prints.
@@ -119,7 +121,14 @@ func (t *Transition) GraphXML() string {
 			if cr.Provider != "" {
 				prov = fmt.Sprintf(` provider="%s"`, xmlEsc(cr.Provider))
 			}
-			fmt.Fprintf(&b, "        <primitive id=\"%s\" class=\"%s\"%s type=\"%s\"/>\n", xmlEsc(a.Rsc.id), xmlEsc(cr.Class), prov, xmlEsc(cr.Type))
+			// An anonymous clone's instances are one resource to the
+			// executor (id without the instance number, as their history is
+			// kept); long-id names the instance.
+			id, long := a.Rsc.id, ""
+			if anonymousInstance(cr) {
+				id, long = cr.BaseID, fmt.Sprintf(` long-id="%s"`, xmlEsc(a.Rsc.id))
+			}
+			fmt.Fprintf(&b, "        <primitive id=\"%s\"%s class=\"%s\"%s type=\"%s\"/>\n", xmlEsc(id), long, xmlEsc(cr.Class), prov, xmlEsc(cr.Type))
 		}
 		attrs := []string{}
 		var params [][2]string
@@ -244,4 +253,18 @@ func (t *Transition) Dot(all bool) string {
 	}
 	b.WriteString("}\n")
 	return b.String()
+}
+
+// anonymousInstance reports whether r is an instance of a clone that is not
+// globally unique (or a member of such an instance's group).
+func anonymousInstance(r *cluster.Resource) bool {
+	if r.BaseID == "" || r.BaseID == r.ID {
+		return false
+	}
+	for x := r.Parent; x != nil; x = x.Parent {
+		if x.Kind == cluster.Clone {
+			return !x.GloballyUnique
+		}
+	}
+	return false
 }

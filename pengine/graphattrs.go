@@ -11,7 +11,8 @@ import (
 // opAttrs are the attributes a resource action carries in the graph besides its
 // placement: the resource's instance parameters, CRM_meta_name when the
 // operation is configured, CRM_meta_op_target_rc for a probe that expects the
-// resource stopped, and CRM_meta_timeout (the configured operation's, a probe
+// resource stopped, CRM_meta_role (and rc 8 when promoted) for a monitor of one
+// role, and CRM_meta_timeout (the configured operation's, a probe
 // taking the monitor with the shortest interval, else op_defaults, else 20s).
 // Parameters whose names cannot be XML attribute names come back in params, to
 // be written as <param name= value=/> children, as Pacemaker does.
@@ -38,6 +39,16 @@ func (t *Transition) opAttrs(a *Action) (out []string, params [][2]string) {
 		}
 		if a.Probe && !a.ExpectRunning {
 			out = append(out, `CRM_meta_op_target_rc="7"`)
+		}
+		// A recurring monitor of one role says which; the promoted one expects
+		// rc 8 (running promoted), else each of its successes is a failure.
+		if op != nil && a.IntervalMS > 0 && !a.Probe {
+			switch op.Role {
+			case cluster.RolePromoted:
+				out = append(out, `CRM_meta_op_target_rc="8"`, `CRM_meta_role="Promoted"`)
+			case cluster.RoleUnpromoted:
+				out = append(out, `CRM_meta_role="Unpromoted"`)
+			}
 		}
 	}
 	out = append(out, `CRM_meta_timeout="`+strconv.FormatInt(timeout, 10)+`"`)

@@ -147,3 +147,50 @@ func TestFromTransitionErrors(t *testing.T) {
 		t.Error("no error for a nil transition")
 	}
 }
+
+// TestPromotableGraph: an anonymous promotable clone's actions name the
+// resource by its base id with the instance as long-id (as Pacemaker's graphs
+// do: the executor and the history see one resource per node), and the
+// promoted-role monitor expects rc 8 (running promoted).
+func TestPromotableGraph(t *testing.T) {
+	data, err := os.ReadFile("testdata/promotable-ready.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(data); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := pengine.Schedule(doc.Root(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := FromTransition(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var promote, promotedMon *Action
+	for _, a := range g.SortedActions() {
+		if a.Kind != RscOp {
+			continue
+		}
+		if a.Rsc.ID != "st" || !strings.HasPrefix(a.Rsc.LongID, "st:") {
+			t.Errorf("%s: primitive id %q long-id %q, want st and st:N", a, a.Rsc.ID, a.Rsc.LongID)
+		}
+		switch {
+		case a.Operation == "promote":
+			promote = a
+		case a.Operation == "monitor" && a.IntervalMS == 2000:
+			promotedMon = a
+		}
+	}
+	if promote == nil || promotedMon == nil {
+		t.Fatalf("no promote and promoted monitor in the graph: %v", g.SortedActions())
+	}
+	if promotedMon.TargetRC != 8 || promotedMon.Attrs["CRM_meta_op_target_rc"] != "8" || promotedMon.Attrs["CRM_meta_role"] != "Promoted" {
+		t.Errorf("promoted monitor: target rc %d, attrs %v", promotedMon.TargetRC, promotedMon.Attrs)
+	}
+	if promotedMon.Node != promote.Node {
+		t.Errorf("promoted monitor on %s, promote on %s", promotedMon.Node, promote.Node)
+	}
+}
