@@ -122,6 +122,9 @@ func (l *live) ok(node, tool string, args ...string) result {
 	l.t.Helper()
 	r := l.run(node, tool, args...)
 	if r.code != 0 {
+		if f := os.Getenv("E2E_DUMP"); f != "" {
+			os.WriteFile(f, []byte(l.run(l.dc, "cibadmin", "--query").stdout), 0o644)
+		}
 		l.t.Fatalf("%v", r)
 	}
 	return r
@@ -134,6 +137,9 @@ type mon struct {
 	nodes map[string]monNode
 	// rsc maps every primitive (groups flattened) to where it is active.
 	rsc map[string]monRsc
+	// inst lists every instance shown under an id (a clone's instances
+	// share their primitive's id).
+	inst map[string][]monRsc
 	// group maps a primitive to its group ("" outside one).
 	group map[string]string
 	// failCount maps node -> resource -> fail-count in node_history.
@@ -162,7 +168,7 @@ func parseMon(out string) (*mon, error) {
 	if root == nil {
 		return nil, fmt.Errorf("crm_mon XML without pacemaker-result")
 	}
-	m := &mon{raw: out, nodes: map[string]monNode{}, rsc: map[string]monRsc{}, group: map[string]string{}, failCount: map[string]map[string]int{}}
+	m := &mon{raw: out, nodes: map[string]monNode{}, rsc: map[string]monRsc{}, inst: map[string][]monRsc{}, group: map[string]string{}, failCount: map[string]map[string]int{}}
 	if dc := root.FindElement("summary/current_dc"); dc != nil {
 		m.dc = dc.SelectAttrValue("name", "")
 	}
@@ -189,6 +195,7 @@ func parseMon(out string) (*mon, error) {
 				}
 				slices.Sort(r.nodes)
 				m.rsc[c.SelectAttrValue("id", "")] = r
+				m.inst[c.SelectAttrValue("id", "")] = append(m.inst[c.SelectAttrValue("id", "")], r)
 				m.group[c.SelectAttrValue("id", "")] = group
 			case "group":
 				walk(c, c.SelectAttrValue("id", ""))
@@ -255,6 +262,9 @@ func (l *live) waitMon(node string, within time.Duration, cond func(m *mon) stri
 			return m
 		}
 		if time.Now().After(deadline) {
+			if f := os.Getenv("E2E_DUMP"); f != "" {
+				os.WriteFile(f, []byte(l.run(l.dc, "cibadmin", "--query").stdout), 0o644)
+			}
 			l.t.Fatalf("after %v, crm_mon on %s: %s\n%s", within, node, why, m.raw)
 		}
 		time.Sleep(100 * time.Millisecond)

@@ -37,7 +37,165 @@ func TestToolsLive(t *testing.T) {
 	step("cibadmin", func(t *testing.T) { cibadminLive(t, l) })
 	step("attributes", func(t *testing.T) { attributes(t, l) })
 	step("verify and simulate", func(t *testing.T) { verifyAndSimulate(t, l) })
+	step("crm resource", func(t *testing.T) { crmResource(t, l) })
+	step("tickets", func(t *testing.T) { tickets(t, l) })
+	step("promotable", func(t *testing.T) { promotable(t, l) })
 	step("membership", func(t *testing.T) { membershipLive(t, l) })
+}
+
+// stateFiles lists the nodes on which a Dummy's state file exists (where the
+// agent itself says it runs).
+func stateFiles(l *live, rsc string) []string {
+	var on []string
+	for _, n := range l.c.Names {
+		if _, err := os.Stat(filepath.Join(l.c.Nodes[n].RscTmp, "Dummy-"+rsc+".state")); err == nil {
+			on = append(on, n)
+		}
+	}
+	return on
+}
+
+// stopped is a waitMon condition: the resources run nowhere.
+func stopped(ids ...string) func(m *mon) string {
+	return func(m *mon) string {
+		for _, id := range ids {
+			if r, ok := m.rsc[id]; !ok || len(r.nodes) != 0 {
+				return fmt.Sprintf("%s: %+v (shown: %v)", id, r, ok)
+			}
+		}
+		return ""
+	}
+}
+
+// crmResource drives a resource with crm's resource level (with -w, which
+// returns once the cluster has carried the change out) and crm_resource's
+// ban and parameter commands.
+func crmResource(t *testing.T, l *live) {
+	n := l.c.Names
+	l.ok(n[0], "crm", "-w", "resource", "stop", "solo")
+	// -w returned: the stop is done, not just written.
+	if on := stateFiles(l, "solo"); len(on) != 0 {
+		t.Errorf("crm -w resource stop returned while solo still runs on %v", on)
+	}
+	l.waitMon(n[1], 5*time.Second, stopped("solo"))
+	// As crm_resource --locate, "NOT running" goes to stderr.
+	if r := l.ok(n[2], "crm", "resource", "status", "solo"); r.stderr != "resource solo is NOT running\n" {
+		t.Errorf("crm resource status of a stopped resource: %v", r)
+	}
+	l.ok(n[1], "crm", "-w", "resource", "start", "solo")
+	if on := stateFiles(l, "solo"); len(on) != 1 {
+		t.Errorf("crm -w resource start returned with solo's agent running on %v", on)
+	}
+	m := l.waitMon(n[2], 5*time.Second, settled("solo"))
+	if r := l.ok(n[0], "crm", "resource", "status", "solo"); r.stdout != "resource solo is running on: "+m.where("solo")+"\n" {
+		t.Errorf("crm resource status: %q", r.stdout)
+	}
+	if r := l.ok(n[0], "crm", "configure", "show", "solo"); !strings.Contains(r.stdout, "primitive solo ocf:pacer:Dummy") {
+		t.Errorf("crm configure show solo:\n%s", r.stdout)
+	}
+
+	// A ban moves it off its node; --clear lifts it.
+	was := m.where("solo")
+	l.ok(n[1], "crm_resource", "--ban", "-r", "solo", "-N", was, "--wait")
+	m = l.mon(n[2])
+	if m.where("solo") == "" || m.where("solo") == was {
+		t.Errorf("after --ban on %s (with --wait) solo is on %q", was, m.where("solo"))
+	}
+	if cs := constraints(l, n[0]); !strings.Contains(cs, `id="cli-ban-solo-on-`+was+`"`) {
+		t.Errorf("no cli-ban-solo-on-%s constraint:\n%s", was, cs)
+	}
+	l.ok(n[2], "crm_resource", "--clear", "-r", "solo", "--wait")
+	if cs := constraints(l, n[0]); strings.Contains(cs, "cli-ban-solo") {
+		t.Errorf("cli-ban constraint left after --clear:\n%s", cs)
+	}
+
+	// A parameter set through one node is read through another.
+	l.ok(n[0], "crm_resource", "-r", "solo", "-p", "fake", "-v", "42")
+	if r := l.ok(n[1], "crm_resource", "-r", "solo", "-g", "fake"); r.stdout != "42\n" {
+		t.Errorf("crm_resource -g fake: %q", r.stdout)
+	}
+	if r := l.ok(n[2], "crm", "resource", "param", "solo", "show", "fake"); r.stdout != "42\n" {
+		t.Errorf("crm resource param show fake: %q", r.stdout)
+	}
+	l.waitMon(n[0], 20*time.Second, settled("solo", "ga", "gb"))
+}
+
+// tickets: a resource bound to a ticket runs only while the ticket is
+// granted (crm_ticket on the live cluster).
+func tickets(t *testing.T, l *live) {
+	n := l.c.Names
+	l.ok(n[0], "crm", "configure", "rsc_ticket", "solo-needs-tk", "tk:", "solo", "loss-policy=stop")
+	l.waitMon(n[1], 20*time.Second, stopped("solo"))
+	l.ok(n[2], "crm_ticket", "--ticket", "tk", "--grant", "--force")
+	if r := l.ok(n[0], "crm_ticket", "--ticket", "tk", "--query-xml"); !strings.Contains(r.stdout, `granted="true"`) {
+		t.Errorf("crm_ticket --query-xml after --grant: %q", r.stdout)
+	}
+	l.waitMon(n[1], 20*time.Second, settled("solo"))
+	l.ok(n[1], "crm_ticket", "--ticket", "tk", "--revoke", "--force")
+	l.waitMon(n[2], 20*time.Second, stopped("solo"))
+	l.ok(n[0], "crm_ticket", "--ticket", "tk", "--grant", "--force")
+	l.waitMon(n[0], 20*time.Second, settled("solo", "ga", "gb"))
+}
+
+// promotable: a promotable clone of Pacer's Stateful agent gets one promoted
+// instance; moving the promoted role with crm_resource --ban --promoted
+// promotes another node.
+func promotable(t *testing.T, l *live) {
+	if os.Getenv("E2E_PROMOTABLE") == "" {
+		// Known bug (see docs/design/testing.md): once an instance is
+		// promoted the DC runs its promoted-role monitor again and again
+		// (its history entry is not kept) and never settles.
+		t.Skip("promotable clones do not settle on a live cluster yet; E2E_PROMOTABLE=1 runs this step")
+	}
+	n := l.c.Names
+	// One script, one write: the primitive never runs outside its clone.
+	script := filepath.Join(t.TempDir(), "promotable.crm")
+	if err := os.WriteFile(script, []byte(`configure
+primitive st ocf:pacer:Stateful op monitor interval=2s role=Promoted timeout=10s op monitor interval=3s role=Unpromoted timeout=10s
+clone st-clone st meta promotable=true promoted-max=1
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l.ok(n[1], "crm", "-w", "-f", script)
+	roles := func(m *mon) (promoted, unpromoted []string) {
+		for _, r := range m.inst["st"] {
+			switch r.role {
+			case "Promoted":
+				promoted = append(promoted, r.nodes...)
+			case "Unpromoted":
+				unpromoted = append(unpromoted, r.nodes...)
+			}
+		}
+		slices.Sort(promoted)
+		slices.Sort(unpromoted)
+		return
+	}
+	var promotedOn string
+	l.waitMon(n[2], 30*time.Second, func(m *mon) string {
+		p, u := roles(m)
+		if len(p) != 1 || len(u) != 2 {
+			return fmt.Sprintf("st promoted on %v, unpromoted on %v", p, u)
+		}
+		promotedOn = p[0]
+		return ""
+	})
+	l.ok(n[0], "crm_resource", "--ban", "--promoted", "-r", "st-clone", "-N", promotedOn, "--wait")
+	m := l.mon(n[1])
+	p, u := roles(m)
+	if len(p) != 1 || p[0] == promotedOn || !slices.Contains(u, promotedOn) {
+		t.Errorf("after --ban --promoted on %s: promoted on %v, unpromoted on %v", promotedOn, p, u)
+	}
+	l.ok(n[2], "crm_resource", "--clear", "-r", "st-clone", "--wait")
+	// Done with it: stop and remove the clone so later steps see only the
+	// other resources.
+	l.ok(n[0], "crm", "-w", "resource", "stop", "st-clone")
+	l.ok(n[0], "crm", "configure", "delete", "st-clone")
+	l.waitMon(n[1], 20*time.Second, func(m *mon) string {
+		if _, ok := m.rsc["st"]; ok {
+			return "st still shown after deleting st-clone"
+		}
+		return settled("solo", "ga", "gb")(m)
+	})
 }
 
 // configure builds the configuration with crm configure, through several

@@ -253,7 +253,7 @@ func (c *Cluster) Wait(name string) error {
 
 // StopAll stops every running node (SIGTERM, SIGKILL after 5s), fails the
 // test if a crmd reported a data race, and logs the tail of every node's log
-// when the test failed.
+// when the test failed (NETCLUSTER_LOGS=DIR keeps the whole logs there).
 func (c *Cluster) StopAll() {
 	for _, n := range c.Nodes {
 		if n.cmd != nil {
@@ -277,6 +277,13 @@ func (c *Cluster) StopAll() {
 	for _, name := range c.Names {
 		if b, _ := os.ReadFile(c.Nodes[name].Log); bytes.Contains(b, []byte("WARNING: DATA RACE")) {
 			c.t.Errorf("%s's crmd reported a data race:\n%s", name, b)
+		}
+	}
+	if dir := os.Getenv("NETCLUSTER_LOGS"); dir != "" {
+		// Whole logs for a post-mortem, one file per node.
+		for _, name := range c.Names {
+			b, _ := os.ReadFile(c.Nodes[name].Log)
+			os.WriteFile(filepath.Join(dir, name+".log"), b, 0o644)
 		}
 	}
 	if c.t.Failed() {
