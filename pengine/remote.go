@@ -89,6 +89,7 @@ func (w *ws) remoteSetup() {
 			}
 		}
 	}
+	w.containedStopFailures()
 	for _, r := range w.all {
 		// A bundle's connections are placed with their bundle.
 		if conns[r] && !inBundle(r) {
@@ -268,10 +269,11 @@ func (w *ws) remoteOrdering() {
 }
 
 // containerRecovery restarts the container of a failed resource that lives in one:
-// recovering the resource means recovering its container.
+// recovering the resource means recovering its container (even when the failure
+// itself is ignored: a failed stop in a container is settled that way).
 func (w *ws) containerRecovery() {
 	for _, r := range w.all {
-		if !r.failed || r.cr.Container == nil || r.cr.Container.RemoteNode != "" {
+		if !(r.failed || r.cr.FailureIgnored) || r.cr.Container == nil || r.cr.Container.RemoteNode != "" {
 			continue
 		}
 		c := w.byID[r.cr.Container.ID]
@@ -427,4 +429,32 @@ func (w *ws) lostConnections() {
 func hasHistory(n *node) bool {
 	ns := n.cn.StateElement
 	return ns != nil && len(ns.FindElements("lrm/lrm_resources/lrm_resource")) > 0
+}
+
+// containedStopFailures settles a failed stop of a resource that lives in a
+// container (not a guest's) the way Pacemaker does: the failure is ignored, the
+// resource counts as stopped, and the container is restarted (containerRecovery)
+// instead of the resource being blocked.
+func (w *ws) containedStopFailures() {
+	for _, r := range w.all {
+		cr := r.cr
+		if cr.Kind != cluster.Primitive || cr.Container == nil || cr.Container.RemoteNode != "" || !cr.Blocked {
+			continue
+		}
+		stopFailed := false
+		for _, st := range cr.StatusOrder {
+			if st.FailedOp != nil && st.FailedOp.Operation == "stop" {
+				stopFailed = true
+			}
+		}
+		if !stopFailed {
+			continue
+		}
+		c := *cr
+		c.Blocked, c.Failed, c.FailureIgnored = false, false, true
+		r.cr = &c
+		r.managed = configuredManaged(&c) && !w.maintenance
+		r.failed = false
+		r.current = nil
+	}
 }
