@@ -735,7 +735,7 @@ func parseOpInto(o *OpRecord, e *etree.Element) {
 		case 9:
 			switch k {
 			case "operation":
-				o.Operation = v
+				o.Operation = internOp(v)
 			case "op-status":
 				o.Status = int(atoi64(v))
 			case "op-digest":
@@ -774,6 +774,32 @@ func parseOpInto(o *OpRecord, e *etree.Element) {
 			}
 		}
 	}
+}
+
+// internOp returns the usual operation names as constant strings. The value
+// read from the tree lives in scattered memory, in the same cache line as
+// its attribute name just compared; the model and the scheduler compare
+// Operation many times per record later, when that line is long gone.
+func internOp(v string) string {
+	switch v {
+	case "monitor":
+		return "monitor"
+	case "start":
+		return "start"
+	case "stop":
+		return "stop"
+	case "promote":
+		return "promote"
+	case "demote":
+		return "demote"
+	case "notify":
+		return "notify"
+	case "migrate_to":
+		return "migrate_to"
+	case "migrate_from":
+		return "migrate_from"
+	}
+	return v
 }
 
 // transitionNum extracts the transition number from a transition key
