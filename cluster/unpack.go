@@ -376,6 +376,11 @@ func (u *unpacker) unpackResources(resources *etree.Element) error {
 		t := u.newPrimitive(e, nil)
 		u.c.Templates[t.ID] = t
 	}
+	if len(u.c.ByID) == 0 {
+		// Top-level entries are a floor for the number of ids: sizing the map
+		// for them saves rehashing it as it grows.
+		u.c.ByID = make(map[string]*Resource, len(resources.Child))
+	}
 	for _, e := range resources.ChildElements() {
 		var r *Resource
 		switch e.Tag {
@@ -550,7 +555,13 @@ func (u *unpacker) ops(e *etree.Element) []Op {
 				op.Timeout = d
 			}
 		}
-		op.Meta = u.resolve(u.sets(o, "meta_attributes"), nil)
+		sets := u.sets(o, "meta_attributes")
+		size := len(o.Attr)
+		for _, s := range sets {
+			size += len(s.Pairs)
+		}
+		op.Meta = make(map[string]string, size)
+		u.resolveInto(op.Meta, sets, nil)
 		for _, a := range o.Attr {
 			if _, ok := op.Meta[a.Key]; !ok {
 				op.Meta[a.Key] = a.Value

@@ -121,7 +121,9 @@ type rsc struct {
 }
 
 func newWS(c *cluster.Cluster, now time.Time) *ws {
-	w := &ws{c: c, now: now, byName: map[string]*node{}, byID: map[string]*rsc{}}
+	w := &ws{c: c, now: now, byName: make(map[string]*node, len(c.Nodes)), byID: make(map[string]*rsc, len(c.ByID))}
+	w.nodes = make([]*node, 0, len(c.Nodes))
+	w.all = make([]*rsc, 0, len(c.ByID))
 	p := c.Properties
 	w.stonithEnabled = p.StonithEnabled()
 	w.symmetric = p.SymmetricCluster()
