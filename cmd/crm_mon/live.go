@@ -160,10 +160,16 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer, getenv f
 		}
 	}
 	v := &viewer{out: stdout, console: o.outputAs == "console"}
+	var quit <-chan struct{}
+	restoreInput := func() {}
+	if v.console && isTerminal(stdout) {
+		quit, restoreInput = quitKeys(os.Stdin)
+	}
 	v.begin()
 	var failure error
 	defer func() {
 		// Deferred so that a panic restores the terminal too.
+		restoreInput()
 		v.end()
 		if failure != nil {
 			fmt.Fprintln(stderr, failure)
@@ -229,11 +235,49 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer, getenv f
 				return crmexit.Err
 			}
 			return crmexit.OK
+		case <-quit:
+			// 'q' quits, as in Pacemaker's console.
+			return crmexit.OK
 		case <-winch:
 			force = true
 		case <-tick.C:
 		}
 	}
+}
+
+// quitKeys switches the terminal on f to character-at-a-time input without
+// echo (as curses' cbreak and noecho do) and reports each 'q' typed; restore
+// puts the terminal back as it was. Without a terminal it reports nothing.
+func quitKeys(f *os.File) (quit <-chan struct{}, restore func()) {
+	fd := int(f.Fd())
+	old, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	if err != nil {
+		return nil, func() {}
+	}
+	raw := *old
+	raw.Lflag &^= unix.ICANON | unix.ECHO
+	raw.Cc[unix.VMIN], raw.Cc[unix.VTIME] = 1, 0
+	if err := unix.IoctlSetTermios(fd, unix.TCSETS, &raw); err != nil {
+		return nil, func() {}
+	}
+	ch := make(chan struct{}, 1)
+	go func() {
+		// Ends with the process (or when stdin closes).
+		buf := make([]byte, 1)
+		for {
+			n, err := f.Read(buf)
+			if err != nil {
+				return
+			}
+			if n == 1 && (buf[0] == 'q' || buf[0] == 'Q') {
+				select {
+				case ch <- struct{}{}:
+				default:
+				}
+			}
+		}
+	}()
+	return ch, func() { unix.IoctlSetTermios(fd, unix.TCSETS, old) }
 }
 
 // reportOnce reports a failure to read the CIB as one-shot mode does.

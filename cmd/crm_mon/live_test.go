@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
 
 	"github.com/pacer-ha/pacer/cib"
 	"github.com/pacer-ha/pacer/crmexit"
@@ -68,6 +69,13 @@ func (s *ptyScreen) waitFor(t *testing.T, from int, want string, d time.Duration
 
 // startOnPTY runs cmd on a new pseudo-terminal of 60 rows.
 func startOnPTY(t *testing.T, cmd *exec.Cmd) *ptyScreen {
+	s, _ := startOnPTYFile(t, cmd)
+	return s
+}
+
+// startOnPTYFile is startOnPTY that also returns the terminal's master side
+// (to type on it).
+func startOnPTYFile(t *testing.T, cmd *exec.Cmd) (*ptyScreen, *os.File) {
 	t.Helper()
 	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 60, Cols: 200})
 	if err != nil {
@@ -85,7 +93,7 @@ func startOnPTY(t *testing.T, cmd *exec.Cmd) *ptyScreen {
 		}
 		f.Close()
 	})
-	return s
+	return s, f
 }
 
 func exitCode(t *testing.T, cmd *exec.Cmd, s *ptyScreen) int {
@@ -251,5 +259,37 @@ func TestNotATerminal(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "\x1b[") || !strings.Contains(out.String(), "Node List:") {
 		t.Errorf("want the plain status once, got %q", out.String())
+	}
+}
+
+// TestLiveViewQuitKey types 'q' into a running view: it exits 0 with the
+// terminal restored, echo and line editing included.
+func TestLiveViewQuitKey(t *testing.T) {
+	cmd := selfAsCrmMon(t, []string{"CIB_file=" + caseFile(t, "clone-anon-failcount")})
+	s, f := startOnPTYFile(t, cmd)
+	s.waitFor(t, 0, "Node List:", 10*time.Second)
+	const modes = unix.ICANON | unix.ECHO
+	during, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if during.Lflag&modes != 0 {
+		t.Errorf("keys not read one at a time without echo while showing: lflag %#x", during.Lflag)
+	}
+	if _, err := f.Write([]byte("q")); err != nil {
+		t.Fatal(err)
+	}
+	if code := exitCode(t, cmd, s); code != int(crmexit.OK) {
+		t.Errorf("exit code %d after 'q', want 0", code)
+	}
+	if out := s.String(); !strings.HasSuffix(out, leaveScreen) {
+		t.Errorf("terminal not restored after 'q': output ends %q", out[max(0, len(out)-80):])
+	}
+	after, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Lflag&modes != modes {
+		t.Errorf("line editing and echo not restored: lflag %#x", after.Lflag)
 	}
 }
