@@ -473,7 +473,8 @@ func (w *ws) loadOrdering() {
 		load[n] = a
 	}
 	for _, r := range w.all {
-		if r.cr.Kind != cluster.Primitive {
+		if r.cr.Kind != cluster.Primitive || len(r.cr.Utilization) == 0 {
+			// Only what uses capacity waits for it or frees it.
 			continue
 		}
 		for _, s := range r.stops {
