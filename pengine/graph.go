@@ -110,7 +110,9 @@ func (t *Transition) GraphXML() string {
 	}
 	fmt.Fprintf(&b, `<transition_graph cluster-delay="%s" stonith-timeout="%s" failed-stop-offset="INFINITY" failed-start-offset="INFINITY" batch-limit="0" transition_id="0"%s>`+"\n",
 		p.String("cluster-delay", "60s"), p.String("stonith-timeout", "60s"), recheck)
-	for i, a := range t.Synapses() {
+	syn := t.Synapses()
+	inputs := graphInputs(syn)
+	for i, a := range syn {
 		fmt.Fprintf(&b, "  <synapse id=\"%d\">\n    <action_set>\n", i)
 		ref := graphRef(a)
 		full := strings.TrimSuffix(ref, "/>") + ">\n"
@@ -179,12 +181,7 @@ func (t *Transition) GraphXML() string {
 			tag = "crm_event"
 		}
 		fmt.Fprintf(&b, "      </%s>\n    </action_set>\n", tag)
-		var ins []*Action
-		for _, e := range a.in {
-			if e.first.Executed() {
-				ins = append(ins, e.first)
-			}
-		}
+		ins := inputs[a]
 		if len(ins) == 0 {
 			b.WriteString("    <inputs/>\n")
 		} else {

@@ -3,6 +3,7 @@ package pengine
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/beevik/etree"
 	"github.com/pacer-ha/pacer/cluster"
@@ -17,12 +18,13 @@ func (a *Action) Executed() bool { return !a.Optional && a.Runnable }
 // can follow it), until nothing more can fire.
 func (t *Transition) ExecutionOrder() []*Action {
 	syn := t.Synapses()
+	ins := graphInputs(syn)
 	done := make(map[*Action]bool, len(syn))
 	out := make([]*Action, 0, len(syn))
 	for {
 		fired := 0
 		for _, a := range syn {
-			if done[a] || !inputsDone(a, done) {
+			if done[a] || !inputsDone(ins[a], done) {
 				continue
 			}
 			done[a] = true
@@ -45,13 +47,65 @@ func (t *Transition) ExecutionOrder() []*Action {
 	return out
 }
 
-func inputsDone(a *Action, done map[*Action]bool) bool {
-	for _, e := range a.in {
-		if e.first.Executed() && !done[e.first] {
+// isLoad reports whether a is a load_stopped_NODE pseudo action.
+func isLoad(a *Action) bool {
+	return a.Pseudo && a.Rsc == nil && strings.HasPrefix(a.Task, "load_stopped_")
+}
+
+func inputsDone(ins []*Action, done map[*Action]bool) bool {
+	for _, in := range ins {
+		if !done[in] {
 			return false
 		}
 	}
 	return true
+}
+
+// graphInputs are each synapse's inputs: the executed actions ordered before
+// it, except an order behind a load_stopped pseudo action that would close a
+// loop (through other orders and the load orders already kept, in synapse order:
+// Pacemaker leaves such inputs out rather than stall).
+func graphInputs(syn []*Action) map[*Action][]*Action {
+	added := map[*edge]bool{}
+	reaches := func(from, to *Action) bool {
+		seen := map[*Action]bool{}
+		stack := []*Action{from}
+		for len(stack) > 0 {
+			a := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if a == to {
+				return true
+			}
+			if seen[a] {
+				continue
+			}
+			seen[a] = true
+			for _, e := range a.out {
+				if e.then.Executed() && (!isLoad(e.first) || added[e]) {
+					stack = append(stack, e.then)
+				}
+			}
+		}
+		return false
+	}
+	out := make(map[*Action][]*Action, len(syn))
+	for _, a := range syn {
+		var ins []*Action
+		for _, e := range a.in {
+			if !e.first.Executed() {
+				continue
+			}
+			if isLoad(e.first) {
+				if reaches(a, e.first) {
+					continue
+				}
+				added[e] = true
+			}
+			ins = append(ins, e.first)
+		}
+		out[a] = ins
+	}
+	return out
 }
 
 // ExecLine is the "Executing Cluster Transition" line for an action.
