@@ -142,7 +142,8 @@ func (w *ws) fenceNodes() {
 }
 
 func (w *ws) nodeFencing() {
-	if !w.stonithEnabled {
+	if !w.stonithEnabled || !w.haveFencingDevice() {
+		// Without a fencing device no node can be fenced.
 		return
 	}
 	if !w.haveQuorum && w.noQuorum == "suicide" {
@@ -180,6 +181,9 @@ func (w *ws) nodeFencing() {
 			failed := conn != nil && conn.failed
 			active := w.firstActive(n)
 			switch {
+			case conn == nil && active != nil:
+				// No connection configured: fenced for what runs there.
+				n.fenceWhy = active.id + " is thought to be active there"
 			case failed && active != nil && connStartFailed(conn):
 				// The connection never came up: the node is fenced for
 				// what its history says runs there.
@@ -253,6 +257,11 @@ func (w *ws) primitiveActions(r *rsc) {
 			r.stop = r.stops[0]
 		}
 		return
+	}
+	if r.cr.Orphan && !w.anyReachable(r.current) {
+		// An orphan only active on nodes nothing can reach (lost and not
+		// being fenced) is left alone: there is nothing to do about it.
+		r.current = nil
 	}
 	// Stops on every node where it runs.
 	for _, cur := range r.current {
@@ -641,6 +650,17 @@ func connStartFailed(conn *rsc) bool {
 func (w *ws) hosting(n *node) bool {
 	for _, r := range w.all {
 		if r.cr.Kind == cluster.Primitive && isCurrent(r, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// anyReachable reports whether a stop can be done on (or fencing settles) one of
+// the nodes.
+func (w *ws) anyReachable(nodes []*node) bool {
+	for _, n := range nodes {
+		if n.fence != nil || (n.cn.Online && !n.unclean) {
 			return true
 		}
 	}
