@@ -78,7 +78,11 @@ func (n *hnode) write(w *bufio.Writer, raw bool) {
 	}
 	w.WriteString("<" + n.tag)
 	for _, a := range n.attrs {
-		w.WriteString(" " + a[0] + "=\"" + htmlEscape(a[1], true) + "\"")
+		v := a[1]
+		if a[0] == "href" {
+			v = uriEscape(v)
+		}
+		w.WriteString(" " + a[0] + "=\"" + htmlEscape(v, true) + "\"")
 	}
 	w.WriteString(">")
 	if emptyTags[n.tag] {
@@ -101,6 +105,22 @@ func (n *hnode) write(w *bufio.Writer, raw bool) {
 	w.WriteString("</" + n.tag + ">")
 }
 
+// uriEscape percent-encodes what may not stand in a link, as libxml2's HTML
+// writer does for href values.
+func uriEscape(s string) string {
+	const keep = "-_.!~*'()@/:=?;#%&,+<>"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(keep, c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
+}
+
 func htmlEscape(s string, attr bool) string {
 	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 	if attr {
@@ -121,10 +141,11 @@ func RenderHTML(w io.Writer, c *cluster.Cluster, h Header, opts Options, ho HTML
 		title = "Cluster Status"
 	}
 	head := el("head", el("title", txt(title)), &hnode{tag: "meta", attrs: [][2]string{{"charset", "utf-8"}}})
+	head.add(el("style", txt(htmlStyle)))
 	if ho.Stylesheet != "" {
+		// After the built-in style, so that it overrides it.
 		head.add(&hnode{tag: "link", attrs: [][2]string{{"rel", "stylesheet"}, {"href", ho.Stylesheet}}})
 	}
-	head.add(el("style", txt(htmlStyle)))
 	body := el("body")
 	p := newPrinter(io.Discard, c, opts)
 	if !opts.HideHeaders {

@@ -150,10 +150,7 @@ func runAs(ctx context.Context, prog string, args []string, stdout, stderr io.Wr
 		fmt.Fprintf(stderr, "crm_mon: Invalid value '%s' for --output-as\n", o.outputAs)
 		return crmexit.Usage
 	}
-	if o.outputAs != "html" && (o.htmlTitle != "" || o.htmlStylesheet != "" || o.htmlCGI) {
-		fmt.Fprintf(stderr, "crm_mon: --html-title, --html-stylesheet and --html-cgi require --output-as=html\n")
-		return crmexit.Usage
-	}
+	// --html-* without --output-as=html are ignored, as by Pacemaker.
 	if _, err := parseInterval(o.interval); err != nil {
 		fmt.Fprintf(stderr, "crm_mon: %v\n", err)
 		return crmexit.Usage

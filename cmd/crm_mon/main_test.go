@@ -245,3 +245,34 @@ func firstDiff(want, got string) string {
 	}
 	return ""
 }
+
+// TestHTMLOptionsLikeCrmMon compares --html-title, --html-stylesheet and
+// --html-cgi with Debian's crm_mon.
+func TestHTMLOptionsLikeCrmMon(t *testing.T) {
+	oracle, err := exec.LookPath("crm_mon")
+	if err != nil {
+		t.Skip("crm_mon (pacemaker-cli-utils) not installed")
+	}
+	f := caseFile(t, "clone-anon-failcount")
+	for _, flags := range [][]string{
+		{"-1", "--output-as=html", "--html-title", "Web <Db> \"1\"", "--html-stylesheet", "/s.css?a=1&b=\"2\""},
+		{"-1", "--output-as=html", "--html-cgi", "-r"},
+		{"-1", "--html-title", "ignored without html"},
+	} {
+		cmd := exec.Command(oracle, flags...)
+		cmd.Env = append(os.Environ(), "CIB_file="+f, "LC_ALL=C")
+		exp, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("crm_mon %v: %v", flags, err)
+		}
+		out, _, code := runMon(t, f, flags...)
+		if code != crmexit.OK {
+			t.Errorf("%v: exit %d", flags, code)
+		}
+		a := lastUpdated.ReplaceAllString(dropUpdated(string(exp)), "${1}X")
+		b := lastUpdated.ReplaceAllString(dropUpdated(out), "${1}X")
+		if a != b {
+			t.Errorf("%v differs from crm_mon:\n%s", flags, firstDiff(a, b))
+		}
+	}
+}
