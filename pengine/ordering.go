@@ -628,7 +628,8 @@ func (w *ws) propagate() {
 }
 
 // settleStopped makes a group's "all stopped" unrunnable when a member that has
-// to stop cannot (it is blocked).
+// to stop cannot (or is blocked by a failure), and a node's shutdown when
+// something on it cannot stop.
 func (w *ws) settleStopped() bool {
 	changed := false
 	for _, r := range w.all {
@@ -640,10 +641,24 @@ func (w *ws) settleStopped() bool {
 			continue
 		}
 		for _, ch := range r.children {
-			if a := childDone(ch, "stop"); a != nil && !a.Optional && !a.Runnable {
+			if a := childDone(ch, "stop"); a != nil && !a.Runnable && (!a.Optional || ch.cr.Blocked) {
 				done.Runnable = false
 				changed = true
 				break
+			}
+		}
+	}
+	// Nor does a node shut down while something blocked stays active on it.
+	for _, n := range w.nodes {
+		if n.shutdown == nil || !n.shutdown.Runnable {
+			continue
+		}
+		for _, r := range w.all {
+			for _, s := range r.stops {
+				if s.Node == n && !s.Runnable && (!s.Optional || r.cr.Blocked) {
+					n.shutdown.Runnable = false
+					changed = true
+				}
 			}
 		}
 	}
