@@ -311,6 +311,14 @@ func (w *ws) fenceOrdering() {
 		}
 	}
 	for _, f := range w.fencing {
+		if f.Runnable && f.FenceAction == "on" && f.Node != nil {
+			// A node is unfenced before anything is probed or started there.
+			for _, a := range w.actions {
+				if a.Node == f.Node && !a.Pseudo && a.Rsc != nil && (a.Probe || a.Task == "start") {
+					w.order(f, a, fOptionalOnly)
+				}
+			}
+		}
 		if !f.Runnable || f.FenceAction == "on" || f.Node == nil {
 			continue
 		}
