@@ -540,6 +540,7 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element, pos int) {
 	st := u.takeState()
 	*st = RscNodeState{
 		Rsc: r, Node: n, HistoryID: hid, History: recs, Element: lr,
+		agentChanged: agentChanged(r, lr),
 	}
 	if r.StatusOrder == nil {
 		// Probes leave history for most resources on every node, so size
@@ -615,6 +616,39 @@ func lrmID(lr *etree.Element) string {
 		return lr.Attr[0].Value
 	}
 	return lr.SelectAttrValue("id", "")
+}
+
+// agentChanged tells whether lr records another agent than r's configured
+// one (see RscNodeState.AgentChanged). The attributes sit next to the id just
+// read, so one pass over them is cheap; each is the first of its name, as
+// SelectAttrValue would find.
+func agentChanged(r *Resource, lr *etree.Element) bool {
+	if r.Class == "" {
+		return false
+	}
+	var class, provider, typ string
+	var seen [3]bool
+	for i := range lr.Attr {
+		a := &lr.Attr[i]
+		switch a.Key {
+		case "class":
+			if !seen[0] {
+				class, seen[0] = a.Value, true
+			}
+		case "provider":
+			if !seen[1] {
+				provider, seen[1] = a.Value, true
+			}
+		case "type":
+			if !seen[2] {
+				typ, seen[2] = a.Value, true
+			}
+		}
+	}
+	if class == "" || typ == "" {
+		return false
+	}
+	return class != r.Class || typ != r.Type || provider != r.Provider
 }
 
 // shutdownLock ties r to node n, shut down cleanly, when its history there

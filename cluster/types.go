@@ -535,9 +535,17 @@ type RscNodeState struct {
 	// PendingOnly is set when the resource is active here only because an
 	// action (a start) is in flight.
 	PendingOnly bool
+	// agentChanged: see AgentChanged.
+	agentChanged bool
 
 	more *stateMore
 }
+
+// AgentChanged reports whether the history here was recorded for another
+// agent than the resource's configured one: the lrm_resource names a class
+// and type, the resource has a class, and class, type or provider differ.
+// It is decided while the history is read, so asking costs nothing.
+func (st *RscNodeState) AgentChanged() bool { return st.agentChanged }
 
 // stateMore is the part of an RscNodeState that most states do not need.
 type stateMore struct {

@@ -921,6 +921,11 @@ func (w *ws) optIn(r *rsc, n *node) bool {
 // agentChanged reports whether the history recorded on a node is for another
 // agent (class, provider or type) than the one configured now.
 func agentChanged(r *rsc, st *cluster.RscNodeState) bool {
+	if st.Rsc == r.cr {
+		// Decided while the history was read: reading the lrm_resource's
+		// attributes here again cost a cold scan per resource and node.
+		return st.AgentChanged()
+	}
 	e := st.Element
 	if e == nil || r.cr.Class == "" {
 		return false

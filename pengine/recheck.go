@@ -75,14 +75,16 @@ func recheckBy(c *cluster.Cluster, now time.Time) time.Time {
 			}
 		}
 	}
-	if c.Root != nil {
+	if c.Configuration != nil {
 		// Second resolution: a comparison flips at the boundary or just
 		// after it ("gt" start, "lt"/in_range end).
 		edge := func(t time.Time) {
 			consider(t)
 			consider(t.Add(time.Second))
 		}
-		for _, de := range c.Root.FindElements("//date_expression") {
+		// Rules live in the configuration; searching the whole CIB walked
+		// every history entry too.
+		for _, de := range c.Configuration.FindElements(".//date_expression") {
 			var start time.Time
 			if t, err := rules.ParseTime(de.SelectAttrValue("start", "")); err == nil {
 				start = t
