@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,38 +22,19 @@ import (
 // The tools are built once per test process into a temporary directory (the
 // layout make gives: bin/ with lib/ocf beside it), so the tests never run a
 // stale bin/. E2E_BIN names a directory of already-built tools instead.
-var (
-	buildOnce sync.Once
-	binDir    string
-	buildTmp  string
-	buildErr  error
-)
+var built netcluster.Tools
 
 func tools(t *testing.T) string {
 	t.Helper()
 	if dir := os.Getenv("E2E_BIN"); dir != "" {
 		return dir
 	}
-	repo := testenv.RepoRoot(t)
-	buildOnce.Do(func() {
-		buildTmp, buildErr = os.MkdirTemp("", "pacer-e2e-")
-		if buildErr == nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-			defer cancel()
-			binDir, buildErr = netcluster.Build(ctx, repo, buildTmp, false)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binDir
+	return built.Bin(t, testenv.RepoRoot(t))
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildTmp != "" {
-		os.RemoveAll(buildTmp)
-	}
+	built.Remove()
 	os.Exit(code)
 }
 

@@ -9,54 +9,31 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/pacer-ha/pacer/cib"
 	"github.com/pacer-ha/pacer/internal/netcluster"
+	"github.com/pacer-ha/pacer/internal/testenv"
 	"github.com/pacer-ha/pacer/ipc"
 )
 
 // These tests run real crmd processes (internal/netcluster): each node has
 // its own state directory, run directory and socket.
 
-var (
-	buildOnce sync.Once
-	crmdBin   string
-	buildDir  string
-	buildErr  error
-)
-
-// crmdBinary builds crmd once per test process (with Pacer's agents beside
+// crmdBuild builds crmd once per test process (with Pacer's agents beside
 // it, as after make); CRMD_TEST_RACE builds it with the race detector.
+var crmdBuild = netcluster.Tools{Only: []string{"crmd"}, Race: os.Getenv("CRMD_TEST_RACE") != ""}
+
 func crmdBinary(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "crmd-test-bin-")
-		if buildErr != nil {
-			return
-		}
-		var repo string
-		if repo, buildErr = filepath.Abs(filepath.Join("..", "..")); buildErr != nil {
-			return
-		}
-		var bin string
-		bin, buildErr = netcluster.Build(context.Background(), repo, buildDir, os.Getenv("CRMD_TEST_RACE") != "", "crmd")
-		crmdBin = filepath.Join(bin, "crmd")
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return crmdBin
+	return filepath.Join(crmdBuild.Bin(t, testenv.RepoRoot(t)), "crmd")
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
+	crmdBuild.Remove()
 	os.Exit(code)
 }
 

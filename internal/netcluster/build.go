@@ -6,6 +6,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
+	"testing"
+	"time"
 )
 
 // Build compiles Pacer's tools (import paths below cmd/, e.g. "crmd",
@@ -45,4 +48,42 @@ func Build(ctx context.Context, repo, dir string, race bool, tools ...string) (s
 		return "", fmt.Errorf("netcluster: go build %v: %w\n%s", pkgs, err, out)
 	}
 	return bin, nil
+}
+
+// Tools builds Pacer's tools once per test process, into a temporary
+// directory that Remove deletes (call it from TestMain after m.Run). The zero
+// value is ready; Race and Only (tool names, none: all) choose the build.
+type Tools struct {
+	Race bool
+	Only []string
+
+	once sync.Once
+	tmp  string
+	bin  string
+	err  error
+}
+
+// Bin builds on first use and returns the bin directory (with lib/ocf
+// beside it); a failed build fails t, every time it is asked.
+func (b *Tools) Bin(t testing.TB, repo string) string {
+	t.Helper()
+	b.once.Do(func() {
+		if b.tmp, b.err = os.MkdirTemp("", "pacer-tools-"); b.err != nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		b.bin, b.err = Build(ctx, repo, b.tmp, b.Race, b.Only...)
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	return b.bin
+}
+
+// Remove deletes what Bin built.
+func (b *Tools) Remove() {
+	if b.tmp != "" {
+		os.RemoveAll(b.tmp)
+	}
 }
