@@ -181,6 +181,9 @@ func (w *ws) nodeFencing() {
 			failed := conn != nil && conn.failed
 			active := w.firstActive(n)
 			switch {
+			case n.cn.StateElement == nil && (failed || active != nil):
+				// Never seen: unclean until fenced.
+				n.fenceWhy = "node is unclean"
 			case conn == nil && active != nil:
 				// No connection configured: fenced for what runs there.
 				n.fenceWhy = active.id + " is thought to be active there"

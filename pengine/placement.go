@@ -95,8 +95,8 @@ func (w *ws) initScores() {
 }
 
 // bannedByState reports whether r's failures recorded in st (its state on one
-// node) keep it off that node: the fail count reached migration-threshold, a
-// start failed (start-failure-is-fatal), or the agent is not installed there.
+// node) keep it off that node: the fail count reached migration-threshold, or
+// the agent cannot run there.
 func (w *ws) bannedByState(r *rsc, st *cluster.RscNodeState) bool {
 	if agentChanged(r, st) {
 		// The history on this node is another agent's: its failures and
@@ -112,10 +112,8 @@ func (w *ws) bannedByState(r *rsc, st *cluster.RscNodeState) bool {
 	if hardFailure(st) {
 		return true
 	}
-	inContainer := r.cr.Container != nil && r.cr.Container.RemoteNode == ""
-	if f := st.FailedOp; f != nil && f.Operation == "start" && w.c.Properties.StartFailureIsFatal() && !inContainer {
-		return true
-	}
+	// A failed start bans the node only through the fail count the controller
+	// sets (start-failure-is-fatal makes it INFINITY), not by itself.
 	return false
 }
 
