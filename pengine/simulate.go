@@ -240,6 +240,36 @@ func fenceNode(status *etree.Element, n *node) {
 	}
 }
 
+// newHistoryName is the name a new history entry for r gets: the name r has
+// elsewhere, else, for an anonymous clone's instance, the base name when the
+// clone's history uses base names, else r's own (instance) name.
+func newHistoryName(r *rsc) string {
+	for _, st := range r.cr.StatusOrder {
+		if st.HistoryID != "" {
+			return st.HistoryID
+		}
+	}
+	clone, _ := instanceOf(r)
+	if clone == nil || clone.cr.GloballyUnique {
+		return r.id
+	}
+	base := false
+	for _, p := range primitivesOf(clone) {
+		if p.cr.BaseID != r.cr.BaseID {
+			continue
+		}
+		for _, st := range p.cr.StatusOrder {
+			if st.HistoryID == p.cr.BaseID {
+				base = true
+			}
+		}
+	}
+	if base {
+		return r.cr.BaseID
+	}
+	return r.id
+}
+
 // recordOp records a's result in the node's history and returns the name the
 // history knows the resource by: the entry the instance's state came from, an
 // existing entry under the graph's name or the instance's own name, else a new one
@@ -256,7 +286,7 @@ func recordOp(status *etree.Element, a *Action) string {
 		lrs = lrm.CreateElement("lrm_resources")
 	}
 	var lr *etree.Element
-	hid := a.Rsc.id
+	hid := newHistoryName(a.Rsc)
 	names := []string{a.graphName(), a.Rsc.id}
 	if st := a.Rsc.cr.StatusOn(a.Node.name); st != nil && st.HistoryID != "" {
 		// The entry the instance's state was read from.
