@@ -117,7 +117,23 @@ func crmResource(t *testing.T, l *live) {
 	if r := l.ok(n[2], "crm", "resource", "param", "solo", "show", "fake"); r.stdout != "42\n" {
 		t.Errorf("crm resource param show fake: %q", r.stdout)
 	}
-	l.waitMon(n[0], 20*time.Second, settled("solo", "ga", "gb"))
+	m = l.waitMon(n[0], 20*time.Second, settled("solo", "ga", "gb"))
+
+	// --list shows each resource's role (Pacemaker's names no node here).
+	r := l.ok(n[1], "crm_resource", "--list")
+	for _, id := range []string{"solo", "ga", "gb"} {
+		if want := fmt.Sprintf("%s\t(ocf:pacer:Dummy):\t Started\n", id); !strings.Contains(r.stdout, want) {
+			t.Errorf("crm_resource --list lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	// --refresh forgets solo's history everywhere: it is probed again, found
+	// running where it runs, and stays there.
+	was = m.where("solo")
+	l.ok(n[2], "crm_resource", "--refresh", "-r", "solo", "--wait")
+	m = l.waitMon(n[0], 10*time.Second, settled("solo"))
+	if m.where("solo") != was || len(stateFiles(l, "solo")) != 1 {
+		t.Errorf("after --refresh solo is on %q (agent state on %v), was on %s", m.where("solo"), stateFiles(l, "solo"), was)
+	}
 }
 
 // tickets: a resource bound to a ticket runs only while the ticket is
