@@ -513,6 +513,10 @@ func (w *ws) probesUnmanaged(r *rsc) bool {
 
 // probes discovers the resource's state on nodes with no history for it.
 func (w *ws) probes(r *rsc) {
+	if r.cr.Orphan {
+		// No longer configured: nothing to look for.
+		return
+	}
 	for _, n := range w.nodes {
 		if !n.cn.Online || n.unclean || n.cn.Pending || !r.discover[n.idx] || !discoveryEnabled(n) {
 			continue
