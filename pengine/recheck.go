@@ -84,7 +84,7 @@ func recheckBy(c *cluster.Cluster, now time.Time) time.Time {
 		}
 		// Rules live in the configuration; searching the whole CIB walked
 		// every history entry too.
-		for _, de := range c.Configuration.FindElements(".//date_expression") {
+		for _, de := range dateExpressions(c.Configuration, nil) {
 			var start time.Time
 			if t, err := rules.ParseTime(de.SelectAttrValue("start", "")); err == nil {
 				start = t
@@ -95,6 +95,20 @@ func recheckBy(c *cluster.Cluster, now time.Time) time.Time {
 			} else if d := de.SelectElement("duration"); d != nil && !start.IsZero() {
 				edge(durationOf(d).AddTo(start))
 			}
+		}
+	}
+	return out
+}
+
+// dateExpressions appends the date_expression elements below e in document
+// order (a plain walk: an XPath search allocates a queue entry per element).
+func dateExpressions(e *etree.Element, out []*etree.Element) []*etree.Element {
+	for _, t := range e.Child {
+		if ch, ok := t.(*etree.Element); ok {
+			if ch.Tag == "date_expression" {
+				out = append(out, ch)
+			}
+			out = dateExpressions(ch, out)
 		}
 	}
 	return out
