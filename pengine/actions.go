@@ -259,6 +259,10 @@ func (w *ws) primitiveActions(r *rsc) {
 		if len(r.stops) > 0 {
 			r.stop = r.stops[0]
 		}
+		if w.probesUnmanaged(r) && !r.cr.Blocked && len(r.current) == 1 && r.current[0].cn.Online && !r.current[0].unclean {
+			// Left alone but still watched: its monitors keep running.
+			w.unmanagedMonitors(r, r.current[0])
+		}
 		return
 	}
 	if r.cr.Orphan && !w.anyReachable(r.current) {
@@ -509,6 +513,42 @@ func (w *ws) probesUnmanaged(r *rsc) bool {
 		}
 	}
 	return true
+}
+
+// unmanagedMonitors schedules the recurring monitors of an unmanaged resource's
+// current role that the history does not show running.
+func (w *ws) unmanagedMonitors(r *rsc, n *node) {
+	role := r.curRole()
+	st0 := r.cr.StatusOn(n.name)
+	defs := map[int64]int{}
+	for _, op := range r.cr.Ops {
+		if op.Name == "monitor" {
+			defs[op.IntervalMS]++
+		}
+	}
+	for _, op := range r.cr.Ops {
+		if op.Name != "monitor" || op.IntervalMS == 0 || !op.Enabled || defs[op.IntervalMS] > 1 || op.Role == cluster.RoleStopped {
+			continue
+		}
+		switch {
+		case op.Role == cluster.RoleUnknown && role == cluster.RolePromoted:
+			continue
+		case op.Role != cluster.RoleUnknown && op.Role != role && !(op.Role == cluster.RoleUnpromoted && role == cluster.RoleStarted):
+			continue
+		}
+		active := false
+		if st0 != nil {
+			for _, m := range st0.ActiveMonitors() {
+				if m.IntervalMS == op.IntervalMS {
+					active = true
+				}
+			}
+		}
+		if !active {
+			m := w.newAction(r, "monitor", n, false)
+			m.IntervalMS = op.IntervalMS
+		}
+	}
 }
 
 // probes discovers the resource's state on nodes with no history for it.
