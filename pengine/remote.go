@@ -1,6 +1,8 @@
 package pengine
 
 import (
+	"time"
+
 	"github.com/pacer-ha/pacer/cluster"
 )
 
@@ -90,6 +92,9 @@ func (w *ws) remoteSetup() {
 		}
 	}
 	w.containedStopFailures()
+	for r := range conns {
+		w.reconnectDelay(r)
+	}
 	for _, r := range w.all {
 		// A bundle's connections are placed with their bundle.
 		if conns[r] && !inBundle(r) {
@@ -416,7 +421,7 @@ func (w *ws) lostConnections() {
 			n.fenceWhy = "node is unclean"
 		case hostLost && !hasHistory(n):
 			n.fenceWhy = "resources are in unknown state and connection is unrecoverable"
-		case !hostLost && !n.unclean && conn.failed:
+		case !hostLost && !n.unclean && conn.failed && len(conn.current) > 0:
 			n.fenceWhy = "the connection is unrecoverable"
 		}
 		if n.fenceWhy != "" {
@@ -456,5 +461,43 @@ func (w *ws) containedStopFailures() {
 		r.managed = configuredManaged(&c) && !w.maintenance
 		r.failed = false
 		r.current = nil
+	}
+}
+
+// reconnectDelay keeps a failed remote connection with reconnect_interval down:
+// a connection that failed while up is stopped rather than recovered, and one
+// that is down is not started again before the interval has passed since its
+// last failure.
+func (w *ws) reconnectDelay(conn *rsc) {
+	v := conn.cr.Params["reconnect_interval"]
+	if v == "" {
+		return
+	}
+	interval, err := cluster.ParseInterval(v)
+	if err != nil || interval <= 0 {
+		return
+	}
+	var last int64
+	failed := false
+	for _, st := range conn.cr.StatusOrder {
+		if st.FailCount > 0 || st.FailedOp != nil {
+			failed = true
+		}
+		if st.LastFailure > last {
+			last = st.LastFailure
+		}
+		if f := st.FailedOp; f != nil && f.LastRCChange > last {
+			last = f.LastRCChange
+		}
+	}
+	if !failed {
+		return
+	}
+	active := len(conn.current) > 0
+	if !(active && conn.failed) && (last == 0 || !w.now.Before(time.Unix(last, 0).Add(interval))) {
+		return
+	}
+	for i := range conn.scores {
+		conn.scores[i] = -inf
 	}
 }
