@@ -587,14 +587,27 @@ func TestCleanupSticks(t *testing.T) {
 		if f := failuresOf(c, t, x, "d"); len(f) > 0 {
 			t.Fatalf("round %d: after crm_resource %v: %v", round, args, f)
 		}
+		// A cleanup that deletes d's history on x makes the scheduler probe
+		// it there (it finds d running) and run its monitor again; then the
+		// cluster is idle (issue #5: the DC asked for the monitor forever).
+		if _, err := waitRunning(c, []string{st.DC}, "d", []string{x}, true, 15*time.Second); err != nil {
+			t.Fatalf("round %d: after crm_resource %v: %v", round, args, err)
+		}
+		_, doc, err := netcluster.Status(c.Nodes[st.DC].Sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last, mon := callID(doc, x, "d_last_0"), callID(doc, x, "d_monitor_2000"); last < 0 || mon <= last {
+			t.Errorf("round %d: after crm_resource %v, d's monitor on %s is not recorded after its last operation:%s", round, args, x, history(doc, "d"))
+		}
+		if b, _ := os.ReadFile(c.Nodes[st.DC].Log); bytes.Contains(b, []byte("repeats the transition")) {
+			t.Errorf("round %d: DC %s repeated a transition", round, st.DC)
+		}
 		// The DC changes: every node's status is rebuilt from its executor.
 		c.Kill(st.DC)
 		rest := others(names, st.DC)
 		c.WaitAgree(rest, 10*time.Second)
-		// Not necessarily idle: after a cleanup that made the scheduler
-		// probe d again, pengine keeps asking for the monitor (see
-		// docs/crmd.md); the history refresh is what matters here.
-		if _, err := waitRunning(c, rest, "d", []string{x}, false, 15*time.Second); err != nil {
+		if _, err := waitRunning(c, rest, "d", []string{x}, true, 15*time.Second); err != nil {
 			t.Fatalf("round %d: after killing DC %s: %v", round, st.DC, err)
 		}
 		waitRefreshed(c, t, rest, x)
@@ -604,7 +617,7 @@ func TestCleanupSticks(t *testing.T) {
 			}
 		}
 		out, err := tool(c, t, rest[0], "crm_failcount", "--query", "-r", "d", "-N", x)
-		_, doc, _ := netcluster.Status(c.Nodes[rest[0]].Sock)
+		_, doc, _ = netcluster.Status(c.Nodes[rest[0]].Sock)
 		t.Logf("round %d: crm_resource %v; DC %s killed; crm_failcount: %s; d's history:%s", round, args, st.DC, strings.TrimSpace(out), history(doc, "d"))
 		if err != nil || !strings.Contains(out, "value=0") {
 			t.Errorf("round %d: crm_failcount after the DC change: %v %s", round, err, out)
@@ -612,6 +625,23 @@ func TestCleanupSticks(t *testing.T) {
 		c.Start(st.DC)
 		c.WaitAgree(names, 15*time.Second)
 	}
+}
+
+// callID is the call-id of node's operation record id in doc, -1 if none.
+func callID(doc []byte, node, id string) int {
+	x := etree.NewDocument()
+	if err := x.ReadFromBytes(doc); err != nil {
+		return -1
+	}
+	op := x.FindElement("//node_state[@uname='" + node + "']//lrm_rsc_op[@id='" + id + "']")
+	if op == nil {
+		return -1
+	}
+	n, err := strconv.Atoi(op.SelectAttrValue("call-id", ""))
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 // waitRefreshed waits until the DC among nodes has rebuilt node x's status
