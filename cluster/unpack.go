@@ -510,7 +510,9 @@ func (u *unpacker) newPrimitive(e *etree.Element, parent *Resource) *Resource {
 			for _, op := range t.Ops {
 				overridden := false
 				for _, own := range r.Ops {
-					if own.Name == op.Name && own.IntervalMS == op.IntervalMS {
+					// A primitive's op replaces the template's of the same
+					// name and role, whatever its interval.
+					if own.Name == op.Name && own.Role == op.Role {
 						overridden = true
 						break
 					}
