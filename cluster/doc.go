@@ -23,10 +23,10 @@
 //	  InstanceSets, MetaSets, UtilSets       ordered attribute sets (with rules)
 //	  Meta, Params, Utilization              resolved name -> value
 //	  Ops []Op                               configured operations
-//	  Status map[node name]*RscNodeState     per-node history and derived role
+//	  StatusOrder []*RscNodeState, StatusOn  per-node history and derived role
 //	RscNodeState
 //	  History []*OpRecord (by call-id), Role, Failed, FailedOp, Pending,
-//	  FailCount, LastFailure, ActiveMonitors
+//	  FailCount, LastFailure; Failures(), ActiveMonitors(), AgentChanged()
 //
 // Clones are expanded into instances exactly as Pacemaker numbers them: the
 // configured child becomes the prototype (Resource.Prototype on the clone) and
