@@ -74,17 +74,16 @@ func Compute(in Input) Digests {
 	return compute(filtered, in.RestartParams, in.SecureParams, in.Fencing)
 }
 
-// compareVersions compares dotted version numbers (3.0.10 > 3.0.9).
+// compareVersions compares dotted version numbers (3.0.10 > 3.0.9). A missing
+// or non-numeric part counts as 0. It runs once per digest the scheduler
+// checks, so it walks the strings instead of splitting them.
 func compareVersions(a, b string) int {
-	as, bs := strings.Split(a, "."), strings.Split(b, ".")
-	for i := 0; i < len(as) || i < len(bs); i++ {
-		var x, y int
-		if i < len(as) {
-			x, _ = strconv.Atoi(as[i])
-		}
-		if i < len(bs) {
-			y, _ = strconv.Atoi(bs[i])
-		}
+	for a != "" || b != "" {
+		var pa, pb string
+		pa, a, _ = strings.Cut(a, ".")
+		pb, b, _ = strings.Cut(b, ".")
+		x, _ := strconv.Atoi(pa)
+		y, _ := strconv.Atoi(pb)
 		switch {
 		case x < y:
 			return -1
