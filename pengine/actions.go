@@ -3,6 +3,7 @@ package pengine
 import (
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/pacer-ha/pacer/cluster"
 )
@@ -489,7 +490,7 @@ func (w *ws) monitors(r *rsc, n *node, st *Action) {
 		active := false
 		if st0 != nil {
 			for _, m := range st0.ActiveMonitors() {
-				if m.IntervalMS == op.IntervalMS {
+				if m.IntervalMS == op.IntervalMS && !(m.RC != 0 && m.RC != 8 && w.failureExpired(r, st0)) {
 					active = true
 				}
 			}
@@ -549,6 +550,15 @@ func (w *ws) unmanagedMonitors(r *rsc, n *node) {
 			m.IntervalMS = op.IntervalMS
 		}
 	}
+}
+
+// failureExpired reports whether the failure recorded on st is past r's
+// failure-timeout: a monitor that failed then is started again.
+func (w *ws) failureExpired(r *rsc, st *cluster.RscNodeState) bool {
+	if r.cr.FailureTimeout <= 0 || st.LastFailure <= 0 {
+		return false
+	}
+	return w.now.After(time.Unix(st.LastFailure, 0).Add(r.cr.FailureTimeout))
 }
 
 // probes discovers the resource's state on nodes with no history for it.

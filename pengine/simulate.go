@@ -332,10 +332,12 @@ func recordOp(status *etree.Element, a *Action) string {
 	if a.IntervalMS == 0 {
 		// Non-recurring results replace each other under the last-op id.
 		id = hid + "_last_0"
-		for _, op := range lr.SelectElements("lrm_rsc_op") {
-			if op.SelectAttrValue("id", "") == id {
-				lr.RemoveChild(op)
-			}
+	}
+	// A new result replaces the entry of the same id (a recurring
+	// operation's earlier result too).
+	for _, op := range lr.SelectElements("lrm_rsc_op") {
+		if op.SelectAttrValue("id", "") == id {
+			lr.RemoveChild(op)
 		}
 	}
 	op := lr.CreateElement("lrm_rsc_op")
