@@ -490,7 +490,7 @@ func (w *ws) monitors(r *rsc, n *node, st *Action) {
 		active := false
 		if st0 != nil {
 			for _, m := range st0.ActiveMonitors() {
-				if m.IntervalMS == op.IntervalMS && !(m.RC != 0 && m.RC != 8 && w.failureExpired(r, st0)) {
+				if m.IntervalMS == op.IntervalMS && !((m.RC != 0 && m.RC != 8 || m.Status != 0) && w.failureExpired(r, st0)) {
 					active = true
 				}
 			}
@@ -555,8 +555,12 @@ func (w *ws) unmanagedMonitors(r *rsc, n *node) {
 // failureExpired reports whether the failure recorded on st is past r's
 // failure-timeout: a monitor that failed then is started again.
 func (w *ws) failureExpired(r *rsc, st *cluster.RscNodeState) bool {
-	if r.cr.FailureTimeout <= 0 || st.LastFailure <= 0 {
+	if r.cr.FailureTimeout <= 0 {
 		return false
+	}
+	if st.LastFailure <= 0 {
+		// No failure time recorded: the fail count is long gone.
+		return st.FailCount <= 0
 	}
 	return w.now.After(time.Unix(st.LastFailure, 0).Add(r.cr.FailureTimeout))
 }
