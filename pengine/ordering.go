@@ -620,6 +620,7 @@ func (w *ws) propagate() {
 			changed = true
 		}
 		if !changed {
+			w.abandonMigrations()
 			// Which monitors to cancel or add depends on what settled.
 			w.cancelMonitors()
 			w.stoppedMonitors()
@@ -629,10 +630,30 @@ func (w *ws) propagate() {
 		}
 	}
 	w.warnf("Ordering propagation did not settle; the transition may be incomplete")
+	w.abandonMigrations()
 	w.cancelMonitors()
 	w.stoppedMonitors()
 	w.reloads()
 	w.notifications()
+}
+
+// abandonMigrations drops the live migration of a resource that can no longer
+// start where it was heading (it only stops): neither migrate_to nor
+// migrate_from runs, nor the monitors it would have had there.
+func (w *ws) abandonMigrations() {
+	for _, r := range w.all {
+		if r.migrateTo == nil || r.start == nil || r.start.Runnable {
+			continue
+		}
+		for _, a := range w.actions {
+			if a.Rsc != r {
+				continue
+			}
+			if a == r.migrateTo || a == r.migrateFrom || a.Task == "monitor" && a.IntervalMS > 0 && a.Node == r.assigned {
+				a.Optional = true
+			}
+		}
+	}
 }
 
 // settleStopped makes a group's "all stopped" unrunnable when a member that has
