@@ -50,6 +50,7 @@ var featureWhy = map[string]string{
 	"remote-no-connection":   "remote node rem1 has no connection resource configured and its history says the orphan X runs there: it is fenced ('X is thought to be active there') and X's stop follows; the orphan Y on node1 stops",
 	"remote-start-failure":   "a failed start bans a node only through the fail count the controller records (none here): the connection rem1 and D are recovered on node1, their preferred node; rem1, never seen, is fenced as unclean",
 	"remote-reconnect":       "connections with reconnect_interval=60s, both failed and stopped: rem1 failed 30 s ago and stays down; rem2 failed 200 s ago and reconnects (on node1, the fencing device moving to node2 to balance)",
+	"multiactive-fenced":     "node2 is fenced for C's failed stop; fencing device G, active on node1 and node2, simply stays on node1 (node2's copy goes with the fencing); A (sticky) and B are multiply active and recovered as such: A moves to the emptier node3, B restarts on node1",
 	"shutdown-lock":          "shutdown-lock=true: A and group G stop with their node1 (shutting down) instead of moving, the clone instance moves; B stays locked to node3 (down); D starts",
 }
 

@@ -54,6 +54,7 @@ func (w *ws) initScores() {
 		if r.cr.Kind != cluster.Primitive {
 			continue
 		}
+		w.dropFencedCopies(r)
 		for _, n := range w.nodes {
 			if !n.staticOK() {
 				r.scores[n.idx] = -inf
@@ -933,4 +934,23 @@ func agentChanged(r *rsc, st *cluster.RscNodeState) bool {
 		return false
 	}
 	return class != r.cr.Class || typ != r.cr.Type || e.SelectAttrValue("provider", "") != r.cr.Provider
+}
+
+// dropFencedCopies: a fencing device active on several nodes, some of them
+// cluster members about to be fenced, is active only where it survives; the
+// fencing takes care of the other copies. (Other resources stay multiply
+// active and are recovered as such.)
+func (w *ws) dropFencedCopies(r *rsc) {
+	if len(r.current) < 2 || !w.stonithEnabled || r.cr.Class != "stonith" {
+		return
+	}
+	var keep []*node
+	for _, n := range r.current {
+		if !(n.unclean && n.cn.Type == cluster.NodeMember) {
+			keep = append(keep, n)
+		}
+	}
+	if len(keep) > 0 && len(keep) < len(r.current) {
+		r.current = keep
+	}
 }
