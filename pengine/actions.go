@@ -575,7 +575,7 @@ func (w *ws) probes(r *rsc) {
 		if !n.cn.Online || n.unclean || n.cn.Pending || !r.discover[n.idx] || !discoveryEnabled(n) {
 			continue
 		}
-		if r.cr.StatusOn(n.name) != nil || siblingKnown(r, n) || !probedInstance(r, n) {
+		if known(r, n) || siblingKnown(r, n) || !probedInstance(r, n) {
 			continue
 		}
 		if n.cn.Type != cluster.NodeMember && (r.cr.Class == "stonith" || isConnection(w, r) || hostsGuest(w, r)) {
@@ -628,6 +628,21 @@ func probedInstance(r *rsc, n *node) bool {
 		chosen = clone.children[0]
 	}
 	return chosen == inst
+}
+
+// known reports whether n's history says anything about r (a probe still
+// pending says nothing: it is asked again).
+func known(r *rsc, n *node) bool {
+	st := r.cr.StatusOn(n.name)
+	if st == nil {
+		return false
+	}
+	for _, op := range st.History {
+		if !(op.IsProbe() && op.Pending()) {
+			return true
+		}
+	}
+	return len(st.History) == 0
 }
 
 // siblingKnown reports whether another instance of r's anonymous clone already
