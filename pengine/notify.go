@@ -1,6 +1,7 @@
 package pengine
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/pacer-ha/pacer/cluster"
@@ -113,6 +114,14 @@ func (w *ws) collectionEdges(c *rsc) []*edge {
 			}
 		}
 	}
+	// c.pseudo is a map: order the edges so the graph does not depend on its
+	// iteration order.
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].first.ID != out[j].first.ID {
+			return out[i].first.ID < out[j].first.ID
+		}
+		return out[i].then.ID < out[j].then.ID
+	})
 	return out
 }
 
