@@ -54,7 +54,8 @@ func (w *ws) buildOrdering() {
 	w.remoteMoveOrdering()
 	defer w.migrationOrdering()
 	for _, r := range w.all {
-		if r.cr.Kind != cluster.Group {
+		if r.cr.Kind != cluster.Group || !cluster.ParseBool(r.cr.Meta["ordered"], true) {
+			// ordered=false: the members start and stop independently.
 			continue
 		}
 		for i := 1; i < len(r.children); i++ {
