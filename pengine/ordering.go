@@ -96,8 +96,13 @@ func (w *ws) buildOrdering() {
 			continue
 		}
 		if w.interleave(o) {
-			// The clones as wholes stay ordered too.
-			w.order(f, t, fOptionalOnly)
+			// The clones as wholes stay ordered too (a then-clone cannot
+			// start at all when the first clone cannot).
+			if o.kind == orderMandatory {
+				w.order(f, t, fRunnableLeft)
+			} else {
+				w.order(f, t, fOptionalOnly)
+			}
 			if o.symmetrical {
 				w.order(endpoint(o.then, inverse(o.thenAction), true), endpoint(o.first, inverse(o.firstAction), false), fOptionalOnly)
 			}
