@@ -382,8 +382,11 @@ func (w *ws) roleActions(r *rsc) {
 		cur = r.current[0]
 	}
 	stays := cur != nil && cur == next && !r.failed
+	// A failure with on-fail=demote is recovered by demoting (and, if it is
+	// still the one to promote, promoting again).
+	repromote := was && stays && r.nextRole == cluster.RolePromoted && demotedByFailure(r, cur)
 	if was && cur != nil {
-		d := w.newAction(r, "demote", cur, stays && r.nextRole == cluster.RolePromoted)
+		d := w.newAction(r, "demote", cur, stays && r.nextRole == cluster.RolePromoted && !repromote)
 		if cur.fence != nil {
 			d.Pseudo = true
 			d.Optional = false
@@ -393,7 +396,7 @@ func (w *ws) roleActions(r *rsc) {
 		w.order(d, r.start, fOptionalOnly)
 	}
 	if next != nil && r.nextRole == cluster.RolePromoted {
-		p := w.newAction(r, "promote", next, was && stays)
+		p := w.newAction(r, "promote", next, was && stays && !repromote)
 		r.promote = p
 		w.order(r.start, p, fImpliesThen|fRunnableLeft)
 		if r.demote != nil {

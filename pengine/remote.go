@@ -92,6 +92,7 @@ func (w *ws) remoteSetup() {
 		}
 	}
 	w.containedStopFailures()
+	w.demoteOnFailure()
 	for r := range conns {
 		w.reconnectDelay(r)
 	}
@@ -500,4 +501,34 @@ func (w *ws) reconnectDelay(conn *rsc) {
 	for i := range conn.scores {
 		conn.scores[i] = -inf
 	}
+}
+
+// demoteOnFailure: a failure whose on-fail is "demote" is recovered by demoting
+// the instance (it may not be promoted there again), not by restarting it.
+func (w *ws) demoteOnFailure() {
+	for _, r := range w.all {
+		if !r.failed || r.cr.Kind != cluster.Primitive {
+			continue
+		}
+		all := false
+		for _, st := range r.cr.StatusOrder {
+			if !st.Failed {
+				continue
+			}
+			if st.OnFail() != "demote" {
+				all = false
+				break
+			}
+			all = true
+		}
+		if all {
+			r.failed = false
+		}
+	}
+}
+
+// demotedByFailure reports whether r's failure on n asks for a demotion there.
+func demotedByFailure(r *rsc, n *node) bool {
+	st := r.cr.StatusOn(n.name)
+	return st != nil && st.Failed && st.OnFail() == "demote"
 }
