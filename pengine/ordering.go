@@ -626,6 +626,7 @@ func (w *ws) propagate() {
 			changed = true
 		}
 		if !changed {
+			w.idleStops()
 			w.abandonMigrations()
 			// Which monitors to cancel or add depends on what settled.
 			w.cancelMonitors()
@@ -636,11 +637,32 @@ func (w *ws) propagate() {
 		}
 	}
 	w.warnf("Ordering propagation did not settle; the transition may be incomplete")
+	w.idleStops()
 	w.abandonMigrations()
 	w.cancelMonitors()
 	w.stoppedMonitors()
 	w.reloads()
 	w.notifications()
+}
+
+// idleStops leaves out the stop pseudo actions of a collection none of whose
+// members is active anywhere: there is nothing to stop.
+func (w *ws) idleStops() {
+	for _, r := range w.all {
+		if r.pseudo == nil || r.pseudo["stop"] == nil {
+			continue
+		}
+		active := false
+		for _, p := range primitivesOf(r) {
+			if len(p.current) > 0 {
+				active = true
+			}
+		}
+		if !active {
+			r.pseudo["stop"].Optional = true
+			r.pseudo["stopped"].Optional = true
+		}
+	}
 }
 
 // abandonMigrations drops the live migration of a resource that can no longer
