@@ -409,6 +409,9 @@ func (w *ws) settle() {
 func (w *ws) blockColocated() bool {
 	changed := false
 	for _, c := range w.cols {
+		if c.score >= inf && c.depRole == cluster.RolePromoted && c.primRole != cluster.RolePromoted && w.blockPromotion(c) {
+			changed = true
+		}
 		if c.score < inf || c.primRole == cluster.RolePromoted || c.depRole == cluster.RolePromoted {
 			continue
 		}
@@ -422,6 +425,30 @@ func (w *ws) blockColocated() bool {
 		d.start.Runnable = false
 		if d.start.Reason == "" {
 			d.start.Reason = "colocation with " + p.id
+		}
+		changed = true
+	}
+	return changed
+}
+
+// blockPromotion blocks the promotion of a promotable clone's instances that a
+// mandatory colocation of the Promoted role binds to a primary placed but
+// unable to start; it reports whether it changed anything.
+func (w *ws) blockPromotion(c *colocation) bool {
+	p, clone := c.prim, c.dep
+	if clone.cr.Kind != cluster.Clone || !clone.cr.Promotable || p.cr.Kind != cluster.Primitive ||
+		p.start == nil || p.assigned == nil || p.start.Runnable {
+		return false
+	}
+	changed := false
+	for _, in := range clone.children {
+		x := placeTarget(in)
+		if x.promote == nil || !x.promote.Runnable || x.assigned == nil || !sameLoc(x.assigned, p.assigned, c.nodeAttr) {
+			continue
+		}
+		x.promote.Runnable = false
+		if x.promote.Reason == "" {
+			x.promote.Reason = "colocation with " + p.id
 		}
 		changed = true
 	}
