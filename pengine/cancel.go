@@ -217,3 +217,20 @@ func (w *ws) reloads() {
 		}
 	}
 }
+
+// orphanDeletes removes the history of an orphan (a resource no longer
+// configured) from each node it is stopped on, once stopped.
+func (w *ws) orphanDeletes() {
+	for _, r := range w.all {
+		if r.cr.Kind != cluster.Primitive || !r.cr.Orphan || r.parent != nil {
+			// A surplus clone instance keeps its history.
+			continue
+		}
+		for _, s := range r.stops {
+			if s.Executed() && !s.Pseudo && s.Node != nil {
+				d := w.newAction(r, "delete", s.Node, false)
+				w.order(s, d, fOptionalOnly)
+			}
+		}
+	}
+}

@@ -632,6 +632,7 @@ func (w *ws) propagate() {
 			w.cancelMonitors()
 			w.stoppedMonitors()
 			w.reloads()
+			w.orphanDeletes()
 			w.notifications()
 			return
 		}
@@ -642,6 +643,7 @@ func (w *ws) propagate() {
 	w.cancelMonitors()
 	w.stoppedMonitors()
 	w.reloads()
+	w.orphanDeletes()
 	w.notifications()
 }
 

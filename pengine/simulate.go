@@ -197,6 +197,8 @@ func execute(status *etree.Element, a *Action) string {
 	case a.Task == "stonith":
 		// Unfencing leaves the node up and records that it happened.
 		unfenced(status, a.Node)
+	case a.Task == "delete":
+		return deleteHistory(status, a)
 	case a.Task == "cancel" || isNotify(a):
 		// A cancel or a notification leaves no result; it is named as
 		// recorded.
@@ -209,6 +211,25 @@ func execute(status *etree.Element, a *Action) string {
 		return recordOp(status, a)
 	}
 	return ""
+}
+
+// deleteHistory removes the resource's history from the node and returns the
+// name it was recorded under.
+func deleteHistory(status *etree.Element, a *Action) string {
+	ns := nodeState(status, a.Node)
+	names := []string{a.Rsc.id, a.graphName()}
+	if st := a.Rsc.cr.StatusOn(a.Node.name); st != nil && st.HistoryID != "" {
+		names = append([]string{st.HistoryID}, names...)
+	}
+	for _, name := range names {
+		for _, lr := range ns.FindElements("lrm/lrm_resources/lrm_resource") {
+			if lr.SelectAttrValue("id", "") == name {
+				lr.Parent().RemoveChild(lr)
+				return name
+			}
+		}
+	}
+	return names[0]
 }
 
 func nodeState(status *etree.Element, n *node) *etree.Element {

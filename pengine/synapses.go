@@ -183,6 +183,9 @@ func creationStage(a *Action) int {
 	case "cancel":
 		// Met while reading the history.
 		return 0
+	case "delete":
+		// An orphan's cleanup is decided while reading the history too.
+		return 1
 	case "clear_failcount":
 		return -1 // while unpacking, before any other action
 	case "monitor":
