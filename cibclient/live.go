@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/pacer-ha/pacer/cib"
+	"github.com/pacer-ha/pacer/crmexit"
 	"github.com/pacer-ha/pacer/ipc"
 )
 
@@ -31,4 +32,18 @@ func localNode(ctx context.Context, sock string) (string, bool) {
 		return "", false
 	}
 	return st.Node, true
+}
+
+// Controller connects to the local crmd's API for the requests that are not
+// CIB operations (crm_resource --fail). On a CIB file there is no controller:
+// the error is crmexit.Disconnect, as when no crmd answers.
+func Controller(ctx context.Context, getenv func(string) string) (*ipc.Client, error) {
+	if !Live(getenv) {
+		return nil, crmexit.New(crmexit.Disconnect, "no controller: CIB_file or CIB_shadow is set")
+	}
+	sock := getenv(EnvSocket)
+	if sock == "" {
+		sock = DefaultSocket
+	}
+	return ipc.Dial(ctx, sock)
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +34,7 @@ func TestToolsLive(t *testing.T) {
 	step("configure", func(t *testing.T) { configure(t, l) })
 	step("move and clear", func(t *testing.T) { moveAndClear(t, l) })
 	step("failure and cleanup", func(t *testing.T) { failureAndCleanup(t, l) })
+	step("simulated failure", func(t *testing.T) { simulatedFailure(t, l) })
 	step("standby and online", func(t *testing.T) { standbyAndOnline(t, l) })
 	step("cibadmin", func(t *testing.T) { cibadminLive(t, l) })
 	step("attributes", func(t *testing.T) { attributes(t, l) })
@@ -369,6 +371,80 @@ func failureAndCleanup(t *testing.T, l *live) {
 	if r := l.ok(n[2], "crm_failcount", "-r", "solo", "-N", on, "-G"); r.stdout != "scope=status  name=fail-count-solo value=0\n" {
 		t.Errorf("crm_failcount -G after --cleanup: %q", r.stdout)
 	}
+}
+
+// simulatedFailure has crm_resource --fail, run on another node than the
+// resource's (so its crmd forwards the request), record a failure of solo:
+// crm_mon shows fail count 1 and the failed solo_asyncmon_0, and the
+// resource was recovered in place (its last operation is a start again,
+// after the failure). Bad requests get Pacemaker's exit codes.
+func simulatedFailure(t *testing.T, l *live) {
+	on := l.mon(l.c.Names[0]).where("solo")
+	from := l.other(on)
+	for _, c := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"--fail", "-r", "solo"}, 64},                      // no node
+		{[]string{"--fail", "-r", "nosuch", "-N", on}, 105},         // no such resource
+		{[]string{"--fail", "-r", "solo", "-N", "nosuchnode"}, 105}, // no such node
+		{[]string{"--fail", "-r", "g", "-N", on}, 2},                // a group is not a primitive
+	} {
+		if r := l.run(from, "crm_resource", c.args...); r.code != c.code {
+			t.Errorf("want exit %d: %v", c.code, r)
+		}
+	}
+	if fc := l.mon(from).failCount[on]["solo"]; fc != 0 {
+		t.Fatalf("solo has fail count %d on %s before --fail", fc, on)
+	}
+	if r := l.ok(from, "crm_resource", "--fail", "-r", "solo", "-N", on); r.stdout != "" || r.stderr != "" {
+		t.Errorf("crm_resource --fail printed: %v", r)
+	}
+	m := l.waitMon(from, 20*time.Second, func(m *mon) string {
+		if fc := m.failCount[on]["solo"]; fc != 1 {
+			return fmt.Sprintf("fail count of solo on %s is %d, want 1", on, fc)
+		}
+		return settled("solo")(m)
+	})
+	if !slices.Contains(m.failures, "solo_asyncmon_0@"+on) {
+		t.Errorf("crm_mon's failures %v lack solo_asyncmon_0@%s", m.failures, on)
+	}
+	if m.where("solo") != on {
+		t.Errorf("solo recovered on %s, want in place on %s", m.where("solo"), on)
+	}
+	// Recovered: the failure replaced solo_last_0, a later start replaced it.
+	x := etree.NewDocument()
+	if err := x.ReadFromString(l.ok(on, "cibadmin", "--query").stdout); err != nil {
+		t.Fatal(err)
+	}
+	lr := x.FindElement(fmt.Sprintf("//node_state[@uname='%s']/lrm/lrm_resources/lrm_resource[@id='solo']", on))
+	if lr == nil {
+		t.Fatalf("no history of solo on %s", on)
+	}
+	callID := func(id string) (string, int) {
+		e := lr.FindElement("lrm_rsc_op[@id='" + id + "']")
+		if e == nil {
+			t.Fatalf("no %s in solo's history on %s", id, on)
+		}
+		n, _ := strconv.Atoi(e.SelectAttrValue("call-id", ""))
+		return e.SelectAttrValue("operation", "") + " rc=" + e.SelectAttrValue("rc-code", ""), n
+	}
+	fop, fcall := callID("solo_last_failure_0")
+	lop, lcall := callID("solo_last_0")
+	if fop != "asyncmon rc=1" || lop != "start rc=0" || lcall <= fcall {
+		t.Errorf("solo's history on %s: last failure %s (call %d), last %s (call %d); want asyncmon rc=1 then a later start rc=0", on, fop, fcall, lop, lcall)
+	}
+
+	l.ok(from, "crm_resource", "--cleanup", "-r", "solo")
+	l.waitMon(from, 20*time.Second, func(m *mon) string {
+		if fc := m.failCount[on]["solo"]; fc != 0 {
+			return fmt.Sprintf("fail count %d after --cleanup", fc)
+		}
+		if len(m.failures) > 0 {
+			return fmt.Sprintf("failures %v after --cleanup", m.failures)
+		}
+		return all(settled("solo", "ga", "gb"), together("ga", "gb"))(m)
+	})
 }
 
 // standbyAndOnline drains a node with crm node standby and brings it back

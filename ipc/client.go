@@ -128,3 +128,11 @@ func (cl *Client) Status(ctx context.Context) (Status, error) {
 	}
 	return *r.Status, nil
 }
+
+// Fail asks the crmd of node to record a simulated failure of rsc there, as
+// if its agent had failed (crm_resource --fail); the scheduler then counts
+// and recovers it. It returns once the request is handed on.
+func (cl *Client) Fail(ctx context.Context, node string, rsc Resource) error {
+	_, err := cl.Do(ctx, Request{Op: OpFail, Node: node, Rsc: &rsc, Client: clientName()})
+	return err
+}

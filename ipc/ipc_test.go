@@ -142,11 +142,14 @@ func TestRoundTrip(t *testing.T) {
 func TestMalformedRequestsRejected(t *testing.T) {
 	path := serve(t, HandlerFunc(func(ctx context.Context, q Request) Response { return Response{} }))
 	for _, raw := range [][]byte{
-		{0, 0, 0, 5, '{', '"', 'o', 'p', '"'},                       // truncated JSON
-		append([]byte{0, 0, 0, 14}, []byte(`{"op":"bogus"}`)...),    // unknown op
-		{0xff, 0xff, 0xff, 0xff},                                    // absurd length
-		append([]byte{0, 0, 0, 16}, []byte(`{"op":"replace"}`)...),  // replace without doc
-		append([]byte{0, 0, 0, 17}, []byte(`{"op":"attr-set"}`)...), // no name
+		{0, 0, 0, 5, '{', '"', 'o', 'p', '"'},                                // truncated JSON
+		append([]byte{0, 0, 0, 14}, []byte(`{"op":"bogus"}`)...),             // unknown op
+		{0xff, 0xff, 0xff, 0xff},                                             // absurd length
+		append([]byte{0, 0, 0, 16}, []byte(`{"op":"replace"}`)...),           // replace without doc
+		append([]byte{0, 0, 0, 17}, []byte(`{"op":"attr-set"}`)...),          // no name
+		frame(`{"op":"fail","node":"n1"}`),                                   // no resource
+		frame(`{"op":"fail","rsc":{"id":"a","class":"ocf","type":"Dummy"}}`), // no node
+		frame(`{"op":"fail","node":"n1","rsc":{"id":"a","class":"ocf"}}`),    // no type
 	} {
 		c, err := net.Dial("unix", path)
 		if err != nil {
@@ -170,6 +173,11 @@ func TestMalformedRequestsRejected(t *testing.T) {
 	}
 }
 
+// frame is s as one length-prefixed frame.
+func frame(s string) []byte {
+	return append([]byte{0, 0, byte(len(s) >> 8), byte(len(s))}, s...)
+}
+
 func TestNotRunning(t *testing.T) {
 	ctx := context.Background()
 	_, err := Dial(ctx, filepath.Join(t.TempDir(), "none.sock"))
@@ -189,6 +197,7 @@ func FuzzDecodeRequest(f *testing.F) {
 	f.Add([]byte(`{"id":1,"op":"query"}`))
 	f.Add([]byte(`{"id":2,"op":"replace","base":[0,1,2],"doc":"PGNpYi8+"}`))
 	f.Add([]byte(`{"op":"attr-set","name":"x","dampen_ms":-1}`))
+	f.Add([]byte(`{"op":"fail","node":"n1","rsc":{"id":"a","class":"ocf","provider":"pacer","type":"Dummy"}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		q, err := DecodeRequest(b)
 		if err == nil && q.Op == "" {

@@ -19,7 +19,16 @@ const (
 	OpAttrGet    = "attr-get"    // read a transient attribute
 	OpAttrDelete = "attr-delete" // remove a transient attribute
 	OpStatus     = "status"      // the node's view of the cluster
+	OpFail       = "fail"        // record a simulated failure of Rsc on Node
 )
+
+// Resource names a primitive as the executor knows it (fail).
+type Resource struct {
+	ID       string `json:"id"`
+	Class    string `json:"class"`
+	Provider string `json:"provider,omitempty"`
+	Type     string `json:"type"`
+}
 
 // Request is one call.
 type Request struct {
@@ -35,6 +44,8 @@ type Request struct {
 	DampenMS int `json:"dampen_ms,omitempty"`
 	// Client names the tool (recorded as the CIB's update-client).
 	Client string `json:"client,omitempty"`
+	// Rsc is the resource of a fail request.
+	Rsc *Resource `json:"rsc,omitempty"`
 }
 
 // Status is a node's view of the cluster.
@@ -118,6 +129,10 @@ func DecodeRequest(b []byte) (Request, error) {
 		}
 		if q.DampenMS < 0 {
 			return Request{}, fmt.Errorf("%w: negative dampen", ErrFrame)
+		}
+	case OpFail:
+		if q.Node == "" || q.Rsc == nil || q.Rsc.ID == "" || q.Rsc.Class == "" || q.Rsc.Type == "" {
+			return Request{}, fmt.Errorf("%w: fail without a node or a resource's id, class and type", ErrFrame)
 		}
 	default:
 		return Request{}, fmt.Errorf("%w: unknown operation %q", ErrFrame, q.Op)

@@ -208,6 +208,16 @@ func (e *Executor) newResult(req Request, queued time.Time) Result {
 	return Result{Request: req, CallID: int(e.callID.Add(1)), Queued: queued, Status: StatusPending}
 }
 
+// Simulate returns a result for req without running anything, numbered
+// like the executor's calls so it sorts after the resource's earlier
+// history: the controller records it as if the agent had returned it
+// (crm_resource --fail).
+func (e *Executor) Simulate(req Request, rc int, status ExecStatus, reason string) Result {
+	res := e.newResult(req, time.Now())
+	res.RC, res.Status, res.ExitReason = rc, status, reason
+	return complete(res)
+}
+
 func (e *Executor) exec(ctx context.Context, req Request, queued time.Time) Result {
 	res := e.newResult(req, queued)
 	req = res.Request

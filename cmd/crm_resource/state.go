@@ -161,7 +161,10 @@ func stateCommand(ctx context.Context, o *options, stdout, stderr io.Writer, get
 		if err := needResource(); err != nil {
 			return true, err
 		}
-		return true, resourcecmd.Failf(stderr, "crm_resource", crmexit.Disconnect, "Error connecting to the controller: Connection refused")
+		if o.node == "" {
+			return true, usagef(stderr, "Must supply a node name with -N")
+		}
+		return true, afterwards(failResource(ctx, o, stderr, getenv, view))
 	}
 	return false, nil
 }

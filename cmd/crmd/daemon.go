@@ -631,6 +631,10 @@ func toArr(v controller.Version) [3]int { return [3]int{v.AdminEpoch, v.Epoch, v
 // serve answers reads at once from the local copy and turns writes into proposals.
 func (d *daemon) serve(c call) {
 	q := c.q
+	if q.Op == ipc.OpFail {
+		d.serveFail(c)
+		return
+	}
 	doc, ver := d.node.Doc()
 	node := q.Node
 	if node == "" {

@@ -241,6 +241,8 @@ func (d *daemon) onExecMessage(ctx context.Context, b []byte) {
 			kick = "Change in recurring result of " + job.Action.Key + " on " + m.From
 		}
 		d.recordRecurring(job, op, ok, kick, o.Result.Finished)
+	case execFail:
+		d.onFailRequest(ctx, m)
 	case lrmDelete:
 		d.forget(m.Doc, m.From)
 		b, err := encodeExec(execMsg{Type: lrmDeleted, From: d.self.Name, To: m.From, ID: m.ID})

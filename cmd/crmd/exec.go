@@ -92,6 +92,11 @@ func decodeExec(b []byte) (execMsg, error) {
 		if a == nil || a.Kind != transition.RscOp || a.Rsc == nil || a.Rsc.ID == "" || a.Node != m.From || m.Outcome == nil || m.Outcome.Result == nil {
 			return m, errors.New("malformed executor message: bad recurring result")
 		}
+	case execFail:
+		a := m.Action
+		if a == nil || a.Kind != transition.RscOp || a.Rsc == nil || a.Rsc.ID == "" || a.Rsc.Class == "" || a.Rsc.Type == "" || a.Node != m.To {
+			return m, errors.New("malformed executor message: bad fail request")
+		}
 	case historyReq, historyRes, lrmDelete, lrmDeleted:
 	default:
 		return m, fmt.Errorf("malformed executor message: unknown type %q", m.Type)
