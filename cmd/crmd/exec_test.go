@@ -28,12 +28,23 @@ func TestExecMessageCodec(t *testing.T) {
 	if m.ID != 7 || m.TKey != "1:2:0:x" || got.Key != a.Key || got.Rsc.Type != "Dummy" || got.Attrs["CRM_meta_timeout"] != "20000" {
 		t.Errorf("round trip: %+v %+v", m, got)
 	}
+	// A forwarded --fail names the node it is for.
+	f := failAction("n2", a.Rsc)
+	if b, err = encodeExec(execMsg{Type: execFail, From: "n1", To: "n2", Action: toWire(f)}); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := decodeExec(b); err != nil || m.Action.Operation != "asyncmon" || m.Action.Key != "d_asyncmon_0" {
+		t.Errorf("fail request: %+v %v", m, err)
+	}
 	// Malformed messages are errors, never panics.
 	for _, bad := range []string{"", "X", "Xnot json", `X{"type":"exec","from":"a","to":"b"}`,
 		`X{"type":"exec","from":"a","to":"b","action":{"kind":0,"node":"b"}}`,
 		`X{"type":"exec-result","from":"a","to":"b"}`, `X{"type":"nope","from":"a","to":"b"}`, `X{"type":"history"}`,
 		`X{"type":"recurring","from":"a","to":"b","action":{"kind":0,"node":"c","rsc":{"ID":"d"}},"outcome":{"Result":{}}}`,
-		`X{"type":"recurring","from":"a","to":"b","action":{"kind":0,"node":"a","rsc":{"ID":"d"}},"outcome":{}}`} {
+		`X{"type":"recurring","from":"a","to":"b","action":{"kind":0,"node":"a","rsc":{"ID":"d"}},"outcome":{}}`,
+		`X{"type":"fail","from":"a","to":"b"}`,
+		`X{"type":"fail","from":"a","to":"b","action":{"kind":0,"node":"c","rsc":{"ID":"d","Class":"ocf","Type":"Dummy"}}}`,
+		`X{"type":"fail","from":"a","to":"b","action":{"kind":0,"node":"b","rsc":{"ID":"d","Class":"ocf"}}}`} {
 		if _, err := decodeExec([]byte(bad)); err == nil {
 			t.Errorf("%q decoded", bad)
 		}
