@@ -63,7 +63,8 @@ const (
 	// (node_state/lrm): Doc is an <lrm_resources> patch whose lrm_resource
 	// children carry lrm_rsc_op entries to put (replacing the entry with the
 	// same id) and <delete id="..."/> entries to remove (with a
-	// transition-key attribute: only if the entry carries that key).
+	// transition-key attribute: only if the entry carries that key); an
+	// lrm_resource with remove="true" removes that resource's history.
 	OpLRMUpdate OpKind = "lrm-update"
 	// OpLRMClear replaces Node's operation history (its node_state/lrm)
 	// with Doc, an <lrm_resources> patch as for OpLRMUpdate (empty: forget

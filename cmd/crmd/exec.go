@@ -215,6 +215,12 @@ type trackedLocal struct {
 
 // Dispatch runs the job on the local executor.
 func (t *trackedLocal) Dispatch(ctx context.Context, job transition.Job, report func(transition.Outcome)) {
+	if a := job.Action; a.Kind == transition.RscOp && a.Operation == "delete" {
+		// The scheduler deletes a stopped orphan's history: the
+		// controller's own work (lrmPatch), no agent runs.
+		report(transition.Outcome{Status: lrmd.StatusDone, RC: a.TargetRC})
+		return
+	}
 	t.mu.Lock()
 	t.inflight++
 	t.mu.Unlock()
@@ -252,6 +258,20 @@ func lrmPatch(job transition.Job, o transition.Outcome) ([]byte, error) {
 	a := job.Action
 	if a.Kind != transition.RscOp || a.Rsc == nil {
 		return nil, nil
+	}
+	if a.Operation == "delete" {
+		// The resource's history goes, as Pacemaker's controller deletes
+		// it; nothing is recorded of the action itself.
+		if !o.Expected(a) {
+			return nil, nil
+		}
+		lrs := etree.NewElement("lrm_resources")
+		lr := lrs.CreateElement("lrm_resource")
+		lr.CreateAttr("id", a.Rsc.ID)
+		lr.CreateAttr("remove", "true")
+		d := etree.NewDocument()
+		d.SetRoot(lrs)
+		return d.WriteToBytes()
 	}
 	scratch := etree.NewElement("status")
 	if err := transition.RecordJob(scratch, job, o); err != nil {

@@ -60,6 +60,12 @@ func TestLRMPatch(t *testing.T) {
 	if err != nil || !ok || op.Node != "n2" || !strings.Contains(string(op.Doc), `id="d_monitor_10000"`) {
 		t.Fatalf("monitor result: %v %v %+v %s", ok, err, op, op.Doc)
 	}
+	// A delete (of a stopped orphan) removes the resource's history.
+	del := &transition.Action{Kind: transition.RscOp, Operation: "delete", Key: "d_delete_0", Node: "n2", Rsc: a.Rsc}
+	op, ok, err = recordOp(transition.Job{Action: del}, transition.Outcome{Status: lrmd.StatusDone})
+	if err != nil || !ok || !strings.Contains(string(op.Doc), `<lrm_resource id="d" remove="true"/>`) || strings.Contains(string(op.Doc), "lrm_rsc_op") {
+		t.Errorf("delete: %v %v %s", ok, err, op.Doc)
+	}
 	// A cancelled recurring monitor deletes its entry, only if it wrote it.
 	res.Status = lrmd.StatusCancelled
 	op, ok, err = recordOp(job, outcomeOf(res))

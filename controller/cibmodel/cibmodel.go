@@ -416,6 +416,15 @@ func applyLRMPatch(lrs *etree.Element, p *etree.Element) bool {
 	for _, pr := range p.ChildElements() {
 		id := pr.SelectAttrValue("id", "")
 		lr := childByID(lrs, "lrm_resource", id)
+		if pr.SelectAttrValue("remove", "") == "true" {
+			// The resource's whole history goes (a delete action: an
+			// orphan the scheduler stopped).
+			if lr != nil {
+				lrs.RemoveChild(lr)
+				changed = true
+			}
+			continue
+		}
 		if lr == nil {
 			lr = lrs.CreateElement("lrm_resource")
 			lr.CreateAttr("id", id)

@@ -231,3 +231,23 @@ func TestLRMPatchDeleteByTransitionKey(t *testing.T) {
 		t.Error("the delete of the operation that wrote the entry did not remove it")
 	}
 }
+
+// An lrm_resource with remove="true" removes the resource's whole history
+// (a delete action), and only that resource's.
+func TestLRMPatchRemoveResource(t *testing.T) {
+	lrs := etree.NewElement("lrm_resources")
+	put := `<lrm_resources><lrm_resource id="d"><lrm_rsc_op id="d_last_0"/></lrm_resource><lrm_resource id="e"><lrm_rsc_op id="e_last_0"/></lrm_resource></lrm_resources>`
+	if err := ApplyLRMPatch(lrs, []byte(put)); err != nil {
+		t.Fatal(err)
+	}
+	if err := ApplyLRMPatch(lrs, []byte(`<lrm_resources><lrm_resource id="d" remove="true"/></lrm_resources>`)); err != nil {
+		t.Fatal(err)
+	}
+	if lrs.FindElement("lrm_resource[@id='d']") != nil || lrs.FindElement("lrm_resource[@id='e']/lrm_rsc_op") == nil {
+		t.Errorf("after removing d: %d resources left", len(lrs.ChildElements()))
+	}
+	// Removing what is not there changes nothing.
+	if err := ApplyLRMPatch(lrs, []byte(`<lrm_resources><lrm_resource id="d" remove="true"/></lrm_resources>`)); err != nil {
+		t.Fatal(err)
+	}
+}
