@@ -435,6 +435,15 @@ func simulatedFailure(t *testing.T, l *live) {
 		t.Errorf("solo's history on %s: last failure %s (call %d), last %s (call %d); want asyncmon rc=1 then a later start rc=0", on, fop, fcall, lop, lcall)
 	}
 
+	// Asked on the node itself (no forwarding), the failure counts again.
+	l.ok(on, "crm_resource", "--fail", "-r", "solo", "-N", on)
+	l.waitMon(from, 20*time.Second, func(m *mon) string {
+		if fc := m.failCount[on]["solo"]; fc != 2 {
+			return fmt.Sprintf("fail count of solo on %s is %d, want 2", on, fc)
+		}
+		return settled("solo")(m)
+	})
+
 	l.ok(from, "crm_resource", "--cleanup", "-r", "solo")
 	l.waitMon(from, 20*time.Second, func(m *mon) string {
 		if fc := m.failCount[on]["solo"]; fc != 0 {
