@@ -142,3 +142,42 @@ func (w *ws) settleCollections() bool {
 	}
 	return changed
 }
+
+// printOneOrMoreStarts makes the start and running pseudo actions of a clone that
+// is the first of a one-or-more order (clone-min, require-all=false) part of the
+// transition when one of its primitive instances stops for good: Pacemaker then
+// runs them as (empty) steps, provided some instance stays active or starts so
+// that the clone can be running at all.
+func (w *ws) printOneOrMoreStarts() {
+	done := map[*rsc]bool{}
+	for _, o := range w.ords {
+		k := o.first
+		if done[k] || cloneMin(o) == 0 || k.pseudo == nil || k.pseudo["start"] == nil || k.pseudo["running"] == nil {
+			continue
+		}
+		done[k] = true
+		stopping, up := false, false
+		for _, in := range k.children {
+			if in.cr.Kind != cluster.Primitive {
+				continue
+			}
+			starts := in.start != nil && !in.start.Optional && in.start.Runnable
+			stops := false
+			for _, s := range in.stops {
+				if !s.Optional && s.Runnable {
+					stops = true
+				}
+			}
+			if stops && !starts {
+				stopping = true
+			}
+			if starts || len(in.current) > 0 && !stops {
+				up = true
+			}
+		}
+		if stopping && up && k.pseudo["start"].Runnable && k.pseudo["running"].Runnable {
+			k.pseudo["start"].Optional = false
+			k.pseudo["running"].Optional = false
+		}
+	}
+}

@@ -52,6 +52,7 @@ func ScheduleCluster(c *cluster.Cluster, now time.Time) *Transition {
 	w.remoteOrdering()
 	w.containerRecovery()
 	w.settle()
+	w.printOneOrMoreStarts()
 	t := &Transition{Cluster: c, w: w, RecheckBy: recheckBy(c, now)}
 	t.Summary = w.summarize()
 	t.Actions = w.sortedActions()
