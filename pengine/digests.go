@@ -100,3 +100,35 @@ func isCloneInstance(r *rsc) bool {
 	c, _ := instanceOf(r)
 	return c != nil
 }
+
+// lastFailureChanged reports whether the _last_failure_0 entry of a start or
+// probe on st's node was recorded with other parameters than r has now.
+func lastFailureChanged(r *rsc, st *cluster.RscNodeState) bool {
+	if r.top().cr.Kind == cluster.Bundle {
+		return false
+	}
+	for _, op := range st.History {
+		if !strings.HasSuffix(op.ID, "_last_failure_0") || op.Digest == "" || op.IntervalMS != 0 ||
+			op.Operation != "start" && op.Operation != "monitor" || op.Element == nil {
+			continue
+		}
+		fs := op.Element.SelectAttrValue("crm_feature_set", "")
+		if fs == "" || fs < "3" {
+			continue
+		}
+		params := make([]opdigest.Param, 0, len(r.cr.Params))
+		for k, v := range r.cr.Params {
+			params = append(params, opdigest.Param{Name: k, Value: v})
+		}
+		d := opdigest.Compute(opdigest.Input{
+			Params:     params,
+			Op:         opdigest.Op{Name: op.Operation, Params: opParams(r, op.Operation)},
+			FeatureSet: fs,
+			Fencing:    r.cr.Class == "stonith",
+		})
+		if d.All != op.Digest {
+			return true
+		}
+	}
+	return false
+}

@@ -15,6 +15,7 @@ import (
 // compared as a set (the execution order is checked by the full-output guard of
 // cmd/crm_simulate). Why each answer is right:
 var graphFeatureWhy = map[string]string{
+	"failcount-clear":  "P's last failed start on node1 was recorded with other parameters than P has now: its fail count there is cleared (P then starts there); Q's was recorded with its current ones: kept; the active orphan O's counts are cleared on node1 (its history) and node2 (only a fail-count attribute), before O stops",
 	"one-or-more-stop": "K1 is the first of a require-all=false order and its instance on node1 (standby) stops for good while others stay: K1's start and running pseudo actions run (empty); K2's only instance stops, so K2 cannot be running and they do not; K3 (clone-min, group instances) stops a group instance, whose own start pseudo action is not required, so they do not either",
 }
 

@@ -1,7 +1,9 @@
 package pengine
 
 import (
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/beevik/etree"
@@ -18,21 +20,29 @@ import (
 // event per clone and node.
 func (w *ws) clearFailcounts() {
 	done := map[string]bool{}
+	var orphanClears []*Action
+	defer func() {
+		// The counts go before the orphan stops.
+		for _, a := range orphanClears {
+			for _, s := range a.Rsc.stops {
+				w.order(a, s, fOptionalOnly)
+			}
+		}
+	}()
 	for _, r := range w.all {
 		cr := r.cr
-		if cr.Kind != cluster.Primitive || cr.FailureTimeout <= 0 {
+		if cr.Kind != cluster.Primitive {
 			continue
 		}
 		for _, st := range cr.StatusOrder {
-			if st.Node == nil || st.FailCount <= 0 || st.LastFailure <= 0 || st.OnFail() == "block" {
-				continue
-			}
-			// Expired once strictly past the timeout, as Pacemaker's.
-			if !w.now.After(time.Unix(st.LastFailure, 0).Add(cr.FailureTimeout)) {
+			if st.Node == nil || cr.Orphan && !isCloneInstance(r) {
 				continue
 			}
 			n := w.byName[st.Node.Name]
 			if n == nil || !n.cn.Online || n.unclean {
+				continue
+			}
+			if !failureCleared(w, r, st) {
 				continue
 			}
 			a := &Action{Rsc: r, Task: "clear_failcount", Node: n}
@@ -43,7 +53,54 @@ func (w *ws) clearFailcounts() {
 			done[name] = true
 			w.newAction(r, "clear_failcount", n, false)
 		}
+		if cr.Orphan && !isCloneInstance(r) && len(r.current) > 0 {
+			// An active orphan's count is cleared on every online node that
+			// has one, its history there or not (by node name, the order the
+			// graph lists them in).
+			nodes := append([]*node(nil), w.nodes...)
+			sort.Slice(nodes, func(i, j int) bool { return nodes[i].name < nodes[j].name })
+			for _, n := range nodes {
+				if !n.cn.Online || n.unclean || done[r.id+"@"+n.name] {
+					continue
+				}
+				if st := cr.StatusOn(n.name); (st == nil || st.FailCount <= 0) && !hasFailCount(n.cn, r.id) {
+					continue
+				}
+				done[r.id+"@"+n.name] = true
+				a := w.newAction(r, "clear_failcount", n, false)
+				orphanClears = append(orphanClears, a)
+			}
+		}
 	}
+}
+
+// hasFailCount reports whether node n has a non-zero fail-count attribute for
+// the resource id (of any operation).
+func hasFailCount(n *cluster.Node, id string) bool {
+	for _, p := range n.Transient {
+		rest, ok := strings.CutPrefix(p.Name, "fail-count-")
+		if !ok || rest != id && !strings.HasPrefix(rest, id+"#") {
+			continue
+		}
+		if cluster.ParseScore(p.Value) != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// failureCleared reports whether the controller is asked to clear r's fail
+// count on st's node: a count whose failure-timeout
+// has expired; and the last failure of a start or probe recorded with other
+// parameters than configured now (its op-digest no longer matches).
+func failureCleared(w *ws, r *rsc, st *cluster.RscNodeState) bool {
+	cr := r.cr
+	if cr.FailureTimeout > 0 && st.FailCount > 0 && st.LastFailure > 0 && st.OnFail() != "block" &&
+		w.now.After(time.Unix(st.LastFailure, 0).Add(cr.FailureTimeout)) {
+		// Expired once strictly past the timeout, as Pacemaker's.
+		return true
+	}
+	return lastFailureChanged(r, st)
 }
 
 // recheckBy is the earliest time after now at which the scheduler's answer
