@@ -540,7 +540,7 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element, pos int) {
 	st := u.takeState()
 	*st = RscNodeState{
 		Rsc: r, Node: n, HistoryID: hid, History: recs, Element: lr,
-		agentChanged: agentChanged(r, lr),
+		agentChanged: agentChanged(r, lr), discovered: discoveredBy(recs),
 	}
 	if r.StatusOrder == nil {
 		// Probes leave history for most resources on every node, so size
@@ -566,6 +566,7 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element, pos int) {
 		}
 		merged.History = append(append([]*OpRecord(nil), old.History...), recs...)
 		sortOps(merged.History)
+		merged.discovered = discoveredBy(merged.History)
 		merged.Failed = old.Failed || st.Failed
 		st = merged
 		for i, x := range r.StatusOrder {

@@ -540,6 +540,8 @@ type RscNodeState struct {
 	PendingOnly bool
 	// agentChanged: see AgentChanged.
 	agentChanged bool
+	// discovered: see Discovered.
+	discovered bool
 
 	more *stateMore
 }
@@ -549,6 +551,23 @@ type RscNodeState struct {
 // and type, the resource has a class, and class, type or provider differ.
 // It is decided while the history is read, so asking costs nothing.
 func (st *RscNodeState) AgentChanged() bool { return st.agentChanged }
+
+// Discovered reports whether the history here tells the resource's state:
+// it has an entry other than a pending probe, or no entries at all (the
+// lrm_resource alone). Only pending probes mean the node is still to be
+// asked. It is decided while the history is read (the scheduler asks for
+// every resource on every node, and the entries are cold by then).
+func (st *RscNodeState) Discovered() bool { return st.discovered }
+
+// discoveredBy computes Discovered for a history.
+func discoveredBy(h []*OpRecord) bool {
+	for _, op := range h {
+		if !(op.IsProbe() && op.Pending()) {
+			return true
+		}
+	}
+	return len(h) == 0
+}
 
 // stateMore is the part of an RscNodeState that most states do not need.
 type stateMore struct {

@@ -637,15 +637,7 @@ func probedInstance(r *rsc, n *node) bool {
 // pending says nothing: it is asked again).
 func known(r *rsc, n *node) bool {
 	st := r.cr.StatusOn(n.name)
-	if st == nil {
-		return false
-	}
-	for _, op := range st.History {
-		if !(op.IsProbe() && op.Pending()) {
-			return true
-		}
-	}
-	return len(st.History) == 0
+	return st != nil && st.Discovered()
 }
 
 // siblingKnown reports whether another instance of r's anonymous clone already

@@ -3,6 +3,8 @@ package pengine
 import (
 	"strings"
 
+	"github.com/beevik/etree"
+
 	"github.com/pacer-ha/pacer/cluster"
 	"github.com/pacer-ha/pacer/opdigest"
 )
@@ -41,8 +43,30 @@ func definitionChange(r *rsc, n *node) defChange {
 		// no _last_0) were digested differently; trust them.
 		return defSame
 	}
-	fs := last.Element.SelectAttrValue("crm_feature_set", "")
-	if fs == "" || fs < "3" {
+	// One pass over the entry's attributes (its element is cold by now)
+	// instead of a search for each; the first of a name counts, as
+	// SelectAttr's.
+	var fs, forceRestart, secureParams, secureDigest *etree.Attr
+	for i := range last.Element.Attr {
+		a := &last.Element.Attr[i]
+		var p **etree.Attr
+		switch a.Key {
+		case "crm_feature_set":
+			p = &fs
+		case "op-force-restart":
+			p = &forceRestart
+		case "op-secure-params":
+			p = &secureParams
+		case "op-secure-digest":
+			p = &secureDigest
+		default:
+			continue
+		}
+		if *p == nil {
+			*p = a
+		}
+	}
+	if fs == nil || fs.Value == "" || fs.Value < "3" {
 		// Histories written by very old versions digested differently; trust them.
 		return defSame
 	}
@@ -53,21 +77,20 @@ func definitionChange(r *rsc, n *node) defChange {
 	in := opdigest.Input{
 		Params:     params,
 		Op:         opdigest.Op{Name: last.Operation, Params: opParams(r, last.Operation)},
-		FeatureSet: fs,
+		FeatureSet: fs.Value,
 		Fencing:    r.cr.Class == "stonith",
 	}
-	if v := last.Element.SelectAttr("op-force-restart"); v != nil {
-		in.RestartParams = opdigest.ParseList(v.Value)
+	if forceRestart != nil {
+		in.RestartParams = opdigest.ParseList(forceRestart.Value)
 	}
-	secure := last.Element.SelectAttr("op-secure-params")
-	if secure != nil {
-		in.SecureParams = opdigest.ParseList(secure.Value)
+	if secureParams != nil {
+		in.SecureParams = opdigest.ParseList(secureParams.Value)
 	}
 	d := opdigest.Compute(in)
 	if d.All == last.Digest {
 		return defSame
 	}
-	if sd := last.Element.SelectAttrValue("op-secure-digest", ""); secure != nil && sd != "" && d.Secure == sd {
+	if secureParams != nil && secureDigest != nil && secureDigest.Value != "" && d.Secure == secureDigest.Value {
 		// Only private parameters (op-secure-params) changed: they are not
 		// what a change of definition is judged by.
 		return defSame
