@@ -66,6 +66,11 @@ type daemon struct {
 	ml    *membership.Membership
 	node  *controller.Node
 	store *store.Store
+	// onDisk is the hardState in hardStateFile (nil: none yet). A persist
+	// that leaves the terms as they are skips rewriting it: that file's
+	// fsyncs doubled the cost of every replicated batch, and a follower
+	// whose persist outlasts ack_timeout is dropped by the DC.
+	onDisk *hardState
 
 	calls   chan call
 	pending map[uint64]chan ipc.Response
@@ -268,6 +273,7 @@ func (d *daemon) loadHardState() (hardState, error) {
 	if err := json.Unmarshal(b, &hs); err != nil {
 		return hs, crmexit.New(crmexit.DataErr, "controller state %s is damaged: %w", filepath.Join(d.cfg.StateDir, hardStateFile), err)
 	}
+	d.onDisk = &hardState{QTerm: hs.QTerm, Term: hs.Term}
 	return hs, nil
 }
 
@@ -276,13 +282,27 @@ func (d *daemon) loadHardState() (hardState, error) {
 func (d *daemon) persist(p *controller.HardState, v controller.Version) error {
 	// The controller only holds documents its model parsed (and checked the
 	// version of): store the bytes as they are.
+	began := time.Now()
+	defer func() {
+		// The DC drops a member whose confirmation takes longer than
+		// ack_timeout, and a persist (fsync) is most of a follower's part:
+		// say so when the disk is what makes it slow.
+		if took := time.Since(began); took > d.cfg.Timing.AckTimeout/2 {
+			d.log.Warn("slow CIB persist (fsync): ack_timeout is "+d.cfg.Timing.AckTimeout.String(), "took", took.Round(time.Millisecond), "bytes", len(p.Doc))
+		}
+	}()
 	if _, err := d.store.CommitBytes(p.Doc, cib.Version{AdminEpoch: v.AdminEpoch, Epoch: v.Epoch, NumUpdates: v.NumUpdates}); err != nil {
 		return err
 	}
-	b, _ := json.Marshal(hardState{QTerm: p.QTerm, Term: p.Term})
+	hs := hardState{QTerm: p.QTerm, Term: p.Term}
+	if d.onDisk != nil && *d.onDisk == hs {
+		return nil
+	}
+	b, _ := json.Marshal(hs)
 	if err := cib.WriteFileAtomic(filepath.Join(d.cfg.StateDir, hardStateFile), b); err != nil {
 		return fmt.Errorf("persisting controller state: %w", err)
 	}
+	d.onDisk = &hs
 	return nil
 }
 

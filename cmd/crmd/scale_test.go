@@ -119,23 +119,29 @@ func readScale(doc []byte) (scaleState, error) {
 	return st, nil
 }
 
-// scaleTiming relaxes failure detection for this test (CRMD_SCALE_TIMING=test
-// keeps the other tests' sub-second timing): it shares two CPUs
-// with the thousand agents it runs (and, in CI, with other tests), and what
-// it checks is that the cluster's own work does not starve membership, not
-// sub-second detection on an overloaded machine.
-const scaleTiming = `probe_interval = 1s
+// relaxedTiming is the failure detection this test uses unless
+// CRMD_SCALE_TIMING says otherwise: the defaults (CRMD_SCALE_TIMING=default)
+// and the other tests' timing (CRMD_SCALE_TIMING=test, nearly the same) do
+// not hold on this shared 2-core VM when its run queue is 20-30 deep: every
+// thread waits for a CPU long enough that a 100 ms probe timeout and a 600 ms
+// ack_timeout are missed by processes that are merely not scheduled (see
+// docs/crmd.md, "Scale"). What this test checks is that the cluster's own
+// work does not starve membership, not sub-second detection on an
+// overloaded machine.
+const relaxedTiming = `probe_interval = 1s
 probe_timeout = 500ms
 suspicion_mult = 4
 ack_timeout = 3s
 election_timeout = 1s
 `
 
-// retime replaces timing settings in the nodes' configuration files.
+// retime replaces timing settings in the nodes' configuration files: every
+// setting of netcluster.Timing is removed (so clusterconf's defaults apply),
+// then timing is appended.
 func retime(t *testing.T, c *netcluster.Cluster, timing string) {
 	t.Helper()
 	set := map[string]bool{}
-	for _, l := range strings.Split(strings.TrimSpace(timing), "\n") {
+	for _, l := range strings.Split(strings.TrimSpace(netcluster.Timing+timing), "\n") {
 		set[strings.TrimSpace(strings.SplitN(l, "=", 2)[0])] = true
 	}
 	for _, nd := range c.Nodes {
@@ -188,8 +194,14 @@ func TestThousandResources(t *testing.T) {
 	n := scaleResources()
 	names := []string{"n1", "n2", "n3"}
 	c := newCluster(t, names, "", nil)
-	if os.Getenv("CRMD_SCALE_TIMING") != "test" {
-		retime(t, c, scaleTiming)
+	switch tm := os.Getenv("CRMD_SCALE_TIMING"); tm {
+	case "":
+		retime(t, c, relaxedTiming)
+	case "default": // clusterconf.DefaultTiming
+		retime(t, c, "")
+	case "test": // netcluster.Timing
+	default:
+		t.Fatalf("CRMD_SCALE_TIMING=%q: want default, test or nothing (relaxed)", tm)
 	}
 	if dir := os.Getenv("CRMD_TEST_KEEP_LOGS"); dir != "" {
 		t.Cleanup(func() {
@@ -266,15 +278,21 @@ func TestThousandResources(t *testing.T) {
 	t.Logf("%d resources: configured in %v, settled (probed, started, monitored, idle) %v after the write; per node %v; crmd RSS %s",
 		n, configured.Round(time.Millisecond), took.Round(time.Millisecond), per, strings.Join(rss, ", "))
 	c.WaitAgree(names, 15*time.Second)
-	// No node dropped out on the way.
+	// No node dropped out on the way. Memberlist's own suspicions that the
+	// suspect refuted in time are not failures (that is what suspicion is
+	// for), but they show how close the timing came: logged as a figure.
+	var near []string
 	for _, nd := range names {
 		b, _ := os.ReadFile(c.Nodes[nd].Log)
+		near = append(near, fmt.Sprintf("%s suspected a peer %d times, refuted %d",
+			nd, bytes.Count(b, []byte("has failed, no acks received")), bytes.Count(b, []byte("Refuting a suspect message"))))
 		for _, bad := range []string{"dropped a member that did not confirm in time", "node failed", "electing a DC"} {
 			if cnt := bytes.Count(b, []byte(bad)); cnt > 0 && (bad != "electing a DC" || cnt > 2) {
 				t.Errorf("%s logged %q %d times while settling", nd, bad, cnt)
 			}
 		}
 	}
+	t.Logf("memberlist while settling: %s", strings.Join(near, "; "))
 
 	// Failover: kill a node that is not the DC; the resource picked (one it
 	// runs) must start on a survivor, then all of its resources.
