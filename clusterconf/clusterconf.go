@@ -28,7 +28,9 @@ type Node struct {
 }
 
 // Timing is failure detection and replication timing. The defaults detect a dead
-// node on a quiet LAN in roughly 0.4-0.7 s; see docs/crmd.md for the trade-off.
+// node on a quiet LAN in roughly 0.4-0.7 s; they assume crmd gets a CPU and
+// an fsync within ~100 ms (not so on an oversubscribed host: docs/crmd.md,
+// "Failure detection" and "Scale", for the trade-off and the measurements).
 type Timing struct {
 	ProbeInterval  time.Duration // how often each node probes one random peer
 	ProbeTimeout   time.Duration // how long a probe waits for its ack (before indirect probes)
