@@ -185,6 +185,14 @@ func Check(c *cib.CIB) []Finding {
 	if !fencing || !IsTrue(clusterOption(c, "startup-fencing", "true")) {
 		out = append(out, Finding{Notice, "unpack_config", "Blind faith: not fencing unseen nodes"})
 	}
+	if clusterOption(c, "stonith-action", "") == "poweroff" {
+		out = append(out, Finding{Warning, "unpack_config", "Support for stonith-action of 'poweroff' is deprecated and will be removed in a future release (use 'off' instead)"})
+	}
+	out = append(out, malformedNodeStates(c)...)
+	// Pacemaker warns about restart-type once per run, whichever resource has it.
+	if len(res.FindElements(".//meta_attributes/nvpair[@name='restart-type']")) > 0 {
+		out = append(out, Finding{Warning, "pe__unpack_resource", "Support for restart-type is deprecated and will be removed in a future release"})
+	}
 	for _, p := range primitives(res) {
 		out = append(out, duplicateOps(p)...)
 		out = append(out, stopOnFail(c, p)...)
@@ -206,6 +214,12 @@ func Check(c *cib.CIB) []Finding {
 			}
 			if first := findResource(res, o.SelectAttrValue("first", "")); first != nil && (first.Tag == "clone" || first.Tag == "master") {
 				out = append(out, Finding{Warning, "get_minimum_first_instances", "Support for require-all in ordering constraints is deprecated and will be removed in a future release (use clone-min clone meta-attribute instead)"})
+			}
+		}
+		for _, co := range cons.SelectElements("rsc_colocation") {
+			if isTemplateOrTag(c, co.SelectAttrValue("rsc", "")) && isTemplateOrTag(c, co.SelectAttrValue("with-rsc", "")) {
+				out = append(out, Finding{Error, "unpack_colocation_tags", fmt.Sprintf(
+					"Ignoring constraint '%s' because two templates or tags cannot be colocated", co.SelectAttrValue("id", ""))})
 			}
 		}
 	}
@@ -310,4 +324,49 @@ func instanceNames(c *cib.CIB, p *etree.Element) []string {
 		return names
 	}
 	return []string{id}
+}
+
+// isTemplateOrTag reports whether id names an rsc_template or a tag.
+func isTemplateOrTag(c *cib.CIB, id string) bool {
+	if id == "" {
+		return false
+	}
+	if res := c.Section("resources"); res != nil {
+		for _, t := range res.SelectElements("template") {
+			if t.SelectAttrValue("id", "") == id {
+				return true
+			}
+		}
+	}
+	if tags := c.Section("tags"); tags != nil {
+		for _, t := range tags.SelectElements("tag") {
+			if t.SelectAttrValue("id", "") == id {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// malformedNodeStates reports status entries the scheduler ignores for lack of an
+// id or a node name.
+func malformedNodeStates(c *cib.CIB) []Finding {
+	root := c.Root()
+	if root == nil {
+		return nil
+	}
+	st := root.SelectElement("status")
+	if st == nil {
+		return nil
+	}
+	var out []Finding
+	for _, ns := range st.SelectElements("node_state") {
+		switch {
+		case ns.SelectAttr("id") == nil:
+			out = append(out, Finding{Warning, "unpack_node_state", "Ignoring malformed node_state entry without id"})
+		case ns.SelectAttr("uname") == nil:
+			out = append(out, Finding{Warning, "unpack_node_state", "Ignoring malformed node_state entry without uname"})
+		}
+	}
+	return out
 }

@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/pacer-ha/pacer/cib/verify"
 	"github.com/pacer-ha/pacer/cibclient"
 	"github.com/pacer-ha/pacer/crmexit"
+	"github.com/pacer-ha/pacer/pengine"
 )
 
 func main() {
@@ -226,7 +228,9 @@ func check(data []byte, prefix string, verbose int, w io.Writer) (errs, warns in
 		}
 		return len(probs), 0
 	}
-	for _, f := range verify.Check(c) {
+	findings := verify.Check(c)
+	findings = append(findings, schedulerFindings(c)...)
+	for _, f := range findings {
 		if f.Severity == verify.Error {
 			errs++
 			if verbose >= 1 {
@@ -242,4 +246,32 @@ func check(data []byte, prefix string, verbose int, w io.Writer) (errs, warns in
 		}
 	}
 	return errs, warns
+}
+
+// schedulerFindings runs the scheduler over the CIB, as Pacemaker's crm_verify does,
+// and returns what the status section and the transition reveal (nodes to fence,
+// unclean nodes, active orphans).
+func schedulerFindings(c *cib.CIB) (out []verify.Finding) {
+	defer func() {
+		// The scheduler is pure and should not fail; if it does on some input, say
+		// so rather than crash, and let the configuration checks stand.
+		if r := recover(); r != nil {
+			out = []verify.Finding{{Severity: verify.Error, Origin: "crm_verify", Message: fmt.Sprintf("internal error while scheduling: %v", r)}}
+		}
+	}()
+	t, err := pengine.Schedule(c.Root(), time.Now())
+	if err != nil {
+		return []verify.Finding{{Severity: verify.Error, Origin: "crm_verify", Message: err.Error()}}
+	}
+	for _, f := range t.Findings() {
+		sev := verify.Notice
+		switch {
+		case f.Error:
+			sev = verify.Error
+		case f.Config:
+			sev = verify.Warning
+		}
+		out = append(out, verify.Finding{Severity: sev, Origin: f.Origin, Message: f.Message})
+	}
+	return out
 }

@@ -1,0 +1,61 @@
+package pengine
+
+import (
+	"fmt"
+
+	"github.com/pacer-ha/pacer/cluster"
+)
+
+// Finding is a problem the scheduler's view of the cluster reveals, worded and
+// attributed as Pacemaker's scheduler logs it, for crm_verify. Config findings make
+// crm_verify call the configuration possibly invalid; the others are only logged.
+type Finding struct {
+	// Error is logged as an error (shown by crm_verify -V); otherwise a warning (-VV).
+	Error bool
+	// Config counts towards crm_verify's verdict.
+	Config bool
+	// Origin is the Pacemaker function that logs the same message.
+	Origin  string
+	Message string
+}
+
+// Findings lists what the status section and the transition reveal: unclean nodes,
+// nodes to fence, nodes that cannot be fenced, active orphans. The order is
+// deterministic (nodes and resources in model order).
+func (t *Transition) Findings() []Finding {
+	var out []Finding
+	c := t.Cluster
+	add := func(config bool, origin, format string, args ...any) {
+		out = append(out, Finding{Config: config, Origin: origin, Message: fmt.Sprintf(format, args...)})
+	}
+	for _, n := range c.Nodes {
+		if n.Type == cluster.NodeMember && n.Unclean && n.StateElement != nil {
+			add(true, "determine_online_status", "%s is unclean", n.Name)
+		}
+	}
+	for _, r := range c.Resources {
+		for _, p := range r.Primitives() {
+			if !p.Orphan {
+				continue
+			}
+			for _, n := range p.RunningOn {
+				add(true, "process_rsc_state", "Detected active orphan %s running on %s", p.ID, n.Name)
+			}
+		}
+	}
+	if t.w == nil {
+		return out
+	}
+	for _, n := range t.w.nodes {
+		if n.cn.Type == cluster.NodeGuest || n.cn.Type == cluster.NodePing {
+			continue
+		}
+		switch {
+		case n.fence != nil && !n.fence.Pseudo && n.fence.FenceAction != "on":
+			add(true, "schedule_fencing", "Scheduling node %s for fencing", n.name)
+		case n.fence == nil && n.unclean && n.cn.Type == cluster.NodeMember:
+			add(true, "schedule_fencing_and_shutdowns", "Node %s is unclean but cannot be fenced", n.name)
+		}
+	}
+	return out
+}
