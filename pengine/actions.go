@@ -28,6 +28,8 @@ type Action struct {
 	stopsActive bool
 	// viaResource names the container whose recovery fences a guest node.
 	viaResource string
+	// defClear marks a clear_failcount asked because the definition changed.
+	defClear bool
 	// need is how many inputs a one-or-more pseudo action needs runnable.
 	need int
 	// Probe marks a non-recurring monitor used to discover state.

@@ -51,7 +51,8 @@ func (w *ws) clearFailcounts() {
 				continue
 			}
 			done[name] = true
-			w.newAction(r, "clear_failcount", n, false)
+			c := w.newAction(r, "clear_failcount", n, false)
+			c.defClear = clearedForDefinition(w, r, st)
 		}
 		if cr.Orphan && !isCloneInstance(r) && len(r.current) > 0 {
 			// An active orphan's count is cleared on every online node that
@@ -91,7 +92,8 @@ func hasFailCount(n *cluster.Node, id string) bool {
 
 // failureCleared reports whether the controller is asked to clear r's fail
 // count on st's node: a count whose failure-timeout
-// has expired; and the last failure of a start or probe recorded with other
+// has expired; a count where the definition changed
+// since the resource started; and the last failure of a start or probe recorded with other
 // parameters than configured now (its op-digest no longer matches).
 func failureCleared(w *ws, r *rsc, st *cluster.RscNodeState) bool {
 	cr := r.cr
@@ -100,7 +102,39 @@ func failureCleared(w *ws, r *rsc, st *cluster.RscNodeState) bool {
 		// Expired once strictly past the timeout, as Pacemaker's.
 		return true
 	}
-	return lastFailureChanged(r, st)
+	return clearedForDefinition(w, r, st) || lastFailureChanged(r, st)
+}
+
+// clearedForDefinition reports whether r's count on st's node is cleared
+// because r is active there with another definition than configured.
+func clearedForDefinition(w *ws, r *rsc, st *cluster.RscNodeState) bool {
+	n := w.byName[st.Node.Name]
+	return st.FailCount > 0 && n != nil && isCurrent(r, n) && definitionChanged(w, r, st)
+}
+
+// definitionChanged reports whether what runs on st's node was set up by
+// another definition than the configured one: its parameters changed (reload or
+// restart) or a recurring monitor it runs is no longer configured (or disabled).
+func definitionChanged(w *ws, r *rsc, st *cluster.RscNodeState) bool {
+	n := w.byName[st.Node.Name]
+	if n == nil || r.top().cr.Kind == cluster.Bundle || isConnection(w, r) {
+		return false
+	}
+	if definitionChange(r, n) != defSame {
+		return true
+	}
+	for _, m := range st.ActiveMonitors() {
+		enabled := false
+		for _, op := range r.cr.Ops {
+			if op.Name == "monitor" && op.IntervalMS == m.IntervalMS && op.Enabled {
+				enabled = true
+			}
+		}
+		if !enabled {
+			return true
+		}
+	}
+	return false
 }
 
 // recheckBy is the earliest time after now at which the scheduler's answer

@@ -72,6 +72,14 @@ func newerThan(a, b *Action) bool {
 		// Probes are created node by node, nodes sorted by name.
 		return nodeNameLess(b.Node.name, a.Node.name)
 	}
+	if ra == 1 {
+		// Reloads and the starts of restarts, then the clears of counts
+		// they make obsolete, then the stops.
+		rank := map[string]int{"reload-agent": 0, "start": 0, "clear_failcount": 1, "stop": 2}
+		if rank[a.Task] != rank[b.Task] {
+			return rank[a.Task] > rank[b.Task]
+		}
+	}
 	if ra == stageStop {
 		if sa, sb := stopRank(a), stopRank(b); sa != sb {
 			return sa > sb
@@ -187,7 +195,15 @@ func creationStage(a *Action) int {
 		// An orphan's cleanup is decided while reading the history too.
 		return 1
 	case "clear_failcount":
+		if a.defClear {
+			// Asked by the deferred definition checks, after the restarts
+			// and reloads they decide, before probing.
+			return 1
+		}
 		return -1 // while unpacking, before any other action
+	case "reload-agent":
+		// Decided with the definition checks, before any probe.
+		return 1
 	case "monitor":
 		switch {
 		case a.Probe || a.IntervalMS == 0:
@@ -215,6 +231,11 @@ func creationStage(a *Action) int {
 		}
 		return stageStop
 	case "start":
+		if a.Rsc.defChanged {
+			// A restart for a changed definition is decided, start first,
+			// while the digests are checked.
+			return 1
+		}
 		return 5
 	case "promote":
 		return 6
