@@ -567,6 +567,12 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element, pos int) {
 		merged.History = append(append([]*OpRecord(nil), old.History...), recs...)
 		sortOps(merged.History)
 		merged.discovered = discoveredBy(merged.History)
+		if !old.discovered {
+			r.undiscovered--
+		}
+		if !merged.discovered {
+			r.undiscovered++
+		}
 		merged.Failed = old.Failed || st.Failed
 		st = merged
 		for i, x := range r.StatusOrder {
@@ -577,6 +583,9 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element, pos int) {
 	} else {
 		r.StatusOrder = append(r.StatusOrder, st)
 		r.statusNodes = append(r.statusNodes, n)
+		if !st.discovered {
+			r.undiscovered++
+		}
 	}
 	if st.Active && !n.Online && !n.Unclean && n.Type != NodeGuest && r.Managed &&
 		u.c.Properties.StonithEnabled() {

@@ -279,6 +279,9 @@ type Resource struct {
 	// statusNodes are StatusOrder's nodes, side by side so that StatusOn
 	// scans one small slice instead of visiting every state.
 	statusNodes []*Node
+	// undiscovered counts StatusOrder's states that are not Discovered, so
+	// DiscoveredOn need not read the (cold) states when there are none.
+	undiscovered int
 	// migrateTo is set when r's history has a completed migrate_to.
 	migrateTo bool
 
@@ -327,6 +330,14 @@ func (r *Resource) StatusOn(node string) *RscNodeState {
 		}
 	}
 	return nil
+}
+
+// DiscoveredOn reports whether r's history on the named node tells its
+// state (RscNodeState.Discovered); false without history there. The
+// scheduler asks it for every resource on every node when probing.
+func (r *Resource) DiscoveredOn(node string) bool {
+	st := r.StatusOn(node)
+	return st != nil && (r.undiscovered == 0 && len(r.statusNodes) == len(r.StatusOrder) || st.discovered)
 }
 
 // IsClone reports whether r is a clone (including promotable).

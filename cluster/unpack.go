@@ -642,6 +642,7 @@ func (u *unpacker) instance(proto, parent *Resource, n int) *Resource {
 	cp.Children = nil
 	cp.StatusOrder = nil
 	cp.statusNodes = nil
+	cp.undiscovered = 0
 	cp.RunningOn = nil
 	r := &cp
 	for _, ch := range proto.Children {

@@ -638,8 +638,7 @@ func probedInstance(r *rsc, n *node) bool {
 // known reports whether n's history says anything about r (a probe still
 // pending says nothing: it is asked again).
 func known(r *rsc, n *node) bool {
-	st := r.cr.StatusOn(n.name)
-	return st != nil && st.Discovered()
+	return r.cr.DiscoveredOn(n.name)
 }
 
 // siblingKnown reports whether another instance of r's anonymous clone already
