@@ -282,6 +282,9 @@ type Resource struct {
 	// undiscovered counts StatusOrder's states that are not Discovered, so
 	// DiscoveredOn need not read the (cold) states when there are none.
 	undiscovered int
+	// failing is set once a state with failures or a fail count is
+	// recorded (see HasFailures).
+	failing bool
 	// migrateTo is set when r's history has a completed migrate_to.
 	migrateTo bool
 
@@ -338,6 +341,13 @@ func (r *Resource) StatusOn(node string) *RscNodeState {
 func (r *Resource) DiscoveredOn(node string) bool {
 	st := r.StatusOn(node)
 	return st != nil && (r.undiscovered == 0 && len(r.statusNodes) == len(r.StatusOrder) || st.discovered)
+}
+
+// HasFailures reports whether any of r's states may hold failures: one
+// has Failures or a fail count. When false, no state needs looking at
+// for them (the scheduler's failure bans would read every cold state).
+func (r *Resource) HasFailures() bool {
+	return r.failing || len(r.statusNodes) != len(r.StatusOrder)
 }
 
 // IsClone reports whether r is a clone (including promotable).

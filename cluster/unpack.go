@@ -643,6 +643,7 @@ func (u *unpacker) instance(proto, parent *Resource, n int) *Resource {
 	cp.StatusOrder = nil
 	cp.statusNodes = nil
 	cp.undiscovered = 0
+	cp.failing = false
 	cp.RunningOn = nil
 	r := &cp
 	for _, ch := range proto.Children {

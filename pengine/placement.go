@@ -68,6 +68,9 @@ func (w *ws) initScores() {
 		// r.cr.StatusOn(st.Node.Name) (see cluster.Resource.StatusOrder), so
 		// it is used directly rather than looked up again.
 		for _, st := range r.cr.StatusOrder {
+			if !r.cr.HasFailures() {
+				break
+			}
 			if n := w.byName[st.Node.Name]; n != nil && w.bannedByState(r, st) {
 				r.scores[n.idx] = -inf
 			}
