@@ -532,15 +532,20 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element, pos int) {
 	if r.Orphan && len(recs) == 0 {
 		return
 	}
+	lastFailure := false
 	for _, o := range recs {
 		if o.Operation == "migrate_to" && !o.Pending() {
 			r.migrateTo = true // see migrations
+		}
+		if strings.HasSuffix(o.ID, "_last_failure_0") {
+			lastFailure = true
 		}
 	}
 	st := u.takeState()
 	*st = RscNodeState{
 		Rsc: r, Node: n, HistoryID: hid, History: recs, Element: lr,
 		agentChanged: agentChanged(r, lr), discovered: discoveredBy(recs),
+		lastFailure: lastFailure,
 	}
 	if r.StatusOrder == nil {
 		// Probes leave history for most resources on every node, so size
@@ -567,6 +572,7 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element, pos int) {
 		merged.History = append(append([]*OpRecord(nil), old.History...), recs...)
 		sortOps(merged.History)
 		merged.discovered = discoveredBy(merged.History)
+		merged.lastFailure = old.lastFailure || st.lastFailure
 		if !old.discovered {
 			r.undiscovered--
 		}
@@ -587,7 +593,7 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element, pos int) {
 			r.undiscovered++
 		}
 	}
-	if len(st.Failures()) > 0 || st.FailCount != 0 {
+	if len(st.Failures()) > 0 || st.FailCount != 0 || st.lastFailure {
 		r.failing = true
 	}
 	if st.Active && !n.Online && !n.Unclean && n.Type != NodeGuest && r.Managed &&

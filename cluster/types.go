@@ -344,8 +344,9 @@ func (r *Resource) DiscoveredOn(node string) bool {
 }
 
 // HasFailures reports whether any of r's states may hold failures: one
-// has Failures or a fail count. When false, no state needs looking at
-// for them (the scheduler's failure bans would read every cold state).
+// has Failures, a fail count or a last-failure entry (HasLastFailure).
+// When false, no state needs looking at for them (the scheduler's failure
+// bans and fail-count clearing would read every cold state).
 func (r *Resource) HasFailures() bool {
 	return r.failing || len(r.statusNodes) != len(r.StatusOrder)
 }
@@ -563,6 +564,8 @@ type RscNodeState struct {
 	agentChanged bool
 	// discovered: see Discovered.
 	discovered bool
+	// lastFailure: see HasLastFailure.
+	lastFailure bool
 
 	more *stateMore
 }
@@ -579,6 +582,11 @@ func (st *RscNodeState) AgentChanged() bool { return st.agentChanged }
 // asked. It is decided while the history is read (the scheduler asks for
 // every resource on every node, and the entries are cold by then).
 func (st *RscNodeState) Discovered() bool { return st.discovered }
+
+// HasLastFailure reports whether the history has a `*_last_failure_0`
+// entry, decided while reading (the scheduler would otherwise read every
+// entry's id for every resource and node to find the few there are).
+func (st *RscNodeState) HasLastFailure() bool { return st.lastFailure }
 
 // discoveredBy computes Discovered for a history.
 func discoveredBy(h []*OpRecord) bool {

@@ -127,7 +127,7 @@ func isCloneInstance(r *rsc) bool {
 // lastFailureChanged reports whether the _last_failure_0 entry of a start or
 // probe on st's node was recorded with other parameters than r has now.
 func lastFailureChanged(r *rsc, st *cluster.RscNodeState) bool {
-	if r.top().cr.Kind == cluster.Bundle {
+	if !st.HasLastFailure() || r.top().cr.Kind == cluster.Bundle {
 		return false
 	}
 	for _, op := range st.History {

@@ -35,6 +35,11 @@ func (w *ws) clearFailcounts() {
 			continue
 		}
 		for _, st := range cr.StatusOrder {
+			if !cr.HasFailures() {
+				// No count, failure or last-failure entry anywhere: nothing
+				// to clear (failureCleared would say no for every state).
+				break
+			}
 			if st.Node == nil || cr.Orphan && !isCloneInstance(r) {
 				continue
 			}
