@@ -43,6 +43,24 @@ func (t *Transition) Findings() []Finding {
 			}
 		}
 	}
+	for _, r := range c.Resources {
+		for _, p := range r.Primitives() {
+			if len(p.RunningOn) < 2 {
+				continue
+			}
+			how := "attempting recovery"
+			switch p.MultipleActive {
+			case "block":
+				how = "waiting for an administrator"
+			case "stop_only":
+				how = "shutting it down"
+			case "stop_unexpected":
+				how = "stopping unexpected instances"
+			}
+			out = append(out, Finding{Error: true, Origin: "pcmk__primitive_create_actions", Message: fmt.Sprintf(
+				"%s resource %s might be active on %d nodes (%s)", p.Class, p.ID, len(p.RunningOn), how)})
+		}
+	}
 	if t.w == nil {
 		return out
 	}

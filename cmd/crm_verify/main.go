@@ -228,9 +228,7 @@ func check(data []byte, prefix string, verbose int, w io.Writer) (errs, warns in
 		}
 		return len(probs), 0
 	}
-	findings := verify.Check(c)
-	findings = append(findings, schedulerFindings(c)...)
-	for _, f := range findings {
+	for _, f := range verify.Check(c) {
 		if f.Severity == verify.Error {
 			errs++
 			if verbose >= 1 {
@@ -245,33 +243,40 @@ func check(data []byte, prefix string, verbose int, w io.Writer) (errs, warns in
 			}
 		}
 	}
+	// The scheduler's findings: errors are shown with -V, warnings with -VV; only
+	// configuration problems count towards the verdict, as in Pacemaker.
+	for _, f := range schedulerFindings(c) {
+		sev := "warning"
+		if f.Error {
+			sev = "error"
+		}
+		switch {
+		case f.Config && f.Error:
+			errs++
+		case f.Config:
+			warns++
+		}
+		if verbose >= 2 || (f.Error && verbose >= 1) {
+			fmt.Fprintf(w, "(%s) \t%s: %s\n", f.Origin, sev, f.Message)
+		}
+	}
 	return errs, warns
 }
 
 // schedulerFindings runs the scheduler over the CIB, as Pacemaker's crm_verify does,
 // and returns what the status section and the transition reveal (nodes to fence,
-// unclean nodes, active orphans).
-func schedulerFindings(c *cib.CIB) (out []verify.Finding) {
+// unclean nodes, active orphans, resources active on several nodes).
+func schedulerFindings(c *cib.CIB) (out []pengine.Finding) {
 	defer func() {
 		// The scheduler is pure and should not fail; if it does on some input, say
 		// so rather than crash, and let the configuration checks stand.
 		if r := recover(); r != nil {
-			out = []verify.Finding{{Severity: verify.Error, Origin: "crm_verify", Message: fmt.Sprintf("internal error while scheduling: %v", r)}}
+			out = []pengine.Finding{{Error: true, Config: true, Origin: "crm_verify", Message: fmt.Sprintf("internal error while scheduling: %v", r)}}
 		}
 	}()
 	t, err := pengine.Schedule(c.Root(), time.Now())
 	if err != nil {
-		return []verify.Finding{{Severity: verify.Error, Origin: "crm_verify", Message: err.Error()}}
+		return []pengine.Finding{{Error: true, Config: true, Origin: "crm_verify", Message: err.Error()}}
 	}
-	for _, f := range t.Findings() {
-		sev := verify.Notice
-		switch {
-		case f.Error:
-			sev = verify.Error
-		case f.Config:
-			sev = verify.Warning
-		}
-		out = append(out, verify.Finding{Severity: sev, Origin: f.Origin, Message: f.Message})
-	}
-	return out
+	return t.Findings()
 }
