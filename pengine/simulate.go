@@ -166,7 +166,7 @@ func (a *Action) graphName() string {
 // clone's instance may be recorded without its number).
 func (a *Action) historyID() string {
 	if a.Node != nil {
-		if st := a.Rsc.cr.StatusOn(a.Node.name); st != nil && st.HistoryID != "" {
+		if st := a.Rsc.cr.StatusOn(a.Node.name); st != nil && st.HistoryID != "" && !inactiveOtherInstance(a.Rsc, st) {
 			return st.HistoryID
 		}
 	}
@@ -202,7 +202,7 @@ func execute(status *etree.Element, a *Action) string {
 	case a.Task == "cancel" || isNotify(a):
 		// A cancel or a notification leaves no result; it is named as
 		// recorded.
-		if st := a.Rsc.cr.StatusOn(a.Node.name); st != nil && st.HistoryID != "" {
+		if st := a.Rsc.cr.StatusOn(a.Node.name); st != nil && st.HistoryID != "" && !inactiveOtherInstance(a.Rsc, st) {
 			return st.HistoryID
 		}
 	case a.Task == "clear_failcount":
@@ -218,7 +218,7 @@ func execute(status *etree.Element, a *Action) string {
 func deleteHistory(status *etree.Element, a *Action) string {
 	ns := nodeState(status, a.Node)
 	names := []string{a.Rsc.id, a.graphName()}
-	if st := a.Rsc.cr.StatusOn(a.Node.name); st != nil && st.HistoryID != "" {
+	if st := a.Rsc.cr.StatusOn(a.Node.name); st != nil && st.HistoryID != "" && !inactiveOtherInstance(a.Rsc, st) {
 		names = append([]string{st.HistoryID}, names...)
 	}
 	for _, name := range names {
@@ -266,7 +266,7 @@ func fenceNode(status *etree.Element, n *node) {
 // clone's history uses base names, else r's own (instance) name.
 func newHistoryName(r *rsc) string {
 	for _, st := range r.cr.StatusOrder {
-		if st.HistoryID != "" {
+		if st.HistoryID != "" && !inactiveOtherInstance(r, st) {
 			return st.HistoryID
 		}
 	}
@@ -309,7 +309,7 @@ func recordOp(status *etree.Element, a *Action) string {
 	var lr *etree.Element
 	hid := newHistoryName(a.Rsc)
 	names := []string{a.graphName(), a.Rsc.id}
-	if st := a.Rsc.cr.StatusOn(a.Node.name); st != nil && st.HistoryID != "" {
+	if st := a.Rsc.cr.StatusOn(a.Node.name); st != nil && st.HistoryID != "" && !inactiveOtherInstance(a.Rsc, st) {
 		// The entry the instance's state was read from.
 		names = append([]string{st.HistoryID}, names...)
 	}
@@ -396,4 +396,12 @@ func unfenced(status *etree.Element, n *node) {
 	nv.CreateAttr("id", "status-"+n.cn.ID+"-.node-unfenced")
 	nv.CreateAttr("name", "#node-unfenced")
 	nv.CreateAttr("value", "1")
+}
+
+// inactiveOtherInstance reports whether st is an inactive entry recorded under
+// another instance's name that the anonymous instance r was matched with: a
+// start there is recorded under r's own name.
+func inactiveOtherInstance(r *rsc, st *cluster.RscNodeState) bool {
+	clone, _ := instanceOf(r)
+	return clone != nil && !clone.cr.GloballyUnique && !st.Active && st.HistoryID != r.id && st.HistoryID != r.cr.BaseID
 }
