@@ -71,6 +71,12 @@ type Options struct {
 	SystemdRunning func() bool
 	// ListUnits lists systemd units for Agents; nil lists none.
 	ListUnits func() ([]string, error)
+	// AgentNice, when set, is the nice value agents are given as soon as
+	// they start: crmd raises its own priority (as Corosync runs at
+	// real-time priority) so membership is answered however many agents
+	// are runnable, and the agents must not inherit that. A grandchild the
+	// agent forks within microseconds of its start may still inherit it.
+	AgentNice *int
 }
 
 // DefaultOCFRoots is Pacer's own OCF tree (lib/ocf next to the tools'
@@ -278,6 +284,7 @@ func (e *Executor) run(ctx context.Context, res Result, agent resolvedAgent) Res
 		killGrace:   e.opts.KillGrace,
 		outputLimit: e.opts.OutputLimit,
 		pipeGrace:   e.opts.PipeGrace,
+		nice:        e.opts.AgentNice,
 	}
 	switch agent.class {
 	case ClassOCF:

@@ -86,6 +86,8 @@ type runSpec struct {
 	// pipeGrace is how long to keep reading output after the agent exits:
 	// a daemon it started may hold the pipe open forever.
 	pipeGrace time.Duration
+	// nice, when set, is applied to the process right after it starts.
+	nice *int
 }
 
 // runProcess runs one agent in its own process group, kills the group on
@@ -120,6 +122,10 @@ func runProcess(ctx context.Context, s runSpec) procResult {
 		res.startErr = err
 		res.finished = time.Now()
 		return res
+	}
+	if s.nice != nil {
+		// Best effort: an agent that already exited cannot be reniced.
+		_ = syscall.Setpriority(syscall.PRIO_PROCESS, cmd.Process.Pid, *s.nice)
 	}
 	// The child has its own copies; ours must go so EOF can arrive.
 	outW.Close()

@@ -118,6 +118,18 @@ func runDaemon(ctx context.Context, graceful <-chan struct{}, o runOptions, stde
 		}
 		defer stop()
 	}
+	var agentNice *int
+	if want, ok, err := priorityFromEnv(getenv("PACER_NICE")); err != nil {
+		return crmexit.New(crmexit.Usage, "%w", err)
+	} else if ok {
+		orig, raised, err := raisePriority(want)
+		switch {
+		case err != nil:
+			lg.Info("running at the normal priority: membership may miss probes on a busy host", "err", err)
+		case raised:
+			agentNice = &orig
+		}
+	}
 	key, err := membership.ReadKeyFile(cfg.KeyFile)
 	if err != nil {
 		return err
@@ -199,7 +211,7 @@ func runDaemon(ctx context.Context, graceful <-chan struct{}, o runOptions, stde
 	if abs, err := filepath.Abs(sock); err == nil {
 		agentSock = abs
 	}
-	d.ex = lrmd.New(lrmd.Options{NodeName: self.Name, Env: []string{"PACER_SOCKET=" + agentSock, "CIB_file=", "CIB_shadow="}})
+	d.ex = lrmd.New(lrmd.Options{NodeName: self.Name, Env: []string{"PACER_SOCKET=" + agentSock, "CIB_file=", "CIB_shadow="}, AgentNice: agentNice})
 	defer d.ex.Close()
 	d.local = &trackedLocal{Local: &transition.Local{Exec: d.ex, OnRecurring: d.onRecurring(ctx)}}
 	d.remote = newRemote(self.Name, d.sendRaw, func(node string) bool {
