@@ -2,6 +2,7 @@ package pengine
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/pacer-ha/pacer/cluster"
 )
@@ -40,6 +41,15 @@ func (t *Transition) Findings() []Finding {
 			}
 			for _, n := range p.RunningOn {
 				add(true, "process_rsc_state", "Detected active orphan %s running on %s", p.ID, n.Name)
+			}
+		}
+	}
+	for _, r := range c.Resources {
+		for _, p := range r.Primitives() {
+			if p.Blocked && p.FailureTimeout > 0 {
+				// A blocked failure never expires.
+				add(true, "pe_get_failcount", "Ignoring failure timeout %d for %s because it conflicts with on-fail=block",
+					int64(p.FailureTimeout/time.Second), p.ID)
 			}
 		}
 	}
