@@ -28,6 +28,8 @@ type Action struct {
 	stopsActive bool
 	// viaResource names the container whose recovery fences a guest node.
 	viaResource string
+	// retyped marks the delete of history recorded for another agent.
+	retyped bool
 	// defClear marks a clear_failcount asked because the definition changed.
 	defClear bool
 	// need is how many inputs a one-or-more pseudo action needs runnable.

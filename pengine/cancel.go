@@ -219,9 +219,43 @@ func (w *ws) reloads() {
 }
 
 // orphanDeletes removes the history of an orphan (a resource no longer
-// configured) from each node it is stopped on, once stopped.
+// configured) from each node it is stopped on, once stopped, and the history
+// recorded for another agent than the configured one where the resource is not
+// active or is restarted with the new agent.
 func (w *ws) orphanDeletes() {
 	for _, r := range w.all {
+		if r.cr.Kind == cluster.Primitive && (!r.cr.Orphan || r.parent != nil) {
+			// (A surplus clone instance's retyped entry too.)
+			for _, st := range r.cr.StatusOrder {
+				n := w.byName[st.Node.Name]
+				if n == nil || !n.cn.Online || n.unclean || !agentChanged(r, st) {
+					continue
+				}
+				if isCurrent(r, n) || st.Active {
+					// Active with the old agent: only a restart there
+					// (the new agent starting) replaces the history.
+					if r.assigned != n || r.start == nil || !r.start.Executed() || r.start.Node != n {
+						continue
+					}
+				}
+				d := w.newAction(r, "delete", n, false)
+				d.retyped = true
+				// After the resource's stops (an instance's siblings' for a
+				// surplus instance), before its start.
+				stoppers := []*rsc{r}
+				if r.cr.Orphan && r.parent != nil {
+					stoppers = r.parent.children
+				}
+				for _, x := range stoppers {
+					for _, s := range x.stops {
+						w.order(s, d, fOptionalOnly)
+					}
+				}
+				if r.start != nil {
+					w.order(d, r.start, fOptionalOnly)
+				}
+			}
+		}
 		if r.cr.Kind != cluster.Primitive || !r.cr.Orphan || r.parent != nil {
 			// A surplus clone instance keeps its history.
 			continue

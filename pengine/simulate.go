@@ -166,7 +166,7 @@ func (a *Action) graphName() string {
 // clone's instance may be recorded without its number).
 func (a *Action) historyID() string {
 	if a.Node != nil {
-		if st := a.Rsc.cr.StatusOn(a.Node.name); st != nil && st.HistoryID != "" && !inactiveOtherInstance(a.Rsc, st) {
+		if st := a.Rsc.cr.StatusOn(a.Node.name); st != nil && st.HistoryID != "" && (a.Task == "delete" || !inactiveOtherInstance(a.Rsc, st)) {
 			return st.HistoryID
 		}
 	}
@@ -202,7 +202,7 @@ func execute(status *etree.Element, a *Action) string {
 	case a.Task == "cancel" || isNotify(a):
 		// A cancel or a notification leaves no result; it is named as
 		// recorded.
-		if st := a.Rsc.cr.StatusOn(a.Node.name); st != nil && st.HistoryID != "" && !inactiveOtherInstance(a.Rsc, st) {
+		if st := a.Rsc.cr.StatusOn(a.Node.name); st != nil && st.HistoryID != "" && (a.Task == "delete" || !inactiveOtherInstance(a.Rsc, st)) {
 			return st.HistoryID
 		}
 	case a.Task == "clear_failcount":
@@ -218,7 +218,7 @@ func execute(status *etree.Element, a *Action) string {
 func deleteHistory(status *etree.Element, a *Action) string {
 	ns := nodeState(status, a.Node)
 	names := []string{a.Rsc.id, a.graphName()}
-	if st := a.Rsc.cr.StatusOn(a.Node.name); st != nil && st.HistoryID != "" && !inactiveOtherInstance(a.Rsc, st) {
+	if st := a.Rsc.cr.StatusOn(a.Node.name); st != nil && st.HistoryID != "" {
 		names = append([]string{st.HistoryID}, names...)
 	}
 	for _, name := range names {

@@ -65,6 +65,20 @@ const stageProbe = 2
 // newerThan reports whether Pacemaker creates a after b for the same resource.
 func newerThan(a, b *Action) bool {
 	ra, rb := creationStage(a), creationStage(b)
+	if a.retyped || b.retyped {
+		// The clean-up of history recorded for another agent comes after
+		// the stops, before the starts.
+		ka, kb := 2*ra, 2*rb
+		if a.retyped {
+			ka = 2*stageStop + 1
+		}
+		if b.retyped {
+			kb = 2*stageStop + 1
+		}
+		if ka != kb {
+			return ka > kb
+		}
+	}
 	if ra != rb {
 		return ra > rb
 	}
