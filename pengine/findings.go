@@ -34,6 +34,23 @@ func (t *Transition) Findings() []Finding {
 			add(true, "determine_online_status", "%s is unclean", n.Name)
 		}
 	}
+	if !c.Properties.StonithEnabled() {
+		var walk func(r *cluster.Resource)
+		walk = func(r *cluster.Resource) {
+			switch r.Requires {
+			case "fencing":
+				add(true, "unpack_requires", "%s requires fencing but fencing is disabled", r.ID)
+			case "unfencing":
+				add(true, "unpack_requires", "Resetting \"requires\" for %s to \"quorum\" because fencing is disabled", r.ID)
+			}
+			for _, ch := range r.Children {
+				walk(ch)
+			}
+		}
+		for _, r := range c.Resources {
+			walk(r)
+		}
+	}
 	for _, r := range c.Resources {
 		for _, p := range r.Primitives() {
 			if !p.Orphan {

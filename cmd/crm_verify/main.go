@@ -278,5 +278,23 @@ func schedulerFindings(c *cib.CIB) (out []pengine.Finding) {
 	if err != nil {
 		return []pengine.Finding{{Error: true, Config: true, Origin: "crm_verify", Message: err.Error()}}
 	}
-	return t.Findings()
+	out = t.Findings()
+	// Status entries of remote nodes the configuration no longer defines are
+	// ignored by the scheduler; Pacemaker warns about each.
+	known := map[string]bool{}
+	for _, n := range t.Cluster.Nodes {
+		known[n.ID] = true
+		known[n.Name] = true
+	}
+	if st := c.Root().SelectElement("status"); st != nil {
+		for _, ns := range st.SelectElements("node_state") {
+			id := ns.SelectAttrValue("id", "")
+			if id == "" || !verify.IsTrue(ns.SelectAttrValue("remote_node", "")) || known[id] {
+				continue
+			}
+			out = append(out, pengine.Finding{Config: true, Origin: "unpack_node_state", Message: fmt.Sprintf(
+				"Ignoring recorded node state for '%s' because it is no longer in the configuration", id)})
+		}
+	}
+	return out
 }
