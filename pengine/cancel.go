@@ -8,7 +8,8 @@ import (
 // stays but should no longer run: those of the old role when an instance is
 // promoted or demoted in place, those no longer configured, and every monitor of
 // a resource in maintenance (or on a node in maintenance). A resource that stops
-// there needs no cancel: stopping ends its monitors. The cancel comes before the
+// there needs no cancel for its configured monitors (stopping ends them), but one
+// no longer configured is cancelled all the same. The cancel comes before the
 // role change.
 func (w *ws) cancelMonitors() {
 	for _, r := range w.all {
@@ -25,8 +26,15 @@ func (w *ws) cancelMonitors() {
 				continue
 			}
 			maint := w.inMaintenance(r, n)
+			orphanOnly := false
 			if !maint && (!r.managed || r.assigned != n || stopsOn(r, n)) {
-				continue
+				if !r.managed || r.cr.Orphan {
+					// (An orphan's history goes with its stop.)
+					continue
+				}
+				// Stopping there: only monitors no longer configured are
+				// cancelled (the stop ends the others).
+				orphanOnly = true
 			}
 			var roleChange *Action
 			for _, a := range []*Action{r.promote, r.demote} {
@@ -36,7 +44,7 @@ func (w *ws) cancelMonitors() {
 			}
 			done := map[int64]bool{}
 			for _, m := range mons {
-				if done[m.IntervalMS] || (!maint && wantMonitor(r, m.IntervalMS)) {
+				if done[m.IntervalMS] || (!maint && wantMonitor(r, m.IntervalMS)) || orphanOnly && configuredMonitor(r, m.IntervalMS) {
 					continue
 				}
 				if !maint && !configuredMonitor(r, m.IntervalMS) && (isConnection(w, r) || r.top().cr.Kind == cluster.Bundle) {

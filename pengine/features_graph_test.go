@@ -15,6 +15,7 @@ import (
 // compared as a set unless graphFeatureOrdered says the order is Pacemaker's too. Why each answer is right:
 var graphFeatureWhy = map[string]string{
 	"anon-inactive-entry":  "anonymous clone K's history names its instances (X:0 active on node1, inactive probes X:0 on node2 and X:1 on node3): the instances matched with those inactive entries start under their own names X:1 and X:2; L's history uses the base name Y and keeps it",
+	"cancel-unconfigured":  "A, B and C each run a 5 s monitor on node1 that is not configured: it is cancelled although A moves to node2 (location), B restarts for a changed definition and C is recovered after the monitor failed; the stops end only configured monitors",
 	"failcount-clear":      "P's last failed start on node1 was recorded with other parameters than P has now: its fail count there is cleared (P then starts there); Q's was recorded with its current ones: kept; the active orphan O's counts are cleared on node1 (its history) and node2 (only a fail-count attribute), before O stops",
 	"failcount-definition": "R (fail count 1) restarts for a definition change and S (fail count 1) runs a monitor now disabled (cancelled): both counts are cleared, R's between its stop and its start; T's definition is unchanged: kept",
 	"retyped-history":      "A runs on node1 as recorded for agent Stateful, configured Dummy: restarted with the new agent, its old history deleted between stop and start; B's inactive history on node2 was recorded for Stateful: deleted (B starts on node1 meanwhile); node2's A entry is for the configured agent: kept",
@@ -22,7 +23,7 @@ var graphFeatureWhy = map[string]string{
 }
 
 // graphFeatureOrdered are the cases whose lines are compared in order too.
-var graphFeatureOrdered = map[string]bool{"anon-inactive-entry": true, "failcount-clear": true, "failcount-definition": true, "retyped-history": true}
+var graphFeatureOrdered = map[string]bool{"anon-inactive-entry": true, "cancel-unconfigured": true, "failcount-clear": true, "failcount-definition": true, "retyped-history": true}
 
 func TestFeatureGraphs(t *testing.T) {
 	files, err := filepath.Glob("testdata/features/*.actions")
