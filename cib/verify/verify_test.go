@@ -73,6 +73,17 @@ func TestCheck(t *testing.T) {
 			nil, []string{"ordered"}},
 		{"require-all", noFence, `<clone id="c"><primitive id="a" class="ocf" type="Dummy"/></clone><primitive id="b" class="ocf" type="Dummy"/>`,
 			`<rsc_order id="o" first="c" then="b" require-all="false"/>`, []string{"require-all in ordering constraints is deprecated"}, nil},
+		{"poweroff", noFence + `<nvpair id="o2" name="stonith-action" value="poweroff"/>`, `<primitive id="a" class="ocf" type="Dummy"/>`, "",
+			[]string{"(unpack_config) \twarning: Support for stonith-action of 'poweroff' is deprecated"}, nil},
+		{"off", noFence + `<nvpair id="o2" name="stonith-action" value="off"/>`, `<primitive id="a" class="ocf" type="Dummy"/>`, "", nil, []string{"poweroff"}},
+		{"restart-type once", noFence, `<primitive id="a" class="ocf" type="Dummy"><meta_attributes id="am"><nvpair id="am1" name="restart-type" value="restart"/></meta_attributes></primitive>
+			<primitive id="b" class="ocf" type="Dummy"><meta_attributes id="bm"><nvpair id="bm1" name="restart-type" value="restart"/></meta_attributes></primitive>`, "",
+			[]string{"(pe__unpack_resource) \twarning: Support for restart-type is deprecated and will be removed in a future release"}, nil},
+		{"two templates colocated", noFence, `<template id="t1" class="ocf" type="Dummy"/><template id="t2" class="ocf" type="Dummy"/>`,
+			`<rsc_colocation id="tc" rsc="t1" with-rsc="t2" score="INFINITY"/>`,
+			[]string{"(unpack_colocation_tags) \terror: Ignoring constraint 'tc' because two templates or tags cannot be colocated"}, nil},
+		{"template with primitive", noFence, `<template id="t1" class="ocf" type="Dummy"/><primitive id="a" class="ocf" type="Dummy"/>`,
+			`<rsc_colocation id="tc" rsc="t1" with-rsc="a" score="INFINITY"/>`, nil, []string{"cannot be colocated"}},
 	}
 	for _, tc := range cases {
 		got := messages(Check(parse(t, cibWith(tc.crm, tc.res, tc.cons))))
@@ -85,6 +96,25 @@ func TestCheck(t *testing.T) {
 			if strings.Contains(got, n) {
 				t.Errorf("%s: unexpected %q in\n%s", tc.name, n, got)
 			}
+		}
+	}
+}
+
+func TestCheckRestartTypeOnce(t *testing.T) {
+	res := `<primitive id="a" class="ocf" type="Dummy"><meta_attributes id="am"><nvpair id="am1" name="restart-type" value="restart"/></meta_attributes></primitive>
+		<primitive id="b" class="ocf" type="Dummy"><meta_attributes id="bm"><nvpair id="bm1" name="restart-type" value="restart"/></meta_attributes></primitive>`
+	if got := messages(Check(parse(t, cibWith(noFence, res, "")))); strings.Count(got, "restart-type") != 1 {
+		t.Errorf("restart-type should be warned about once:\n%s", got)
+	}
+}
+
+func TestMalformedNodeStates(t *testing.T) {
+	s := strings.Replace(cibWith(noFence, `<primitive id="a" class="ocf" type="Dummy"/>`, ""), "<status/>",
+		`<status><node_state id="1" uname="n1"/><node_state uname="n2"/><node_state id="3"/></status>`, 1)
+	got := messages(Check(parse(t, s)))
+	for _, w := range []string{"(unpack_node_state) \twarning: Ignoring malformed node_state entry without id", "Ignoring malformed node_state entry without uname"} {
+		if strings.Count(got, w) != 1 {
+			t.Errorf("want %q once in\n%s", w, got)
 		}
 	}
 }
