@@ -38,7 +38,7 @@ func definitionChange(r *rsc, n *node) defChange {
 			last = nil
 		}
 	}
-	if last == nil || last.Element == nil || !strings.HasSuffix(last.ID, "_last_0") && isCloneInstance(r) {
+	if last == nil || last.Element == nil || isCloneInstance(r) && !strings.HasSuffix(last.ID, "_last_0") {
 		// Clone instances recorded by old versions (per-instance entries,
 		// no _last_0) were digested differently; trust them.
 		return defSame
