@@ -24,9 +24,11 @@
 //	  Meta, Params, Utilization              resolved name -> value
 //	  Ops []Op                               configured operations
 //	  StatusOrder []*RscNodeState, StatusOn  per-node history and derived role
+//	  DiscoveredOn, HasFailures              summaries of the states, kept while reading
 //	RscNodeState
 //	  History []*OpRecord (by call-id), Role, Failed, FailedOp, Pending,
-//	  FailCount, LastFailure; Failures(), ActiveMonitors(), AgentChanged()
+//	  FailCount, LastFailure; Failures(), ActiveMonitors(), AgentChanged(),
+//	  Discovered(), HasLastFailure()
 //
 // Clones are expanded into instances exactly as Pacemaker numbers them: the
 // configured child becomes the prototype (Resource.Prototype on the clone) and
