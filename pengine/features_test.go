@@ -53,6 +53,7 @@ var featureWhy = map[string]string{
 	"multiactive-fenced":     "node2 is fenced for C's failed stop; fencing device G, active on node1 and node2, simply stays on node1 (node2's copy goes with the fencing); A (sticky) and B are multiply active and recovered as such: A moves to the emptier node3, B restarts on node1",
 	"on-fail-demote":         "S:0's promoted monitor failed with on-fail=demote: it is demoted, not recovered (stopped and started), and S:1 (promotion score 20 against 10) is promoted",
 	"promote-coloc-blocked":  "P's Promoted role must be with central, which is placed on node1 but cannot start (ordered after the disabled K): the instance there starts but its promotion is blocked ('colocation with central')",
+	"multiple-active-block":  "A is active on both nodes with multiple-active=block: blocked, no action (no failure to forgive, nothing fenced); B, active on both with the default stop_start, is stopped on both and started on one (reported as a move)",
 	"shutdown-lock":          "shutdown-lock=true: A and group G stop with their node1 (shutting down) instead of moving, the clone instance moves; B stays locked to node3 (down); D starts",
 }
 

@@ -246,12 +246,13 @@ func (w *ws) forgiveFenced(r *rsc) {
 	if !r.cr.Failed && !r.cr.Blocked {
 		return
 	}
-	onlyFenced, stopFailures := true, true
+	onlyFenced, stopFailures, any := true, true, false
 	for _, st := range r.cr.StatusOrder {
 		n := w.byName[st.Node.Name]
 		if !(st.Failed || st.Blocked) {
 			continue
 		}
+		any = true
 		if !(n != nil && n.unclean && w.stonithEnabled) {
 			onlyFenced = false
 		}
@@ -261,7 +262,9 @@ func (w *ws) forgiveFenced(r *rsc) {
 			stopFailures = false
 		}
 	}
-	if !onlyFenced {
+	if !onlyFenced || !any {
+		// (No node's failure: blocked for another reason, such as
+		// multiple-active=block, which fencing does not settle.)
 		r.failed = r.cr.Failed
 		return
 	}
