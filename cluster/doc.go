@@ -24,7 +24,8 @@
 //	  Meta, Params, Utilization              resolved name -> value
 //	  Ops []Op                               configured operations
 //	  StatusOrder []*RscNodeState, StatusOn  per-node history and derived role
-//	  DiscoveredOn, HasFailures              summaries of the states, kept while reading
+//	  DiscoveredOn, HasFailures,             summaries of the states, kept while reading
+//	  HasAgentChanged
 //	RscNodeState
 //	  History []*OpRecord (by call-id), Role, Failed, FailedOp, Pending,
 //	  FailCount, LastFailure; Failures(), ActiveMonitors(), AgentChanged(),

@@ -596,6 +596,9 @@ func (u *unpacker) unpackLRMResource(n *Node, lr *etree.Element, pos int) {
 	if len(st.Failures()) > 0 || st.FailCount != 0 || st.lastFailure {
 		r.failing = true
 	}
+	if st.agentChanged {
+		r.retyped = true
+	}
 	if st.Active && !n.Online && !n.Unclean && n.Type != NodeGuest && r.Managed &&
 		u.c.Properties.StonithEnabled() {
 		// A managed resource believed active on a node that is down means

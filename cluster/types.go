@@ -285,6 +285,9 @@ type Resource struct {
 	// failing is set once a state with failures or a fail count is
 	// recorded (see HasFailures).
 	failing bool
+	// retyped is set once a state recorded for another agent is read (see
+	// HasAgentChanged).
+	retyped bool
 	// migrateTo is set when r's history has a completed migrate_to.
 	migrateTo bool
 
@@ -349,6 +352,13 @@ func (r *Resource) DiscoveredOn(node string) bool {
 // bans and fail-count clearing would read every cold state).
 func (r *Resource) HasFailures() bool {
 	return r.failing || len(r.statusNodes) != len(r.StatusOrder)
+}
+
+// HasAgentChanged reports whether any of r's states may have been recorded
+// for another agent (RscNodeState.AgentChanged); when false, none needs
+// reading for it.
+func (r *Resource) HasAgentChanged() bool {
+	return r.retyped || len(r.statusNodes) != len(r.StatusOrder)
 }
 
 // IsClone reports whether r is a clone (including promotable).

@@ -644,6 +644,7 @@ func (u *unpacker) instance(proto, parent *Resource, n int) *Resource {
 	cp.statusNodes = nil
 	cp.undiscovered = 0
 	cp.failing = false
+	cp.retyped = false
 	cp.RunningOn = nil
 	r := &cp
 	for _, ch := range proto.Children {

@@ -235,6 +235,11 @@ func (w *ws) orphanDeletes() {
 		if r.cr.Kind == cluster.Primitive && (!r.cr.Orphan || r.parent != nil) {
 			// (A surplus clone instance's retyped entry too.)
 			for _, st := range r.cr.StatusOrder {
+				if !r.cr.HasAgentChanged() {
+					// No entry of another agent: nothing here to delete
+					// (spares reading every cold state).
+					break
+				}
 				n := w.byName[st.Node.Name]
 				if n == nil || !n.cn.Online || n.unclean || !agentChanged(r, st) {
 					continue
