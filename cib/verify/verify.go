@@ -194,7 +194,7 @@ func Check(c *cib.CIB) []Finding {
 		out = append(out, Finding{Warning, "pe__unpack_resource", "Support for restart-type is deprecated and will be removed in a future release"})
 	}
 	for _, p := range primitives(res) {
-		out = append(out, duplicateOps(p)...)
+		out = append(out, duplicateOps(c, p)...)
 		out = append(out, stopOnFail(c, p)...)
 	}
 	for _, g := range res.FindElements(".//group") {
@@ -259,13 +259,23 @@ func primitives(res *etree.Element) []*etree.Element {
 }
 
 // duplicateOps reports operations repeating an earlier one's name and interval.
-func duplicateOps(p *etree.Element) []Finding {
+// Pacemaker logs each such message every time its scheduler looks the operation up:
+// once per operation sharing the name and interval, per instance, and twice per
+// instance of a promotable clone (once for each role's monitors); the messages are
+// repeated the same number of times here so that crm_verify -V reads the same.
+func duplicateOps(c *cib.CIB, p *etree.Element) []Finding {
 	var out []Finding
 	type key struct {
 		name string
 		ms   int64
 	}
 	seen := map[key]string{}
+	count := map[key]int{}
+	type dup struct {
+		k      key
+		id, of string
+	}
+	var dups []dup
 	for _, ops := range p.SelectElements("operations") {
 		for _, op := range ops.SelectElements("op") {
 			ms, ok := ParseInterval(op.SelectAttrValue("interval", "0"))
@@ -273,16 +283,36 @@ func duplicateOps(p *etree.Element) []Finding {
 				continue // only recurring operations must be unique
 			}
 			k := key{op.SelectAttrValue("name", ""), ms}
+			count[k]++
 			id := op.SelectAttrValue("id", "")
-			if first, dup := seen[k]; dup {
-				out = append(out, Finding{Error, "is_op_dup", fmt.Sprintf(
-					"Operation %s is duplicate of %s (do not use same name and interval combination more than once per resource)", id, first)})
+			if first, isDup := seen[k]; isDup {
+				dups = append(dups, dup{k, id, first})
 				continue
 			}
 			seen[k] = id
 		}
 	}
+	passes := len(instanceNames(c, p))
+	if promotableAncestor(p) {
+		passes *= 2
+	}
+	for _, d := range dups {
+		msg := fmt.Sprintf("Operation %s is duplicate of %s (do not use same name and interval combination more than once per resource)", d.id, d.of)
+		for i := 0; i < count[d.k]*passes; i++ {
+			out = append(out, Finding{Error, "is_op_dup", msg})
+		}
+	}
 	return out
+}
+
+// promotableAncestor reports whether p is inside a promotable clone.
+func promotableAncestor(p *etree.Element) bool {
+	for a := p.Parent(); a != nil; a = a.Parent() {
+		if a.Tag == "master" || (a.Tag == "clone" && IsTrue(metaValue(a, "promotable", "false"))) {
+			return true
+		}
+	}
+	return false
 }
 
 // stopOnFail reports on-fail=stop on a stop operation, per instance for clones.
