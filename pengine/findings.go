@@ -72,7 +72,11 @@ func (t *Transition) Findings() []Finding {
 	}
 	for _, r := range c.Resources {
 		for _, p := range r.Primitives() {
-			if len(p.RunningOn) < 2 {
+			if (p.PartialMigrationSource != nil || p.PartialMigrationTarget != nil) && !p.Failed {
+				continue // a partial live migration is active on both ends by design
+			}
+			active := len(p.RunningOn)
+			if active < 2 {
 				continue
 			}
 			how := "attempting recovery"
@@ -85,7 +89,7 @@ func (t *Transition) Findings() []Finding {
 				how = "stopping unexpected instances"
 			}
 			out = append(out, Finding{Error: true, Origin: "pcmk__primitive_create_actions", Message: fmt.Sprintf(
-				"%s resource %s might be active on %d nodes (%s)", p.Class, p.ID, len(p.RunningOn), how)})
+				"%s resource %s might be active on %d nodes (%s)", p.Class, p.ID, active, how)})
 		}
 	}
 	if t.w == nil {
