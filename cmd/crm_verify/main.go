@@ -15,6 +15,7 @@ import (
 	"github.com/pacer-ha/pacer/cib"
 	"github.com/pacer-ha/pacer/cib/verify"
 	"github.com/pacer-ha/pacer/cibclient"
+	"github.com/pacer-ha/pacer/cluster"
 	"github.com/pacer-ha/pacer/crmexit"
 	"github.com/pacer-ha/pacer/pengine"
 )
@@ -279,6 +280,28 @@ func schedulerFindings(c *cib.CIB) (out []pengine.Finding) {
 		return []pengine.Finding{{Error: true, Config: true, Origin: "crm_verify", Message: err.Error()}}
 	}
 	out = t.Findings()
+	// An operation that failed for lack of privileges bans the resource from the
+	// node (for an anonymous clone: the whole clone); Pacemaker logs it as an error.
+	if st := c.Root().SelectElement("status"); st != nil {
+		for _, ns := range st.SelectElements("node_state") {
+			for _, lr := range ns.FindElements("./lrm/lrm_resources/lrm_resource") {
+				for _, op := range lr.SelectElements("lrm_rsc_op") {
+					if op.SelectAttrValue("rc-code", "") != "4" || op.SelectAttrValue("op-status", "0") != "0" {
+						continue
+					}
+					name := lr.SelectAttrValue("id", "")
+					if r := t.Cluster.ByID[name]; r != nil {
+						if top := r.Top(); top.Kind == cluster.Clone && !top.GloballyUnique {
+							name = top.ID
+						}
+					}
+					out = append(out, pengine.Finding{Error: true, Origin: "unpack_rsc_op", Message: fmt.Sprintf(
+						"Preventing %s from restarting on %s because of hard failure (insufficient privileges)| rc=4 id=%s",
+						name, ns.SelectAttrValue("uname", ""), op.SelectAttrValue("id", ""))})
+				}
+			}
+		}
+	}
 	// Status entries of remote nodes the configuration no longer defines are
 	// ignored by the scheduler; Pacemaker warns about each.
 	known := map[string]bool{}
