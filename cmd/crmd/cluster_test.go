@@ -43,6 +43,21 @@ func newCluster(t *testing.T, names []string, extra string, wrongKey map[string]
 	return netcluster.New(t, netcluster.Config{Crmd: crmdBinary(t), Names: names, Extra: extra, WrongKey: wrongKey})
 }
 
+// startThree starts crmds n1, n2 and n3 and waits until they agree on a DC
+// and a CIB; it skips in -short mode.
+func startThree(t *testing.T) (c *netcluster.Cluster, names []string, dc string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs three crmds with real agents")
+	}
+	names = []string{"n1", "n2", "n3"}
+	c = newCluster(t, names, "", nil)
+	for _, n := range names {
+		c.Start(n)
+	}
+	return c, names, c.WaitAgree(names, 15*time.Second)
+}
+
 func createPrimitive(ctx context.Context, sock, id string) error {
 	b, err := ipc.DialBackend(ctx, sock)
 	if err != nil {

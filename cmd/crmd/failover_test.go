@@ -141,15 +141,7 @@ func stateFile(c *netcluster.Cluster, node, id string) string {
 }
 
 func TestResourceFailover(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs three crmds with real agents")
-	}
-	names := []string{"n1", "n2", "n3"}
-	c := newCluster(t, names, "", nil)
-	for _, n := range names {
-		c.Start(n)
-	}
-	dc := c.WaitAgree(names, 15*time.Second)
+	c, names, dc := startThree(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := configureDummy(ctx, c.Nodes[dc].Sock, "d"); err != nil {

@@ -350,15 +350,7 @@ func TestGracefulLeave(t *testing.T) {
 // time, shutdown-escalation ends crmd anyway (exit 124, Timeout), naming
 // what may still run there; so does a second SIGTERM (exit 1).
 func TestForcedShutdown(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs three crmds with real agents")
-	}
-	names := []string{"n1", "n2", "n3"}
-	c := newCluster(t, names, "", nil)
-	for _, n := range names {
-		c.Start(n)
-	}
-	dc := c.WaitAgree(names, 15*time.Second)
+	c, names, dc := startThree(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	b, err := ipc.DialBackend(ctx, c.Nodes[dc].Sock)
@@ -721,15 +713,7 @@ func TestRemovedAndForgottenHistory(t *testing.T) {
 // d goes back to x, which it prefers, and the fail count is cleared
 // (clear_failcount).
 func TestFailureTimeoutRecheck(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs three crmds with real agents")
-	}
-	names := []string{"n1", "n2", "n3"}
-	c := newCluster(t, names, "", nil)
-	for _, n := range names {
-		c.Start(n)
-	}
-	dc := c.WaitAgree(names, 15*time.Second)
+	c, names, dc := startThree(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	b, err := ipc.DialBackend(ctx, c.Nodes[dc].Sock)
