@@ -21,21 +21,28 @@ import (
 
 // configureDummy turns fencing off and adds a Dummy resource with a monitor.
 func configureDummy(ctx context.Context, sock, id string) error {
+	return configure(ctx, sock, "", fmt.Sprintf(`<primitive id="%[1]s" class="ocf" provider="pacer" type="Dummy">
+  <operations><op id="%[1]s-mon" name="monitor" interval="2s" timeout="10s"/></operations></primitive>`, id))
+}
+
+// configure turns fencing off (plus the cluster options in extraProps, as
+// nvpair XML) and creates one resource from rscXML, in one write.
+func configure(ctx context.Context, sock, extraProps, rscXML string) error {
 	b, err := ipc.DialBackend(ctx, sock)
 	if err != nil {
 		return err
 	}
 	defer b.Close()
 	return b.Update(ctx, func(c *cib.CIB) error {
-		props, err := cib.ParseElement([]byte(`<cluster_property_set id="opts"><nvpair id="opts-stonith" name="stonith-enabled" value="false"/></cluster_property_set>`))
+		props, err := cib.ParseElement([]byte(`<cluster_property_set id="opts"><nvpair id="opts-stonith" name="stonith-enabled" value="false"/>` +
+			extraProps + `</cluster_property_set>`))
 		if err != nil {
 			return err
 		}
 		if err := c.Create("crm_config", props); err != nil {
 			return err
 		}
-		x, err := cib.ParseElement([]byte(fmt.Sprintf(`<primitive id="%[1]s" class="ocf" provider="pacer" type="Dummy">
-  <operations><op id="%[1]s-mon" name="monitor" interval="2s" timeout="10s"/></operations></primitive>`, id)))
+		x, err := cib.ParseElement([]byte(rscXML))
 		if err != nil {
 			return err
 		}

@@ -353,29 +353,10 @@ func TestForcedShutdown(t *testing.T) {
 	c, names, dc := startThree(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	b, err := ipc.DialBackend(ctx, c.Nodes[dc].Sock)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Every action of "slow" takes 3 s: its stop outlasts the 1 s escalation.
-	err = b.Update(ctx, func(cb *cib.CIB) error {
-		props, err := cib.ParseElement([]byte(`<cluster_property_set id="opts"><nvpair id="opts-stonith" name="stonith-enabled" value="false"/>` +
-			`<nvpair id="opts-esc" name="shutdown-escalation" value="1s"/></cluster_property_set>`))
-		if err != nil {
-			return err
-		}
-		if err := cb.Create("crm_config", props); err != nil {
-			return err
-		}
-		x, err := cib.ParseElement([]byte(`<primitive id="slow" class="ocf" provider="pacer" type="Dummy">` +
-			`<instance_attributes id="slow-ia"><nvpair id="slow-sleep" name="op_sleep" value="3"/></instance_attributes></primitive>`))
-		if err != nil {
-			return err
-		}
-		return cb.Create("resources", x)
-	})
-	b.Close()
-	if err != nil {
+	if err := configure(ctx, c.Nodes[dc].Sock, `<nvpair id="opts-esc" name="shutdown-escalation" value="1s"/>`,
+		`<primitive id="slow" class="ocf" provider="pacer" type="Dummy">`+
+			`<instance_attributes id="slow-ia"><nvpair id="slow-sleep" name="op_sleep" value="3"/></instance_attributes></primitive>`); err != nil {
 		t.Fatal(err)
 	}
 	on, err := waitRunning(c, names, "slow", names, true, 30*time.Second)
@@ -716,28 +697,9 @@ func TestFailureTimeoutRecheck(t *testing.T) {
 	c, names, dc := startThree(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	b, err := ipc.DialBackend(ctx, c.Nodes[dc].Sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = b.Update(ctx, func(cb *cib.CIB) error {
-		props, err := cib.ParseElement([]byte(`<cluster_property_set id="opts"><nvpair id="opts-stonith" name="stonith-enabled" value="false"/></cluster_property_set>`))
-		if err != nil {
-			return err
-		}
-		if err := cb.Create("crm_config", props); err != nil {
-			return err
-		}
-		x, err := cib.ParseElement([]byte(`<primitive id="d" class="ocf" provider="pacer" type="Dummy">
+	if err := configure(ctx, c.Nodes[dc].Sock, "", `<primitive id="d" class="ocf" provider="pacer" type="Dummy">
   <meta_attributes id="d-meta"><nvpair id="d-ft" name="failure-timeout" value="5s"/><nvpair id="d-mt" name="migration-threshold" value="1"/></meta_attributes>
-  <operations><op id="d-mon" name="monitor" interval="2s" timeout="10s"/></operations></primitive>`))
-		if err != nil {
-			return err
-		}
-		return cb.Create("resources", x)
-	})
-	b.Close()
-	if err != nil {
+  <operations><op id="d-mon" name="monitor" interval="2s" timeout="10s"/></operations></primitive>`); err != nil {
 		t.Fatal(err)
 	}
 	x, err := waitRunning(c, names, "d", names, true, 15*time.Second)
